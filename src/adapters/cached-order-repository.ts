@@ -1,0 +1,59 @@
+// A caching decorator for OrderRepository.get: use cases never know it exists. Writes go through
+// to the repository first, then refresh the cached copy, so a caller reads its own writes. A
+// reader racing a writer can put back an older copy; it lives at most `ttlMs`.
+import type { Order } from '../domain/order.js';
+import type { Cache, OrderQuery, OrderRepository } from '../domain/ports.js';
+import { fromOrderJson, type OrderJson, toOrderJson } from './order-json.js';
+
+export type CacheObserver = Readonly<{ hit(): void; miss(): void; error(error: unknown): void }>;
+
+const key = (id: string) => `order:v1:${id}`;
+
+export function cachedOrderRepository(
+  repository: OrderRepository,
+  cache: Cache,
+  options: { ttlMs: number; observer?: CacheObserver },
+): OrderRepository {
+  const observer = options.observer;
+
+  async function remember(order: Order): Promise<void> {
+    try {
+      await cache.set(key(order.id), JSON.stringify(toOrderJson(order)), options.ttlMs);
+    } catch (error) {
+      observer?.error(error);
+    }
+  }
+
+  return {
+    async get(id: string): Promise<Order | undefined> {
+      let cached: string | undefined;
+      try {
+        cached = await cache.get(key(id));
+      } catch (error) {
+        observer?.error(error);
+      }
+      if (cached !== undefined) {
+        observer?.hit();
+        return fromOrderJson(JSON.parse(cached) as OrderJson);
+      }
+      observer?.miss();
+      const order = await repository.get(id);
+      if (order !== undefined) await remember(order);
+      return order;
+    },
+
+    list: (query: OrderQuery) => repository.list(query),
+
+    async create(order: Order) {
+      const result = await repository.create(order);
+      await remember(result.order);
+      return result;
+    },
+
+    async update(id: string, change: (current: Order) => Order) {
+      const order = await repository.update(id, change);
+      await remember(order);
+      return order;
+    },
+  };
+}

@@ -1,0 +1,27 @@
+// SqlDriver over PGlite: PostgreSQL compiled to WASM, in this process, on a data directory (or
+// in memory when none is given). One connection; PGlite queues concurrent queries itself.
+import { mkdirSync } from 'node:fs';
+import { PGlite, type Transaction } from '@electric-sql/pglite';
+import type { SqlDriver, SqlExecutor } from './sql-driver.js';
+
+function executor(db: PGlite | Transaction): SqlExecutor {
+  return {
+    async query<Row extends object>(text: string, params: readonly unknown[] = []) {
+      const result = await db.query<Row>(text, params as unknown[]);
+      return result.rows;
+    },
+    async exec(script: string) {
+      await db.exec(script);
+    },
+  };
+}
+
+export async function openPgliteDriver(dataDir: string | undefined): Promise<SqlDriver> {
+  if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
+  const db = await PGlite.create(dataDir === undefined ? {} : { dataDir });
+  return {
+    ...executor(db),
+    transaction: (work) => db.transaction((tx) => work(executor(tx))),
+    close: () => db.close(),
+  };
+}

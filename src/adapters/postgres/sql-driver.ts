@@ -1,0 +1,17 @@
+/**
+ * The narrow SQL surface the PostgreSQL repositories use, so that one set of SQL runs on both
+ * drivers: PGlite (embedded) and node-postgres (a real server). Parameters use $1..$n; pass
+ * bigints as decimal strings. Rows come back with int8 as bigint, timestamptz as Date and jsonb
+ * parsed, whichever driver is underneath.
+ */
+export interface SqlExecutor {
+  query<Row extends object>(text: string, params?: readonly unknown[]): Promise<Row[]>;
+  /** Runs a script of one or more statements without parameters (migrations). */
+  exec(script: string): Promise<void>;
+}
+
+export interface SqlDriver extends SqlExecutor {
+  /** Runs `work` in one transaction: committed if it resolves, rolled back if it rejects. */
+  transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}

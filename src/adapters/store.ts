@@ -1,0 +1,14 @@
+import type { OrderEventLog, OrderRepository, ProductRepository } from '../domain/ports.js';
+
+/** What every store (in-memory, PGlite, PostgreSQL) opens to: its repositories and lifecycle. */
+export type Store = Readonly<{
+  products: ProductRepository;
+  orders: OrderRepository;
+  events: OrderEventLog;
+  /** Resolves when the store answers a trivial query; used by readiness checks. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}>;
+
+/** Called after a transaction that appended events has committed, with the last sequence. */
+export type EventsCommitted = (lastSequence: bigint) => void;

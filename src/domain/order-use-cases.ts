@@ -1,0 +1,159 @@
+import { DomainError, invalidField, notFound, Violations } from './errors.js';
+import { changeStatus, newOrder, type NewOrder, type Order, type OrderStatus, priceItems, sameItems, validateNewOrder } from './order.js';
+import type { OrderEvent } from './order-event.js';
+import { parseOrderId } from './order-id.js';
+import { pageSize } from './paging.js';
+import type { Clock, EventQuery, EventSignal, IdGenerator, OrderEventLog, OrderRepository, ProductCatalog } from './ports.js';
+
+export type OrderDeps = Readonly<{
+  orders: OrderRepository;
+  events: OrderEventLog;
+  eventSignal: EventSignal;
+  catalog: ProductCatalog;
+  now: Clock;
+  newId: IdGenerator;
+}>;
+
+/** Events read from the log per query while following it. */
+const EVENT_PAGE = 256;
+/** At most this many item errors are described in an import result (all are counted). */
+export const MAX_IMPORT_ERRORS = 1000;
+
+export type ImportResult = {
+  created: number;
+  duplicates: number;
+  failed: number;
+  errors: { index: number; error: DomainError }[];
+};
+
+/** What a tracking stream can do while its events are being delivered. */
+export type OrderTracker = {
+  track(id: string): void;
+  untrack(id: string): void;
+  events: AsyncGenerator<OrderEvent, void, undefined>;
+};
+
+type EventFilter = Pick<EventQuery, 'customerId' | 'orderIds'>;
+
+export function orderUseCases({ orders, events, eventSignal, catalog, now, newId }: OrderDeps) {
+  async function create(input: NewOrder, signal?: AbortSignal, fieldPrefix = ''): Promise<{ order: Order; created: boolean }> {
+    validateNewOrder(input, fieldPrefix);
+    const products = await catalog.findProducts([...new Set(input.items.map((i) => i.productId))], signal);
+    const { items, total } = priceItems(input, products, fieldPrefix);
+    const result = await orders.create(newOrder({ id: newId(), input, items, total, now: now() }));
+    if (!result.created && !sameItems(result.order, input)) {
+      throw new DomainError(
+        'ALREADY_EXISTS',
+        `idempotency key ${JSON.stringify(input.idempotencyKey)} was already used by this customer for order ${result.order.id} with different items`,
+      );
+    }
+    return result;
+  }
+
+  /**
+   * Follows the event log from `from`: replays what is stored, then waits for new events. The
+   * filter is re-read on every query; when its `version` changes during a query, the query is
+   * repeated so that a newly tracked order misses nothing.
+   */
+  async function* follow(from: bigint, filter: () => { version: number; query: EventFilter; accept(e: OrderEvent): boolean }, signal: AbortSignal) {
+    let cursor = from;
+    for (;;) {
+      const current = filter();
+      const { events: batch, head } = await events.read({ ...current.query, afterSequence: cursor, limit: EVENT_PAGE });
+      signal.throwIfAborted();
+      if (filter().version !== current.version) continue;
+      for (const event of batch) {
+        if (filter().accept(event)) yield event;
+        cursor = event.sequence;
+      }
+      if (batch.length === EVENT_PAGE) continue;
+      if (head > cursor) cursor = head;
+      await eventSignal.wait(cursor, signal);
+    }
+  }
+
+  return {
+    create,
+
+    async get(id: string): Promise<Order> {
+      const orderId = parseOrderId(id);
+      const order = await orders.get(orderId);
+      if (order === undefined) throw notFound('order', orderId);
+      return order;
+    },
+
+    /** One page, newest first; `nextBeforeId` is '' on the last page. */
+    async list(query: { customerId: string; status: OrderStatus | undefined; pageSize: number; beforeId: string }) {
+      const limit = pageSize(query.pageSize);
+      const page = await orders.list({
+        customerId: query.customerId === '' ? undefined : query.customerId,
+        status: query.status,
+        beforeId: query.beforeId,
+        limit: limit + 1,
+      });
+      const more = page.length > limit;
+      const items = more ? page.slice(0, limit) : page;
+      return { orders: items, nextBeforeId: more ? (items.at(-1)?.id ?? '') : '' };
+    },
+
+    async updateStatus(id: string, status: OrderStatus | undefined, expectedVersion: bigint): Promise<Order> {
+      const orderId = parseOrderId(id);
+      const violations = new Violations();
+      if (status === undefined) violations.add('status', 'is required: the status to move the order to');
+      if (expectedVersion < 0n) violations.add('expected_version', 'must not be negative');
+      violations.throwIfAny();
+      return orders.update(orderId, (order) => changeStatus(order, status as OrderStatus, expectedVersion, now()));
+    },
+
+    /** Events after `afterSequence` (optionally one customer's), then live ones, until `signal` aborts. */
+    watch(query: { customerId: string; afterSequence: bigint }, signal: AbortSignal): AsyncGenerator<OrderEvent, void, undefined> {
+      if (query.afterSequence < 0n) throw invalidField('after_sequence', 'must not be negative');
+      const customerId = query.customerId === '' ? undefined : query.customerId;
+      const fixed = { version: 0, query: { customerId }, accept: () => true };
+      return follow(query.afterSequence, () => fixed, signal);
+    },
+
+    /**
+     * Events of a changing set of orders, from the moment each is tracked. Ids are checked as
+     * they arrive: a malformed one is INVALID (field `track_order_id` / `untrack_order_id`).
+     */
+    async track(signal: AbortSignal): Promise<OrderTracker> {
+      const tracked = new Set<string>();
+      let version = 0;
+      const filter = () => ({ version, query: { orderIds: [...tracked] }, accept: (e: OrderEvent) => tracked.has(e.order.id) });
+      const start = await events.head();
+      return {
+        track(id) {
+          tracked.add(parseOrderId(id, 'track_order_id'));
+          version++;
+        },
+        untrack(id) {
+          tracked.delete(parseOrderId(id, 'untrack_order_id'));
+          version++;
+        },
+        events: follow(start, filter, signal),
+      };
+    },
+
+    /** Creates each order as it arrives; item failures are counted, not thrown. */
+    async importOrders(items: AsyncIterable<NewOrder>, signal: AbortSignal): Promise<ImportResult> {
+      const result: ImportResult = { created: 0, duplicates: 0, failed: 0, errors: [] };
+      let index = 0;
+      for await (const input of items) {
+        try {
+          const { created } = await create(input, signal, 'order.');
+          if (created) result.created++;
+          else result.duplicates++;
+        } catch (error) {
+          if (!(error instanceof DomainError)) throw error;
+          result.failed++;
+          if (result.errors.length < MAX_IMPORT_ERRORS) result.errors.push({ index, error });
+        }
+        index++;
+      }
+      return result;
+    },
+  };
+}
+
+export type OrderUseCases = ReturnType<typeof orderUseCases>;

@@ -1,0 +1,98 @@
+/**
+ * The ports the domain needs, implemented in src/adapters. Each method's TSDoc states its
+ * contract, which test/contracts checks against every implementation (in-memory fake, PGlite,
+ * PostgreSQL). Methods reject with a DomainError for the failures named here; any other
+ * rejection is an infrastructure failure.
+ */
+import type { Money } from './money.js';
+import type { Order, OrderStatus } from './order.js';
+import type { OrderEvent } from './order-event.js';
+import type { Product } from './product.js';
+
+export type ProductRecord = Readonly<{ id: string; name: string; price: Money }>;
+
+export interface ProductRepository {
+  /** Resolves undefined when absent. */
+  get(id: string): Promise<Product | undefined>;
+  /** The products that exist among `ids`, in no particular order; absent ids are skipped. */
+  getMany(ids: readonly string[]): Promise<Product[]>;
+  /** Up to `limit` products with an id greater than `afterId` (byte order), ascending by id. */
+  list(query: Readonly<{ afterId: string; limit: number }>): Promise<Product[]>;
+  /** Creates the product or replaces its name and price; keeps the original createTime. */
+  upsert(product: ProductRecord, now: Date): Promise<Product>;
+}
+
+/** What the order domain needs from the catalog, wherever the catalog runs. */
+export interface ProductCatalog {
+  /**
+   * The products that exist among `ids`, keyed by id. Rejects with UNAVAILABLE when the catalog
+   * cannot be reached.
+   */
+  findProducts(ids: readonly string[], signal?: AbortSignal): Promise<ReadonlyMap<string, Product>>;
+}
+
+export type OrderQuery = Readonly<{
+  customerId: string | undefined;
+  status: OrderStatus | undefined;
+  /** Only orders whose id sorts before this one ('' for no bound). */
+  beforeId: string;
+  limit: number;
+}>;
+
+export interface OrderRepository {
+  /** Resolves undefined when absent. */
+  get(id: string): Promise<Order | undefined>;
+  /** Matching orders, newest first (descending id: ids are time-ordered UUIDv7). */
+  list(query: OrderQuery): Promise<Order[]>;
+  /**
+   * Stores a new order and appends its CREATED event in one transaction. If the order has an
+   * idempotency key and the customer already has an order with that key, nothing is written and
+   * that existing order is returned with `created: false` — also when two creates race.
+   */
+  create(order: Order): Promise<{ order: Order; created: boolean }>;
+  /**
+   * Loads the order, applies `change` and stores the result with a STATUS_CHANGED event, all in
+   * one transaction (concurrent updates of one order are serialised). NOT_FOUND when absent;
+   * an error thrown by `change` propagates and nothing is written.
+   */
+  update(id: string, change: (current: Order) => Order): Promise<Order>;
+}
+
+export type EventQuery = Readonly<{
+  afterSequence: bigint;
+  customerId?: string | undefined;
+  /** When set, only events of these orders (an empty list matches nothing). */
+  orderIds?: readonly string[] | undefined;
+  limit: number;
+}>;
+
+export interface OrderEventLog {
+  /**
+   * Up to `limit` matching events with a sequence greater than `afterSequence`, ascending, and
+   * `head`: the log's last sequence as of the same snapshot. Every event up to `head` is
+   * visible in that snapshot, so a reader that got fewer than `limit` events may continue
+   * from `head` without missing any.
+   */
+  read(query: EventQuery): Promise<{ events: OrderEvent[]; head: bigint }>;
+  /** The last committed sequence (0 when the log is empty). */
+  head(): Promise<bigint>;
+}
+
+/** Wakes event readers when new events may have been committed. */
+export interface EventSignal {
+  /**
+   * Resolves once an event with a sequence greater than `afterSequence` may exist (possibly at
+   * once); rejects with the signal's reason when `signal` aborts.
+   */
+  wait(afterSequence: bigint, signal: AbortSignal): Promise<void>;
+}
+
+/** A string cache: callers own serialisation. Failures are reported, never thrown as misses. */
+export interface Cache {
+  get(key: string): Promise<string | undefined>;
+  set(key: string, value: string, ttlMs: number): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+export type Clock = () => Date;
+export type IdGenerator = () => string;

@@ -1,0 +1,73 @@
+// The admin HTTP listener: /metrics, /health/live, /health/ready and /health, on its own bind
+// address so that operational endpoints never share the public port.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { Health } from './health.js';
+
+export type AdminServer = {
+  listen(host: string, port: number): Promise<number>;
+  close(): Promise<void>;
+};
+
+export function createAdminServer(deps: { health: Health; registry: Registry; log: Logger }): AdminServer {
+  const { health, registry, log } = deps;
+
+  function send(res: ServerResponse, status: number, contentType: string, body: string): void {
+    res.writeHead(status, { 'content-type': contentType, 'cache-control': 'no-store' });
+    res.end(body);
+  }
+
+  function sendJson(res: ServerResponse, status: number, body: unknown): void {
+    send(res, status, 'application/json', `${JSON.stringify(body)}\n`);
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? '/', 'http://admin').pathname;
+    if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: 'method not allowed' });
+    switch (path) {
+      case '/metrics':
+        return send(res, 200, registry.contentType, await registry.metrics());
+      case '/health/live':
+        return sendJson(res, 200, { status: 'ok' });
+      case '/health/ready':
+      case '/health': {
+        const report = await health.report();
+        const status = report.ready ? 'SERVING' : 'NOT_SERVING';
+        const body = path === '/health' ? { status, serving: report.serving, checks: report.checks } : { status };
+        return sendJson(res, report.ready ? 200 : 503, body);
+      }
+      default:
+        return sendJson(res, 404, { error: 'not found', endpoints: ['/metrics', '/health', '/health/live', '/health/ready'] });
+    }
+  }
+
+  const server = createServer((req, res) => {
+    route(req, res).catch((error: unknown) => {
+      log.error({ err: error, path: req.url }, 'admin request failed');
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 5000;
+
+  return {
+    listen(host, port) {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve((server.address() as AddressInfo).port);
+        });
+      });
+    },
+    close() {
+      return new Promise((resolve) => {
+        if (!server.listening) return resolve();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}

@@ -1,0 +1,125 @@
+// The configuration schema: one zod schema, every key with its default and meaning. The README's
+// configuration reference follows this file.
+import { z } from 'zod';
+import type { Secret } from './secret.js';
+
+const port = z.number().int().min(0).max(65535);
+const positiveInt = z.number().int().positive();
+const nonNegativeInt = z.number().int().nonnegative();
+const MiB = 1024 * 1024;
+
+/** A secret in YAML is a reference, never a literal: `{ fromEnv: NAME }` or `{ fromFile: PATH }`. */
+export const SECRET_REF_MESSAGE =
+  'must be a secret reference such as { fromEnv: PGPASSWORD } or { fromFile: /run/secrets/pg-password }, never the secret itself';
+export const secretRef = z.union([z.strictObject({ fromEnv: z.string().min(1) }), z.strictObject({ fromFile: z.string().min(1) })], {
+  error: SECRET_REF_MESSAGE,
+});
+export type SecretRef = z.infer<typeof secretRef>;
+
+const money = z.strictObject({ currencyCode: z.string(), amountMinor: z.union([z.number().int(), z.string().regex(/^\d+$/)]) });
+
+export const configSchema = z.strictObject({
+  /** dev, staging or prod: picks defaults operators expect, e.g. log format. */
+  env: z.enum(['dev', 'staging', 'prod']),
+  service: z
+    .strictObject({
+      /** Name in logs (and later metrics and traces). */
+      name: z.string().min(1).default('orderflow'),
+    })
+    .prefault({}),
+  grpc: z
+    .strictObject({
+      host: z.string().min(1).default('0.0.0.0'),
+      /** 0 picks a free port (tests). */
+      port: port.default(50051),
+      /** Serve grpc.reflection v1 and v1alpha (grpcurl, Postman). */
+      reflection: z.boolean().default(true),
+      maxReceiveMessageBytes: positiveInt.default(4 * MiB),
+      maxSendMessageBytes: positiveInt.default(4 * MiB),
+      maxConcurrentStreams: positiveInt.default(1000),
+      keepaliveTimeMs: positiveInt.default(30_000),
+      keepaliveTimeoutMs: positiveInt.default(10_000),
+      maxConnectionIdleMs: positiveInt.default(300_000),
+      /** Ends connections after this long so that new replicas receive traffic. */
+      maxConnectionAgeMs: positiveInt.default(1_800_000),
+      maxConnectionAgeGraceMs: positiveInt.default(30_000),
+    })
+    .prefault({}),
+  admin: z
+    .strictObject({
+      /** /metrics and /health/*: bind to loopback or an internal interface, never the public one. */
+      host: z.string().min(1).default('127.0.0.1'),
+      port: port.default(9464),
+    })
+    .prefault({}),
+  log: z
+    .strictObject({
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      /** json for machines (staging, prod); pretty for people (dev). */
+      format: z.enum(['json', 'pretty']).default('json'),
+    })
+    .prefault({}),
+  store: z
+    .discriminatedUnion('kind', [
+      z.strictObject({
+        /** PGlite: PostgreSQL in this process, on a data directory. Nothing to install. */
+        kind: z.literal('embedded'),
+        /** Created on first start. Omit to keep the data in memory (lost on exit). */
+        dataDir: z.string().min(1).optional(),
+      }),
+      z.strictObject({
+        /** In-memory fakes: fastest, nothing persists; for tests and demos. */
+        kind: z.literal('memory'),
+      }),
+      z.strictObject({
+        kind: z.literal('postgres'),
+        host: z.string().min(1).default('127.0.0.1'),
+        port: port.default(5432),
+        database: z.string().min(1),
+        user: z.string().min(1),
+        password: secretRef.optional(),
+        /** Pool size per process. */
+        poolMax: positiveInt.default(10),
+        connectTimeoutMs: positiveInt.default(5000),
+        /** Apply pending migrations at startup; otherwise run `npm run migrate` (a Kubernetes Job). */
+        migrate: z.boolean().default(false),
+      }),
+    ])
+    .prefault({ kind: 'embedded' }),
+  cache: z
+    .strictObject({
+      /** Orders kept in the in-process cache. */
+      maxEntries: positiveInt.default(10_000),
+      ttlMs: positiveInt.default(30_000),
+    })
+    .prefault({}),
+  catalog: z
+    .strictObject({
+      /** Products upserted at startup (dev convenience). */
+      seed: z.array(z.strictObject({ id: z.string(), name: z.string(), price: money })).default([]),
+    })
+    .prefault({}),
+  health: z
+    .strictObject({
+      /** How often readiness checks (the store) run for the gRPC health service. */
+      checkIntervalMs: positiveInt.default(5000),
+      checkTimeoutMs: positiveInt.default(2000),
+    })
+    .prefault({}),
+  shutdown: z
+    .strictObject({
+      /** Time for in-flight calls to finish after a signal before they are cancelled. */
+      timeoutMs: positiveInt.default(30_000),
+      /** NOT_SERVING is reported this long before the listener stops (load balancers catch up). */
+      drainDelayMs: nonNegativeInt.default(0),
+      /** Budget for closing the store and other resources after the drain. */
+      closeTimeoutMs: positiveInt.default(5000),
+    })
+    .prefault({}),
+});
+
+type Parsed = z.infer<typeof configSchema>;
+type WithSecrets<T> = T extends SecretRef ? Secret : T extends object ? { readonly [K in keyof T]: WithSecrets<T[K]> } : T;
+
+/** The validated configuration, secrets resolved, deeply frozen. */
+export type Config = WithSecrets<Parsed>;

@@ -1,0 +1,73 @@
+/**
+ * Readiness state: a `serving` flag (false before start and from the first moment of shutdown)
+ * and named dependency checks. Liveness means only that the event loop answers. Transports
+ * (admin HTTP, grpc.health.v1) read this; it knows nothing of them.
+ */
+export type CheckResult = Readonly<{ ok: boolean; durationMs: number; error?: string }>;
+export type HealthReport = Readonly<{ serving: boolean; ready: boolean; checks: Readonly<Record<string, CheckResult>> }>;
+type Check = (signal: AbortSignal) => Promise<void>;
+
+export type Health = ReturnType<typeof createHealth>;
+
+export function createHealth(options: { checkTimeoutMs: number; checkIntervalMs: number; onCheckFailed?: (name: string, error: unknown) => void }) {
+  const checks = new Map<string, Check>();
+  const listeners = new Set<(ready: boolean) => void>();
+  let serving = false;
+  let lastReady = false;
+  let timer: NodeJS.Timeout | undefined;
+
+  async function runCheck(name: string, check: Check): Promise<CheckResult> {
+    const started = performance.now();
+    const signal = AbortSignal.timeout(options.checkTimeoutMs);
+    try {
+      await Promise.race([
+        check(signal),
+        new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error(`timed out after ${options.checkTimeoutMs} ms`)))),
+      ]);
+      return { ok: true, durationMs: Math.round(performance.now() - started) };
+    } catch (error) {
+      options.onCheckFailed?.(name, error);
+      return { ok: false, durationMs: Math.round(performance.now() - started), error: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  function publish(ready: boolean): void {
+    if (ready === lastReady) return;
+    lastReady = ready;
+    for (const listener of listeners) listener(ready);
+  }
+
+  async function report(): Promise<HealthReport> {
+    const results = await Promise.all([...checks].map(async ([name, check]) => [name, await runCheck(name, check)] as const));
+    const ready = serving && results.every(([, r]) => r.ok);
+    publish(ready);
+    return { serving, ready, checks: Object.fromEntries(results) };
+  }
+
+  return {
+    addCheck(name: string, check: Check): void {
+      checks.set(name, check);
+    },
+    /** Runs every check now; ready = serving and every check passed. */
+    report,
+    /** The readiness seen by the last report (or serving flag change). */
+    isReady: () => lastReady,
+    /** Called with the new readiness whenever it changes. */
+    onChange(listener: (ready: boolean) => void): void {
+      listeners.add(listener);
+    },
+    /** Start reporting SERVING (after checks pass) and re-check every interval. */
+    async start(): Promise<HealthReport> {
+      serving = true;
+      timer ??= setInterval(() => void report(), options.checkIntervalMs).unref();
+      return report();
+    },
+    /** NOT_SERVING from now on: the first step of shutdown. */
+    stop(): void {
+      serving = false;
+      clearInterval(timer);
+      timer = undefined;
+      publish(false);
+    },
+  };
+}

@@ -1,0 +1,37 @@
+// The root logger: pino, JSON lines for machines or pino-pretty text for people. Passed down
+// explicitly (no global logger); components and calls take children with their own fields.
+import { pino, type DestinationStream, type Logger } from 'pino';
+import pretty from 'pino-pretty';
+
+export type { Logger } from 'pino';
+
+export type LogConfig = Readonly<{
+  level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  format: 'json' | 'pretty';
+}>;
+
+/**
+ * Every line carries time (ISO 8601), level (a name), msg and the `base` fields (service, env).
+ * `destination` defaults to stdout, written synchronously so nothing is lost at exit.
+ */
+export function createLogger(config: LogConfig, base: Record<string, unknown>, destination?: DestinationStream): Logger {
+  const options = {
+    level: config.level,
+    base,
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label: string) => ({ level: label }) },
+    serializers: { err: pino.stdSerializers.err },
+  };
+  if (config.format === 'pretty') {
+    const stream = pretty({
+      destination: destination ?? 1,
+      sync: true,
+      colorize: destination === undefined && process.stdout.isTTY,
+      translateTime: 'SYS:HH:MM:ss.l',
+      ignore: 'pid,hostname,service,env',
+      singleLine: true,
+    });
+    return pino(options, stream);
+  }
+  return pino(options, destination ?? pino.destination({ dest: 1, sync: true }));
+}

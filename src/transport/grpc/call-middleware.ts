@@ -1,0 +1,64 @@
+// nice-grpc middleware applied to every call: error mapping (one table, internal causes logged
+// and hidden) and the terminator that ends long streams cleanly at shutdown.
+import type { CallContext, ServerMiddleware, ServerMiddlewareCall } from 'nice-grpc-common';
+import type { Logger } from '../../platform/logger.js';
+import { parseTraceparent } from '../../platform/trace-context.js';
+import { InternalServerError, isAbortError, toServerError } from './error-table.js';
+
+export const errorMiddleware = (log: Logger): ServerMiddleware =>
+  async function* mapErrors<Request, Response>(call: ServerMiddlewareCall<Request, Response>, context: CallContext) {
+    try {
+      return yield* call.next(call.request, context);
+    } catch (error) {
+      const mapped = toServerError(error);
+      if (mapped instanceof InternalServerError) {
+        const trace = parseTraceparent(context.metadata.get('traceparent'));
+        log.error(
+          { err: mapped.internalCause, method: call.method.path, trace_id: trace?.traceId, span_id: trace?.spanId },
+          'call failed with an unexpected error; the client got INTERNAL',
+        );
+      }
+      throw mapped;
+    }
+  };
+
+/** Added to the call context: a long-lived stream calls this to be ended (with OK) at shutdown. */
+export type TerminatorContext = { abortOnTerminate(): void };
+
+export function createTerminator() {
+  const terminating = new AbortController();
+
+  const middleware: ServerMiddleware<TerminatorContext> = async function* terminator<Request, Response>(
+    call: ServerMiddlewareCall<Request, Response, TerminatorContext>,
+    context: CallContext,
+  ) {
+    const inner = new AbortController();
+    const forward = () => inner.abort(context.signal.reason);
+    let terminated = false;
+    const onTerminate = () => {
+      terminated = true;
+      inner.abort();
+    };
+    if (context.signal.aborted) forward();
+    context.signal.addEventListener('abort', forward, { once: true });
+    const abortOnTerminate = () => {
+      if (terminating.signal.aborted) onTerminate();
+      else terminating.signal.addEventListener('abort', onTerminate, { once: true });
+    };
+    try {
+      return yield* call.next(call.request, { ...context, signal: inner.signal, abortOnTerminate });
+    } catch (error) {
+      if (terminated && isAbortError(error)) return;
+      throw error;
+    } finally {
+      context.signal.removeEventListener('abort', forward);
+      terminating.signal.removeEventListener('abort', onTerminate);
+    }
+  };
+
+  return {
+    middleware,
+    /** Ends every stream that opted in; new ones that opt in end at once. */
+    terminate: () => terminating.abort(),
+  };
+}

@@ -1,0 +1,26 @@
+// grpc handlers for orderflow.catalog.v1.CatalogService: map, call one use case, map back.
+import type { CatalogUseCases } from '../../domain/catalog-use-cases.js';
+import type { ServiceImplementation } from 'nice-grpc';
+import type { CatalogServiceDefinition } from '../../gen/orderflow/catalog/v1/catalog_service.js';
+import { fromUpsertProductRequest, toProtoProduct } from './catalog-mapping.js';
+import { decodePageToken, encodePageToken } from './page-token.js';
+
+export function catalogService(catalog: CatalogUseCases): ServiceImplementation<typeof CatalogServiceDefinition> {
+  return {
+    async upsertProduct(request) {
+      return { product: toProtoProduct(await catalog.upsert(fromUpsertProductRequest(request))) };
+    },
+    async getProduct(request) {
+      return { product: toProtoProduct(await catalog.get(request.id)) };
+    },
+    async batchGetProducts(request) {
+      const { products, missingIds } = await catalog.batchGet(request.ids);
+      return { products: products.map(toProtoProduct), missingIds };
+    },
+    async listProducts(request) {
+      const afterId = decodePageToken(request.pageToken, '');
+      const page = await catalog.list({ pageSize: request.pageSize, afterId });
+      return { products: page.products.map(toProtoProduct), nextPageToken: encodePageToken(page.nextAfterId, '') };
+    },
+  };
+}

@@ -1,0 +1,79 @@
+// The gRPC server: grpc-js limits from config, the access-log interceptor and the standard
+// middleware, and a drain that ends long streams, waits for in-flight calls up to a deadline and
+// then cancels what is left. Knows no service: callers add them through `add`.
+import { ServerCredentials } from '@grpc/grpc-js';
+import { createServer, type Server } from 'nice-grpc';
+import { errorDetailsServerMiddleware } from 'nice-grpc-error-details';
+import type { Logger } from '../../platform/logger.js';
+import { accessLogInterceptor } from './access-log.js';
+import { createTerminator, errorMiddleware, type TerminatorContext } from './call-middleware.js';
+
+export type GrpcServerConfig = Readonly<{
+  maxReceiveMessageBytes: number;
+  maxSendMessageBytes: number;
+  maxConcurrentStreams: number;
+  keepaliveTimeMs: number;
+  keepaliveTimeoutMs: number;
+  maxConnectionIdleMs: number;
+  maxConnectionAgeMs: number;
+  maxConnectionAgeGraceMs: number;
+}>;
+
+export type AppGrpcServer = Server<TerminatorContext>;
+
+export type GrpcServer = {
+  listen(host: string, port: number): Promise<number>;
+  /** Ends streams, waits up to `timeoutMs` for calls to finish; resolves false if it had to cancel some. */
+  drain(timeoutMs: number): Promise<boolean>;
+  /** Cancels every call now (clients get CANCELLED). */
+  force(): void;
+};
+
+export function channelOptions(config: GrpcServerConfig) {
+  return {
+    'grpc.max_receive_message_length': config.maxReceiveMessageBytes,
+    'grpc.max_send_message_length': config.maxSendMessageBytes,
+    'grpc.max_concurrent_streams': config.maxConcurrentStreams,
+    'grpc.keepalive_time_ms': config.keepaliveTimeMs,
+    'grpc.keepalive_timeout_ms': config.keepaliveTimeoutMs,
+    'grpc.max_connection_idle_ms': config.maxConnectionIdleMs,
+    'grpc.max_connection_age_ms': config.maxConnectionAgeMs,
+    'grpc.max_connection_age_grace_ms': config.maxConnectionAgeGraceMs,
+    'grpc.enable_channelz': 0,
+  };
+}
+
+export function createGrpcServer(config: GrpcServerConfig, log: Logger, add: (server: AppGrpcServer) => void): GrpcServer {
+  const terminator = createTerminator();
+  const server = createServer({ ...channelOptions(config), interceptors: [accessLogInterceptor(log)] })
+    .use(errorDetailsServerMiddleware)
+    .use(errorMiddleware(log))
+    .use(terminator.middleware);
+  add(server);
+
+  return {
+    listen(host, port) {
+      const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+      return server.listen(address, ServerCredentials.createInsecure());
+    },
+
+    async drain(timeoutMs) {
+      terminator.terminate();
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), timeoutMs);
+      });
+      const drained = await Promise.race([server.shutdown().then(() => true as const), timedOut]);
+      clearTimeout(timer);
+      if (!drained) {
+        log.warn({ timeout_ms: timeoutMs }, 'calls still running after the shutdown timeout; cancelling them');
+        server.forceShutdown();
+      }
+      return drained;
+    },
+
+    force() {
+      server.forceShutdown();
+    },
+  };
+}

@@ -1,0 +1,88 @@
+// grpc handlers for orderflow.orders.v1.OrderService: map, call one use case, map back.
+import { invalidField } from '../../domain/errors.js';
+import type { NewOrder } from '../../domain/order.js';
+import type { OrderUseCases } from '../../domain/order-use-cases.js';
+import type { ServiceImplementation } from 'nice-grpc';
+import type { ImportOrdersRequest, OrderServiceDefinition, TrackOrdersRequest } from '../../gen/orderflow/orders/v1/order_service.js';
+import type { TerminatorContext } from './call-middleware.js';
+import { statusName, statusOf } from './error-table.js';
+import { fromCreateOrderRequest, fromProtoStatus, toProtoEvent, toProtoOrder } from './order-mapping.js';
+import { decodePageToken, encodePageToken } from './page-token.js';
+
+async function* newOrders(requests: AsyncIterable<ImportOrdersRequest>): AsyncGenerator<NewOrder> {
+  for await (const request of requests) yield fromCreateOrderRequest(request.order);
+}
+
+export function orderService(orders: OrderUseCases): ServiceImplementation<typeof OrderServiceDefinition, TerminatorContext> {
+  return {
+    async createOrder(request, context) {
+      const { order } = await orders.create(fromCreateOrderRequest(request), context.signal);
+      return { order: toProtoOrder(order) };
+    },
+
+    async getOrder(request) {
+      return { order: toProtoOrder(await orders.get(request.id)) };
+    },
+
+    async listOrders(request) {
+      const status = fromProtoStatus(request.status);
+      const filter = JSON.stringify([request.customerId, status ?? '']);
+      const beforeId = decodePageToken(request.pageToken, filter);
+      const page = await orders.list({ customerId: request.customerId, status, pageSize: request.pageSize, beforeId });
+      return { orders: page.orders.map(toProtoOrder), nextPageToken: encodePageToken(page.nextBeforeId, filter) };
+    },
+
+    async updateOrderStatus(request) {
+      const order = await orders.updateStatus(request.id, fromProtoStatus(request.status), request.expectedVersion);
+      return { order: toProtoOrder(order) };
+    },
+
+    async *watchOrders(request, context) {
+      context.abortOnTerminate();
+      const events = orders.watch({ customerId: request.customerId, afterSequence: request.afterSequence }, context.signal);
+      for await (const event of events) yield { event: toProtoEvent(event) };
+    },
+
+    async importOrders(requests, context) {
+      const result = await orders.importOrders(newOrders(requests), context.signal);
+      return {
+        created: result.created,
+        duplicates: result.duplicates,
+        failed: result.failed,
+        errors: result.errors.map(({ index, error }) => ({ index, code: statusName(statusOf(error.code)), message: error.message })),
+      };
+    },
+
+    async *trackOrders(requests, context) {
+      context.abortOnTerminate();
+      const stop = new AbortController();
+      const onAbort = () => stop.abort(context.signal.reason);
+      context.signal.addEventListener('abort', onAbort, { once: true });
+      const tracker = await orders.track(stop.signal);
+      let requestFailure: unknown;
+      // Requests are read concurrently with the events being sent; a bad request ends both.
+      const reading = (async () => {
+        for await (const request of requests) applyTrackRequest(tracker, request);
+      })().catch((error: unknown) => {
+        requestFailure = error;
+        stop.abort(error);
+      });
+      try {
+        for await (const event of tracker.events) yield { event: toProtoEvent(event) };
+      } catch (error) {
+        throw requestFailure ?? error;
+      } finally {
+        context.signal.removeEventListener('abort', onAbort);
+        stop.abort();
+        void reading;
+      }
+    },
+  };
+}
+
+function applyTrackRequest(tracker: Awaited<ReturnType<OrderUseCases['track']>>, request: TrackOrdersRequest): void {
+  const action = request.action;
+  if (action === undefined) throw invalidField('action', 'set track_order_id or untrack_order_id');
+  if (action.$case === 'trackOrderId') tracker.track(action.value);
+  else tracker.untrack(action.value);
+}

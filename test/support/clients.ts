@@ -1,0 +1,20 @@
+// Real gRPC clients (nice-grpc over HTTP/2) for tests, with rich error details decoded.
+import { type Channel, createChannel, createClientFactory } from 'nice-grpc';
+import { errorDetailsClientMiddleware } from 'nice-grpc-error-details';
+import { HealthDefinition } from 'nice-grpc-server-health';
+import { CatalogServiceDefinition } from '../../src/gen/orderflow/catalog/v1/catalog_service.js';
+import { OrderServiceDefinition } from '../../src/gen/orderflow/orders/v1/order_service.js';
+
+export function connect(address: string) {
+  const channel: Channel = createChannel(address);
+  const factory = createClientFactory().use(errorDetailsClientMiddleware);
+  return {
+    channel,
+    orders: factory.create(OrderServiceDefinition, channel),
+    catalog: factory.create(CatalogServiceDefinition, channel),
+    health: factory.create(HealthDefinition, channel),
+    close: () => channel.close(),
+  };
+}
+
+export type Clients = ReturnType<typeof connect>;
