@@ -6,7 +6,7 @@ module.exports = {
       name: 'domain-is-pure',
       comment: 'src/domain imports nothing outside src/domain: no npm packages, no node: built-ins, no other layer.',
       severity: 'error',
-      from: { path: '^src/domain' },
+      from: { path: '^src/domain', pathNot: '\\.test\\.ts$' },
       to: { pathNot: '^src/domain' },
     },
     {

@@ -1,0 +1,145 @@
+import { beforeEach, describe, expect, test } from 'vitest';
+import { InProcessProductCatalog } from '../adapters/in-process-catalog.js';
+import { LocalEventSignal } from '../adapters/local-event-signal.js';
+import { openMemoryStore } from '../adapters/memory/memory-store.js';
+import { fixedClock, sequentialIds } from '../../test/support/builders.js';
+import { catalogUseCases } from './catalog-use-cases.js';
+import type { OrderEvent } from './order-event.js';
+import { orderUseCases, type OrderUseCases } from './order-use-cases.js';
+
+let orders: OrderUseCases;
+let clock: ReturnType<typeof fixedClock>;
+
+beforeEach(async () => {
+  const signal = new LocalEventSignal();
+  const store = openMemoryStore((sequence) => signal.notify(sequence));
+  clock = fixedClock();
+  const catalog = catalogUseCases({ products: store.products, now: clock });
+  await catalog.upsert({ id: 'espresso', name: 'Espresso', price: { currencyCode: 'EUR', amountMinor: 1250n } });
+  await catalog.upsert({ id: 'tea', name: 'Tea', price: { currencyCode: 'USD', amountMinor: 900n } });
+  orders = orderUseCases({
+    orders: store.orders,
+    events: store.events,
+    eventSignal: signal,
+    catalog: new InProcessProductCatalog(store.products),
+    now: clock,
+    newId: sequentialIds(),
+  });
+});
+
+const newOrder = (customerId = 'c1', idempotencyKey = '', quantity = 1) => ({ customerId, idempotencyKey, items: [{ productId: 'espresso', quantity }] });
+
+async function take<T>(iterator: AsyncIterator<T>, n: number): Promise<T[]> {
+  const out: T[] = [];
+  while (out.length < n) {
+    const next = await iterator.next();
+    if (next.done === true) break;
+    out.push(next.value);
+  }
+  return out;
+}
+
+describe('create', () => {
+  test('a retry with the same customer and key returns the first order', async () => {
+    const first = await orders.create(newOrder('c1', 'key-1'));
+    const retry = await orders.create(newOrder('c1', 'key-1'));
+    expect(first.created).toBe(true);
+    expect(retry).toEqual({ order: first.order, created: false });
+  });
+
+  test('the same key from another customer creates another order', async () => {
+    const a = await orders.create(newOrder('c1', 'key-1'));
+    const b = await orders.create(newOrder('c2', 'key-1'));
+    expect(b.created).toBe(true);
+    expect(b.order.id).not.toBe(a.order.id);
+  });
+
+  test('the same key with different items is ALREADY_EXISTS', async () => {
+    await orders.create(newOrder('c1', 'key-1', 1));
+    await expect(orders.create(newOrder('c1', 'key-1', 2))).rejects.toMatchObject({ code: 'ALREADY_EXISTS' });
+  });
+});
+
+describe('watch', () => {
+  test('replays after a sequence, then continues with live events without gap or duplicate', async () => {
+    const a = await orders.create(newOrder());
+    await orders.updateStatus(a.order.id, 'PAID', 0n);
+    const abort = new AbortController();
+    const watch = orders.watch({ customerId: '', afterSequence: 1n }, abort.signal);
+    const replayed = await take(watch, 1);
+    const live = take(watch, 2);
+    await orders.updateStatus(a.order.id, 'SHIPPED', 0n);
+    await orders.create(newOrder('c2'));
+    const events = [...replayed, ...(await live)];
+    expect(events.map((e) => [e.sequence, e.type])).toEqual([
+      [2n, 'STATUS_CHANGED'],
+      [3n, 'STATUS_CHANGED'],
+      [4n, 'CREATED'],
+    ]);
+    abort.abort();
+    await expect(watch.next()).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  test('filters by customer', async () => {
+    await orders.create(newOrder('c1'));
+    await orders.create(newOrder('c2'));
+    await orders.create(newOrder('c1'));
+    const watch = orders.watch({ customerId: 'c1', afterSequence: 0n }, new AbortController().signal);
+    expect((await take(watch, 2)).map((e) => e.sequence)).toEqual([1n, 3n]);
+  });
+
+  test('rejects a negative after_sequence', () => {
+    expect(() => orders.watch({ customerId: '', afterSequence: -1n }, new AbortController().signal)).toThrow(/after_sequence/);
+  });
+});
+
+describe('track', () => {
+  test('delivers events of tracked orders only, from the moment they are tracked', async () => {
+    const a = await orders.create(newOrder('c1'));
+    const b = await orders.create(newOrder('c2'));
+    const tracker = await orders.track(new AbortController().signal);
+    tracker.track(a.order.id);
+    const received: Promise<OrderEvent[]> = take(tracker.events, 2);
+    await orders.updateStatus(b.order.id, 'PAID', 0n);
+    await orders.updateStatus(a.order.id, 'PAID', 0n);
+    tracker.track(b.order.id);
+    tracker.untrack(a.order.id);
+    await orders.updateStatus(a.order.id, 'SHIPPED', 0n);
+    await orders.updateStatus(b.order.id, 'SHIPPED', 0n);
+    const events = await received;
+    expect(events.map((e) => [e.order.id, e.order.status])).toEqual([
+      [a.order.id, 'PAID'],
+      [b.order.id, 'SHIPPED'],
+    ]);
+  });
+
+  test('rejects a malformed id naming the field', async () => {
+    const tracker = await orders.track(new AbortController().signal);
+    expect(() => tracker.track('not-a-uuid')).toThrow(expect.objectContaining({ violations: [expect.objectContaining({ field: 'track_order_id' })] }));
+  });
+});
+
+test('importOrders counts created, duplicate and failed items and describes failures', async () => {
+  async function* items() {
+    yield newOrder('c1', 'k1');
+    yield newOrder('c1', 'k1');
+    yield { customerId: 'c1', idempotencyKey: '', items: [{ productId: 'nope', quantity: 1 }] };
+    yield newOrder('c1', 'k2');
+  }
+  const result = await orders.importOrders(items(), new AbortController().signal);
+  expect(result).toMatchObject({ created: 2, duplicates: 1, failed: 1 });
+  expect(result.errors).toEqual([{ index: 2, error: expect.objectContaining({ code: 'INVALID', violations: [expect.objectContaining({ field: 'order.items[0].product_id' })] }) }]);
+});
+
+test('list pages newest first and filters by status', async () => {
+  const created = [];
+  for (let i = 0; i < 5; i++) created.push((await orders.create(newOrder('c1'))).order);
+  await orders.updateStatus(created[1]?.id ?? '', 'PAID', 0n);
+  const first = await orders.list({ customerId: 'c1', status: undefined, pageSize: 2, beforeId: '' });
+  const second = await orders.list({ customerId: 'c1', status: undefined, pageSize: 2, beforeId: first.nextBeforeId });
+  const third = await orders.list({ customerId: 'c1', status: undefined, pageSize: 2, beforeId: second.nextBeforeId });
+  expect([...first.orders, ...second.orders, ...third.orders].map((o) => o.id)).toEqual(created.map((o) => o.id).reverse());
+  expect(third.nextBeforeId).toBe('');
+  const paid = await orders.list({ customerId: '', status: 'PAID', pageSize: 0, beforeId: '' });
+  expect(paid.orders.map((o) => o.id)).toEqual([created[1]?.id]);
+});

@@ -1,0 +1,50 @@
+// The contract suites against a real PostgreSQL server, in a database made for this file.
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { migrate } from '../../src/adapters/postgres/migrator.js';
+import { openPgDriver } from '../../src/adapters/postgres/pg-driver.js';
+import { PostgresProductRepository } from '../../src/adapters/postgres/product-repository.js';
+import type { SqlDriver } from '../../src/adapters/postgres/sql-driver.js';
+import { orderStoreContract } from '../contracts/order-store.contract.js';
+import { productRepositoryContract } from '../contracts/product-repository.contract.js';
+import { POSTGRES, serviceAvailable } from '../support/required-services.js';
+import { openCleanSqlStore, resetSqlStore } from './sql-store-fixture.js';
+
+const available = await serviceAvailable('PostgreSQL', POSTGRES.host, POSTGRES.port);
+const database = `orderflow_test_${randomBytes(4).toString('hex')}`;
+let driver: SqlDriver;
+
+async function admin(sql: string): Promise<void> {
+  const client = new pg.Client({ host: POSTGRES.host, port: POSTGRES.port, user: POSTGRES.user, database: 'postgres' });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+describe.skipIf(!available)('PostgreSQL', () => {
+  beforeAll(async () => {
+    await admin(`CREATE DATABASE ${database}`);
+    driver = openPgDriver({ ...POSTGRES, database, password: undefined, poolMax: 10, connectTimeoutMs: 5000, onIdleError: () => {} });
+  });
+
+  afterAll(async () => {
+    await driver.close();
+    await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+  });
+
+  test('migrations apply once, also when two migrators race', async () => {
+    const [a, b] = await Promise.all([migrate(driver), migrate(driver)]);
+    expect([...(a ?? []), ...(b ?? [])]).toEqual(['0001_orders.sql']);
+    expect(await migrate(driver)).toEqual([]);
+  });
+
+  productRepositoryContract('PostgreSQL', async () => {
+    await resetSqlStore(driver);
+    return new PostgresProductRepository(driver);
+  });
+  orderStoreContract('PostgreSQL', () => openCleanSqlStore(driver));
+});
