@@ -38,7 +38,7 @@ export type App = Stoppable & {
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 export async function createApp(config: Config, seams: AppSeams = {}): Promise<App> {
-  const log = createLogger(config.log, { service: config.service.name, env: config.env }, seams.logDestination);
+  const log = createLogger(config.log, { app: config.service.name, env: config.env }, seams.logDestination);
   log.info({ version: VERSION, config: describeConfig(config) }, 'starting');
   const closers = new Closers(log);
   try {

@@ -11,7 +11,7 @@ export type LogConfig = Readonly<{
 }>;
 
 /**
- * Every line carries time (ISO 8601), level (a name), msg and the `base` fields (service, env).
+ * Every line carries time (ISO 8601), level (a name), msg and the `base` fields (app, env).
  * `destination` defaults to stdout, written synchronously so nothing is lost at exit.
  */
 export function createLogger(config: LogConfig, base: Record<string, unknown>, destination?: DestinationStream): Logger {
@@ -28,7 +28,7 @@ export function createLogger(config: LogConfig, base: Record<string, unknown>, d
       sync: true,
       colorize: destination === undefined && process.stdout.isTTY,
       translateTime: 'SYS:HH:MM:ss.l',
-      ignore: 'pid,hostname,service,env',
+      ignore: 'pid,hostname,app,env',
       singleLine: true,
     });
     return pino(options, stream);

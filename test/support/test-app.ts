@@ -1,5 +1,6 @@
 // Starts the real application in this process on free ports, with logs captured as JSON lines.
 import { Writable } from 'node:stream';
+import { stringify } from 'yaml';
 import { createApp, type App, type AppSeams } from '../../src/app.js';
 import { type Config, parseConfig } from '../../src/platform/config.js';
 import { freshEmbeddedDataDir } from './embedded-template.js';
@@ -16,35 +17,45 @@ export type TestApp = {
 
 export type TestAppOptions = {
   store?: 'memory' | 'embedded';
-  /** Extra YAML appended to the base test config (later keys win). */
-  yaml?: string;
+  /** Settings merged over the base test config, e.g. { grpc: { maxReceiveMessageBytes: 1024 } }. */
+  config?: Record<string, unknown>;
   seams?: AppSeams;
 };
 
 export const TEST_PRODUCTS = [
-  { id: 'espresso', name: 'Espresso beans', currencyCode: 'EUR', amountMinor: 1250 },
-  { id: 'cup', name: 'Cup', currencyCode: 'EUR', amountMinor: 400 },
-  { id: 'tea', name: 'Tea', currencyCode: 'USD', amountMinor: 900 },
+  { id: 'espresso', name: 'Espresso beans', price: { currencyCode: 'EUR', amountMinor: 1250 } },
+  { id: 'cup', name: 'Cup', price: { currencyCode: 'EUR', amountMinor: 400 } },
+  { id: 'tea', name: 'Tea', price: { currencyCode: 'USD', amountMinor: 900 } },
 ] as const;
+
+function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const current = out[key];
+    const bothObjects = [current, value].every((v) => typeof v === 'object' && v !== null && !Array.isArray(v));
+    out[key] = bothObjects ? merge(current as Record<string, unknown>, value as Record<string, unknown>) : value;
+  }
+  return out;
+}
+
+/** The YAML document a test app runs with (also used by tests that start a child process). */
+export function testConfigDocument(store: Record<string, unknown>, overrides: Record<string, unknown> = {}): string {
+  const base = {
+    env: 'dev',
+    grpc: { host: '127.0.0.1', port: 0 },
+    admin: { host: '127.0.0.1', port: 0 },
+    log: { level: 'debug', format: 'json' },
+    store,
+    shutdown: { timeoutMs: 5000, drainDelayMs: 0, closeTimeoutMs: 2000 },
+    catalog: { seed: TEST_PRODUCTS },
+  };
+  return stringify(merge(base, overrides));
+}
 
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const embedded = options.store === 'embedded' ? await freshEmbeddedDataDir() : undefined;
-  const store = embedded === undefined ? '{ kind: memory }' : `{ kind: embedded, dataDir: ${JSON.stringify(embedded.dataDir)} }`;
-  const seed = TEST_PRODUCTS.map(
-    (p) => `    - { id: ${p.id}, name: ${JSON.stringify(p.name)}, price: { currencyCode: ${p.currencyCode}, amountMinor: ${p.amountMinor} } }`,
-  ).join('\n');
-  const yaml = [
-    'env: dev',
-    'grpc: { host: 127.0.0.1, port: 0 }',
-    'admin: { host: 127.0.0.1, port: 0 }',
-    'log: { level: debug, format: json }',
-    `store: ${store}`,
-    'shutdown: { timeoutMs: 5000, drainDelayMs: 0, closeTimeoutMs: 2000 }',
-    'catalog:',
-    '  seed:',
-    seed,
-    options.yaml ?? '',
-  ].join('\n');
+  const store = embedded === undefined ? { kind: 'memory' } : { kind: 'embedded', dataDir: embedded.dataDir };
+  const yaml = testConfigDocument(store, options.config);
   const config = parseConfig(yaml, 'test config');
   const logs: Record<string, unknown>[] = [];
   const destination = new Writable({

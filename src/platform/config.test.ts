@@ -1,0 +1,100 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inspect } from 'node:util';
+import { describe, expect, test } from 'vitest';
+import { ConfigError, describeConfig, envNameFor, loadConfig, parseConfig } from './config.js';
+import type { Secret } from './secret.js';
+
+const postgres = 'env: prod\nstore: { kind: postgres, database: orders, user: app, password: { fromEnv: PGPASS } }\n';
+
+describe('parseConfig', () => {
+  test('fills defaults: a minimal file is a complete configuration', () => {
+    const config = parseConfig('env: dev', 'x.yaml');
+    expect(config.grpc).toMatchObject({ port: 50051, maxReceiveMessageBytes: 4 * 1024 * 1024, maxConcurrentStreams: 1000 });
+    expect(config.store).toEqual({ kind: 'embedded' });
+    expect(config.shutdown.timeoutMs).toBe(30_000);
+  });
+
+  test('ORDERFLOW_* variables override any key, values read as YAML', () => {
+    const config = parseConfig('env: dev\ngrpc: { port: 1 }', 'x.yaml', {
+      ORDERFLOW_GRPC__PORT: '7001',
+      ORDERFLOW_GRPC__REFLECTION: 'false',
+      ORDERFLOW_LOG__LEVEL: 'warn',
+      ORDERFLOW_CATALOG__SEED: '[{id: a, name: A, price: {currencyCode: EUR, amountMinor: 5}}]',
+      UNRELATED: 'x',
+    });
+    expect(config.grpc.port).toBe(7001);
+    expect(config.grpc.reflection).toBe(false);
+    expect(config.log.level).toBe('warn');
+    expect(config.catalog.seed).toHaveLength(1);
+  });
+
+  test('envNameFor spells the override variable of a key', () => {
+    expect(envNameFor('grpc.maxReceiveMessageBytes')).toBe('ORDERFLOW_GRPC__MAX_RECEIVE_MESSAGE_BYTES');
+  });
+
+  test('the result is deeply frozen', () => {
+    const config = parseConfig('env: dev', 'x.yaml');
+    expect(Object.isFrozen(config.grpc)).toBe(true);
+  });
+
+  test('lists every problem, each naming its key', () => {
+    expect(() => parseConfig('env: test\nadmin: { port: 70000 }\nbogus: 1', 'x.yaml')).toThrow(ConfigError);
+    try {
+      parseConfig('env: test\nadmin: { port: 70000 }\nbogus: 1', 'x.yaml');
+    } catch (error) {
+      const lines = (error as Error).message.split('\n').slice(1);
+      expect(lines).toHaveLength(3);
+      expect(lines.join('\n')).toMatch(/env: .*"dev"\|"staging"\|"prod"/);
+      expect(lines.join('\n')).toMatch(/admin\.port: .*65535/);
+      expect(lines.join('\n')).toMatch(/unknown key "bogus"/);
+    }
+  });
+
+  test('rejects YAML that is not a mapping', () => {
+    expect(() => parseConfig('- a\n- b', 'x.yaml')).toThrow(/must hold a YAML mapping/);
+    expect(() => parseConfig('env: [', 'x.yaml')).toThrow(/not valid YAML/);
+  });
+});
+
+describe('secrets', () => {
+  test('resolve from an environment variable and print as ***', () => {
+    const config = parseConfig(postgres, 'x.yaml', { PGPASS: 'hunter2' });
+    if (config.store.kind !== 'postgres') throw new Error('expected postgres');
+    const password = config.store.password as Secret;
+    expect(password.reveal()).toBe('hunter2');
+    expect(`${String(password)} ${JSON.stringify({ password })} ${inspect(password)}`).not.toContain('hunter2');
+    expect(JSON.stringify(describeConfig(config))).not.toContain('hunter2');
+  });
+
+  test('resolve from a file, without its trailing newline', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'orderflow-secret-')), 'password');
+    writeFileSync(file, 'from-file\n');
+    const config = parseConfig(postgres.replace('{ fromEnv: PGPASS }', `{ fromFile: ${file} }`), 'x.yaml');
+    expect(config.store.kind === 'postgres' && config.store.password?.reveal()).toBe('from-file');
+  });
+
+  test('an unset variable or unreadable file is a ConfigError naming the key', () => {
+    expect(() => parseConfig(postgres, 'x.yaml', {})).toThrow(/store\.password: environment variable PGPASS is not set/);
+    expect(() => parseConfig(postgres.replace('{ fromEnv: PGPASS }', '{ fromFile: /nonexistent/pw }'), 'x.yaml')).toThrow(/store\.password: cannot read secret file/);
+  });
+});
+
+describe('loadConfig', () => {
+  test('reads the file named by CONF_PATH', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'orderflow-conf-')), 'c.yaml');
+    writeFileSync(file, 'env: staging\n');
+    expect(loadConfig({ CONF_PATH: file }).env).toBe('staging');
+  });
+
+  test('the shipped dev, staging and prod configs are valid', () => {
+    for (const env of ['dev', 'staging', 'prod']) {
+      const file = `config/${env}.yaml`;
+      // staging and prod read the password from a mounted file; point it at a variable here.
+      const secret = env === 'dev' ? {} : { ORDERFLOW_STORE__PASSWORD: '{ fromEnv: POSTGRES_PASSWORD }', POSTGRES_PASSWORD: 'x' };
+      const config = loadConfig({ CONF_PATH: file, ...secret });
+      expect(config.env).toBe(env);
+    }
+  });
+});
