@@ -1,0 +1,28 @@
+// Lines of a file or of stdin ("-"), read as they arrive so that a large import or a long
+// interactive session never sits in memory as a whole.
+import { open } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+
+export type Line = Readonly<{ number: number; text: string }>;
+
+/** Opens the source first, so that a missing file fails before any call is started. */
+export async function openLines(source: string, signal: AbortSignal): Promise<AsyncIterable<Line>> {
+  const input: Readable = source === '-' ? process.stdin : (await open(source)).createReadStream({ encoding: 'utf8' });
+  return numbered(input, signal);
+}
+
+async function* numbered(input: Readable, signal: AbortSignal): AsyncGenerator<Line> {
+  // The signal closes the interface, which ends the iteration even while waiting for input.
+  const lines = createInterface({ input, crlfDelay: Infinity, signal });
+  let number = 0;
+  try {
+    for await (const text of lines) {
+      number++;
+      yield { number, text };
+    }
+  } finally {
+    lines.close();
+    if (input !== process.stdin) input.destroy();
+  }
+}

@@ -1,0 +1,36 @@
+// Entry point: applies pending SQL migrations to the configured store and exits (a Kubernetes
+// Job or init container runs this before a PostgreSQL deployment; the embedded store also
+// migrates itself at startup). CONF_PATH=config/prod.yaml node dist/cmd/migrate.js
+import { migrate } from '../adapters/postgres/migrator.js';
+import { openPgDriver } from '../adapters/postgres/pg-driver.js';
+import { openPgliteDriver } from '../adapters/postgres/pglite-driver.js';
+import { ConfigError, loadConfig } from '../platform/config.js';
+import { createLogger } from '../platform/logger.js';
+
+let config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`orderflow migrate: ${error.message}\n`);
+  process.exit(2);
+}
+const log = createLogger(config.log, { app: config.service.name, env: config.env, component: 'migrate' });
+const store = config.store;
+if (store.kind === 'memory') {
+  log.info('the memory store has no schema; nothing to migrate');
+  process.exit(0);
+}
+const driver =
+  store.kind === 'embedded'
+    ? await openPgliteDriver(store.dataDir)
+    : openPgDriver({ ...store, password: store.password?.reveal(), onIdleError: (error) => log.warn({ err: error }, 'idle connection failed') });
+try {
+  const applied = await migrate(driver);
+  log.info({ applied, store: store.kind }, applied.length === 0 ? 'schema is up to date' : 'migrations applied');
+} catch (error) {
+  log.fatal({ err: error }, 'migration failed; nothing was changed');
+  process.exitCode = 1;
+} finally {
+  await driver.close();
+}

@@ -1,0 +1,209 @@
+// The orderflow CLI as users run it: a real child process (node + tsx) against a real server
+// started in-process, asserting on its stdout, stderr and exit code.
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, test } from 'vitest';
+import { OrderStatus } from '../../src/gen/orderflow/orders/v1/order_service.js';
+import { connect, type Clients } from '../support/clients.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+let app: TestApp;
+let api: Clients;
+let tempDir: string;
+
+beforeAll(async () => {
+  app = await startTestApp();
+  api = connect(app.grpcAddress);
+  tempDir = await mkdtemp(join(tmpdir(), 'orderflow-cli-'));
+});
+
+afterAll(async () => {
+  api.close();
+  await app.stop();
+  await rm(tempDir, { recursive: true, force: true });
+});
+
+type CliResult = { code: number | null; stdout: string; stderr: string };
+
+type CliProcess = {
+  child: ChildProcessWithoutNullStreams;
+  /** Resolves with everything written so far once `stream` contains `text`. */
+  waitFor(stream: 'stdout' | 'stderr', text: string, timeoutMs?: number): Promise<string>;
+  exited: Promise<CliResult>;
+};
+
+function startCli(args: string[], options: { addr?: string } = {}): CliProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--addr', options.addr ?? app.grpcAddress, ...args], { cwd: REPO_ROOT });
+  const output = { stdout: '', stderr: '' };
+  child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString('utf8')));
+  const exited = new Promise<CliResult>((resolve) => child.on('close', (code) => resolve({ code, ...output })));
+  const waitFor = (stream: 'stdout' | 'stderr', text: string, timeoutMs = 15_000) =>
+    new Promise<string>((resolve, reject) => {
+      const check = () => {
+        if (!output[stream].includes(text)) return;
+        clearTimeout(timer);
+        child[stream].off('data', check);
+        resolve(output[stream]);
+      };
+      const timer = setTimeout(() => reject(new Error(`no "${text}" on ${stream}; stdout: ${output.stdout}\nstderr: ${output.stderr}`)), timeoutMs);
+      child[stream].on('data', check);
+      check();
+    });
+  return { child, waitFor, exited };
+}
+
+async function runCli(args: string[], options: { addr?: string } = {}): Promise<CliResult> {
+  const cli = startCli(args, options);
+  cli.child.stdin.end();
+  return cli.exited;
+}
+
+const createOrder = async (customerId: string, productId = 'cup') =>
+  (await api.orders.createOrder({ customerId, items: [{ productId, quantity: 1 }] })).order?.id ?? '';
+
+const jsonLines = (text: string) => text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as { event: { type: string; order: { id: string; status: string } } });
+
+describe.concurrent('orderflow CLI', () => {
+  test('--help lists every command with an example', async ({ expect }) => {
+    const { code, stdout } = await runCli(['--help']);
+    expect(code).toBe(0);
+    for (const command of ['health', 'products upsert', 'products list', 'orders create', 'orders set-status', 'orders watch', 'orders import', 'orders track']) {
+      expect(stdout).toContain(`  ${command}`);
+    }
+    expect(stdout).toContain('e.g. orderflow orders create --customer');
+  });
+
+  test('a usage error prints a short usage on stderr and exits 2', async ({ expect }) => {
+    const unknown = await runCli(['orders', 'frobnicate']);
+    expect(unknown).toMatchObject({ code: 2, stdout: '' });
+    expect(unknown.stderr).toContain("error: unknown command 'orders frobnicate'");
+    const missing = await runCli(['orders', 'get']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe("error: missing order ID\nUsage: orderflow orders get ID\nRun 'orderflow orders get --help' for details.\n");
+  });
+
+  test('health reports SERVING; an unreachable address is UNAVAILABLE naming it', async ({ expect }) => {
+    const health = await runCli(['health']);
+    expect(health.code).toBe(0);
+    expect(JSON.parse(health.stdout)).toEqual({ status: 'SERVING' });
+    const down = await runCli(['health'], { addr: '127.0.0.1:1' });
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(/^error: UNAVAILABLE: could not reach 127\.0\.0\.1:1/);
+  });
+
+  test('products upsert, get and list --all print proto3 JSON', async ({ expect }) => {
+    const upserted = await runCli(['products', 'upsert', '--id', 'cli-mug', '--name', 'Mug', '--price', '7.5', '--currency', 'EUR']);
+    expect(upserted.code).toBe(0);
+    expect(JSON.parse(upserted.stdout)).toMatchObject({ product: { id: 'cli-mug', price: { currencyCode: 'EUR', amountMinor: '750' } } });
+    const got = await runCli(['products', 'get', 'espresso']);
+    expect(got.code).toBe(0);
+    const { product } = JSON.parse(got.stdout) as { product: { price: unknown; createTime: string } };
+    expect(product.price).toEqual({ currencyCode: 'EUR', amountMinor: '1250' });
+    expect(product.createTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+    const listed = await runCli(['products', 'list', '--page-size', '1', '--all']);
+    expect(listed.code).toBe(0);
+    const { products } = JSON.parse(listed.stdout) as { products: { id: string }[] };
+    expect(products.map((p) => p.id)).toEqual(expect.arrayContaining(['cup', 'espresso', 'tea']));
+  });
+
+  test('orders create from flags, then get', async ({ expect }) => {
+    const created = await runCli(['orders', 'create', '--customer', 'cli-flags', '--item', 'espresso:2', '--item', 'cup', '--key', 'k-1']);
+    expect(created.code).toBe(0);
+    const { order } = JSON.parse(created.stdout) as { order: { id: string } };
+    expect(order).toMatchObject({ customerId: 'cli-flags', total: { currencyCode: 'EUR', amountMinor: '2900' }, status: 'ORDER_STATUS_PENDING', version: '1' });
+    const got = await runCli(['orders', 'get', order.id]);
+    expect(got.code).toBe(0);
+    expect(JSON.parse(got.stdout)).toEqual({ order });
+  });
+
+  test('orders create --json takes a proto3 JSON CreateOrderRequest', async ({ expect }) => {
+    const json = JSON.stringify({ customerId: 'cli-json', items: [{ productId: 'tea', quantity: 3 }], idempotencyKey: 'j-1' });
+    const { code, stdout } = await runCli(['orders', 'create', '--json', json]);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ order: { customerId: 'cli-json', total: { currencyCode: 'USD', amountMinor: '2700' } } });
+  });
+
+  test('invalid input exits 1 with INVALID_ARGUMENT and one line per field violation', async ({ expect }) => {
+    const { code, stdout, stderr } = await runCli(['orders', 'create', '--customer', 'cli-bad', '--item', 'espresso:0']);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/^error: INVALID_ARGUMENT: /);
+    expect(stderr).toMatch(/^ {2}items\[0\]\.quantity: \S.*$/m);
+  });
+
+  test('orders list --status filters by status', async ({ expect }) => {
+    const paid = await createOrder('cli-list');
+    await createOrder('cli-list');
+    await api.orders.updateOrderStatus({ id: paid, status: OrderStatus.ORDER_STATUS_PAID });
+    const { code, stdout } = await runCli(['orders', 'list', '--customer', 'cli-list', '--status', 'paid']);
+    expect(code).toBe(0);
+    const { orders } = JSON.parse(stdout) as { orders: { id: string; status: string }[] };
+    expect(orders.map((o) => [o.id, o.status])).toEqual([[paid, 'ORDER_STATUS_PAID']]);
+  });
+
+  test('orders set-status moves an order; an illegal move is FAILED_PRECONDITION', async ({ expect }) => {
+    const id = await createOrder('cli-status');
+    const moved = await runCli(['orders', 'set-status', id, 'ORDER_STATUS_PAID', '--expected-version', '1']);
+    expect(moved.code).toBe(0);
+    expect(JSON.parse(moved.stdout)).toMatchObject({ order: { id, status: 'ORDER_STATUS_PAID', version: '2' } });
+    const illegal = await runCli(['orders', 'set-status', id, 'pending']);
+    expect(illegal.code).toBe(1);
+    expect(illegal.stderr).toMatch(/^error: FAILED_PRECONDITION: .+/);
+  });
+
+  test('orders watch prints an NDJSON line per event and stops cleanly on SIGINT', async ({ expect }) => {
+    const watch = startCli(['orders', 'watch', '--customer', 'cli-watch']);
+    const id = await createOrder('cli-watch');
+    const stdout = await watch.waitFor('stdout', id);
+    watch.child.kill('SIGINT');
+    const { code, stderr } = await watch.exited;
+    expect(code).toBe(0);
+    expect(jsonLines(stdout)[0]?.event).toMatchObject({ type: 'ORDER_EVENT_TYPE_CREATED', order: { id, status: 'ORDER_STATUS_PENDING' } });
+    expect(stderr).toMatch(/last sequence seen: \d+; resume with --after \d+/);
+  });
+
+  test('orders import streams an NDJSON file and reports per-item errors', async ({ expect }) => {
+    const file = join(tempDir, 'orders.ndjson');
+    const line = (productId: string, key: string) => JSON.stringify({ customerId: 'cli-import', items: [{ productId, quantity: 2 }], idempotencyKey: key });
+    await writeFile(file, [line('cup', 'i-1'), line('no-such-product', 'i-2'), '', line('espresso', 'i-3'), ''].join('\n'));
+    const { code, stdout } = await runCli(['orders', 'import', file]);
+    expect(code).toBe(0);
+    const result = JSON.parse(stdout) as { created: number; failed: number; errors: { index: number; code: string; message: string }[] };
+    expect(result).toMatchObject({ created: 2, failed: 1, errors: [{ index: 1, code: 'INVALID_ARGUMENT' }] });
+    expect(result.errors[0]?.message).toContain('no-such-product');
+  });
+
+  test('orders import stops at a line that is not JSON and exits 2', async ({ expect }) => {
+    const file = join(tempDir, 'broken.ndjson');
+    await writeFile(file, ['{"customerId":"cli-broken","items":[{"productId":"cup","quantity":1}]}', '{not json', '{"customerId":"cli-broken"}'].join('\n'));
+    const { code, stdout, stderr } = await runCli(['orders', 'import', file]);
+    expect(code).toBe(2);
+    expect(JSON.parse(stdout)).toEqual({ created: 1 });
+    expect(stderr).toMatch(/^error: line 2: not valid JSON/);
+  });
+
+  test('orders track follows ids added on stdin', async ({ expect }) => {
+    const id = await createOrder('cli-track');
+    const track = startCli(['orders', 'track']);
+    track.child.stdin.write(`+${id}\n`);
+    await track.waitFor('stderr', `tracking ${id}`);
+    // The CLI has sent the request, but nothing tells when the server applied it: move the order
+    // along until one change is reported (each move is a new event).
+    let stdout = '';
+    for (const status of [OrderStatus.ORDER_STATUS_PAID, OrderStatus.ORDER_STATUS_SHIPPED, OrderStatus.ORDER_STATUS_DELIVERED]) {
+      await api.orders.updateOrderStatus({ id, status });
+      stdout = await track.waitFor('stdout', id, 2_000).catch(() => '');
+      if (stdout !== '') break;
+    }
+    track.child.kill('SIGINT');
+    const { code } = await track.exited;
+    expect(code).toBe(0);
+    expect(jsonLines(stdout)[0]?.event).toMatchObject({ type: 'ORDER_EVENT_TYPE_STATUS_CHANGED', order: { id } });
+  });
+});
