@@ -11,8 +11,11 @@ export type AdminServer = {
   close(): Promise<void>;
 };
 
-export function createAdminServer(deps: { health: Health; registry: Registry; log: Logger }): AdminServer {
-  const { health, registry, log } = deps;
+/** Extra routes (e.g. debug endpoints): resolves true when it handled the request. */
+export type AdminRoutes = (req: IncomingMessage, res: ServerResponse, path: string) => Promise<boolean>;
+
+export function createAdminServer(deps: { health: Health; registry: Registry; log: Logger; routes?: AdminRoutes }): AdminServer {
+  const { health, registry, log, routes } = deps;
 
   function send(res: ServerResponse, status: number, contentType: string, body: string): void {
     res.writeHead(status, { 'content-type': contentType, 'cache-control': 'no-store' });
@@ -25,6 +28,7 @@ export function createAdminServer(deps: { health: Health; registry: Registry; lo
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://admin').pathname;
+    if (routes !== undefined && (await routes(req, res, path))) return;
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: 'method not allowed' });
     switch (path) {
       case '/metrics':

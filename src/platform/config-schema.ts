@@ -106,6 +106,14 @@ export const configSchema = z.strictObject({
       checkTimeoutMs: positiveInt.default(2000),
     })
     .prefault({}),
+  debug: z
+    .strictObject({
+      /** Admin endpoints /debug/log-level, /debug/cpu-profile, /debug/heap-snapshot. Off in prod. */
+      enabled: z.boolean().default(false),
+      /** The longest CPU profile one request may ask for. */
+      maxProfileSeconds: positiveInt.max(300).default(60),
+    })
+    .prefault({}),
   shutdown: z
     .strictObject({
       /** Time for in-flight calls to finish after a signal before they are cancelled. */
