@@ -1,9 +1,14 @@
 // The composition root: the only module that knows every concrete adapter. createApp(config)
 // wires the application by hand; start() listens, stop() shuts down in the documented order.
-import { readFileSync } from 'node:fs';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import type { TextMapPropagator, Tracer } from '@opentelemetry/api';
 import type { DestinationStream } from 'pino';
+import type { MetricsRegistry } from './platform/metrics.js';
 import { cachedOrderRepository } from './adapters/cached-order-repository.js';
+import { cachedProductCatalog } from './adapters/cached-product-catalog.js';
+import { CATALOG_CLIENT_METHODS, GrpcProductCatalog } from './adapters/grpc/grpc-product-catalog.js';
+import { createUnaryClient } from './adapters/grpc/grpc-unary-client.js';
 import { InProcessProductCatalog } from './adapters/in-process-catalog.js';
 import { LocalEventSignal } from './adapters/local-event-signal.js';
 import { MemoryCache } from './adapters/memory/memory-cache.js';
@@ -11,20 +16,27 @@ import { openMemoryStore } from './adapters/memory/memory-store.js';
 import { openPgDriver } from './adapters/postgres/pg-driver.js';
 import { openPgliteDriver } from './adapters/postgres/pglite-driver.js';
 import { openSqlStore } from './adapters/postgres/postgres-store.js';
+import type { SqlDriver } from './adapters/postgres/sql-driver.js';
+import { tracedSqlDriver } from './adapters/postgres/traced-sql-driver.js';
+import { prometheusCacheObserver, prometheusOrderMetrics, prometheusStoreConnections } from './adapters/prometheus/business-metrics.js';
 import type { EventsCommitted, Store } from './adapters/store.js';
 import { createUuidV7Generator, systemClock } from './adapters/system.js';
+import { tracedCache } from './adapters/traced-cache.js';
 import { catalogUseCases, type CatalogUseCases } from './domain/catalog-use-cases.js';
 import { DomainError } from './domain/errors.js';
 import { orderUseCases } from './domain/order-use-cases.js';
-import type { Clock, IdGenerator } from './domain/ports.js';
+import type { Clock, IdGenerator, ProductCatalog } from './domain/ports.js';
 import { createAdminServer } from './platform/admin-server.js';
 import { type Config, ConfigError, describeConfig } from './platform/config.js';
+import { createDebugRoutes } from './platform/debug-routes.js';
+import { createGrpcMetrics } from './platform/grpc-metrics.js';
 import { createHealth } from './platform/health.js';
 import { Closers, type Stoppable } from './platform/lifecycle.js';
 import { createLogger, type Logger } from './platform/logger.js';
 import { createMetricsRegistry } from './platform/metrics.js';
+import { createTracing } from './platform/tracing.js';
 import { createGrpcServer } from './transport/grpc/grpc-server.js';
-import { addServices } from './transport/grpc/services.js';
+import { addServices, servedMethods } from './transport/grpc/services.js';
 
 /** The only substitutions tests may make: time, ids, and where logs go. */
 export type AppSeams = Readonly<{ now?: Clock; newId?: IdGenerator; logDestination?: DestinationStream }>;
@@ -36,6 +48,9 @@ export type App = Stoppable & {
 };
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** What every part that observes itself needs. */
+type Telemetry = Readonly<{ log: Logger; registry: MetricsRegistry; tracer: Tracer; propagator: TextMapPropagator }>;
 
 export async function createApp(config: Config, seams: AppSeams = {}): Promise<App> {
   const log = createLogger(config.log, { app: config.service.name, env: config.env }, seams.logDestination);
@@ -50,45 +65,57 @@ export async function createApp(config: Config, seams: AppSeams = {}): Promise<A
 }
 
 async function assemble(config: Config, seams: AppSeams, log: Logger, closers: Closers): Promise<App> {
-  const registry = createMetricsRegistry();
-  const health = createHealth({
-    ...config.health,
-    onCheckFailed: (check, error) => log.warn({ check, err: error }, 'readiness check failed'),
-  });
+  const registry = createMetricsRegistry({ buildInfo: { name: `${config.service.name.replace(/\W/g, '_')}_build_info`, labels: { version: VERSION, env: config.env } } });
+  const tracing = createTracing(config.tracing, { name: config.service.name, version: VERSION, environment: config.env, instance: `${hostname()}:${process.pid}` });
+  closers.add('tracing', tracing.shutdown);
+  const telemetry: Telemetry = { log, registry, tracer: tracing.tracer, propagator: tracing.propagator };
+
+  const health = createHealth({ ...config.health, onCheckFailed: (check, error) => log.warn({ check, err: error }, 'readiness check failed') });
   const eventSignal = new LocalEventSignal();
-  const store = await openStore(config, log, (sequence) => eventSignal.notify(sequence));
+  const store = await openStore(config, telemetry, (sequence) => eventSignal.notify(sequence));
   closers.add('store', store.close);
   health.addCheck('store', () => store.ping());
+  if (store.connections !== undefined) prometheusStoreConnections(registry, store.connections);
 
   const now = seams.now ?? systemClock;
-  const catalog = catalogUseCases({ products: store.products, now });
-  await seedCatalog(catalog, config);
-  const orders = orderUseCases({
-    orders: cachedOrderRepository(store.orders, new MemoryCache({ maxEntries: config.cache.maxEntries }), {
-      ttlMs: config.cache.ttlMs,
-      observer: { hit() {}, miss() {}, error: (error) => log.warn({ err: error }, 'order cache failed') },
-    }),
-    events: store.events,
-    eventSignal,
-    catalog: new InProcessProductCatalog(store.products),
-    now,
-    newId: seams.newId ?? createUuidV7Generator(),
-  });
+  const catalog = config.services.catalog ? catalogUseCases({ products: store.products, now }) : undefined;
+  if (catalog !== undefined) await seedCatalog(catalog, config);
+  const orders = config.services.orders
+    ? orderUseCases({
+        orders: cachedOrderRepository(store.orders, tracedCache(new MemoryCache({ maxEntries: config.cache.maxEntries }), tracing.tracer, 'memory'), {
+          ttlMs: config.cache.ttlMs,
+          observer: prometheusCacheObserver(registry, 'orders', (error) => log.warn({ err: error }, 'order cache failed')),
+        }),
+        events: store.events,
+        eventSignal,
+        catalog: productCatalog(config, store, telemetry, closers),
+        now,
+        newId: seams.newId ?? createUuidV7Generator(),
+        metrics: prometheusOrderMetrics(registry),
+      })
+    : undefined;
 
-  const grpc = createGrpcServer(config.grpc, log, (server) =>
-    addServices(server, { orders, catalog, health, reflection: config.grpc.reflection }),
-  );
-  const admin = createAdminServer({ health, registry, log });
+  const served = { orders, catalog, health, reflection: config.grpc.reflection };
+  const metrics = createGrpcMetrics(registry, 'server', servedMethods(served));
+  const grpc = createGrpcServer(config.grpc, { ...telemetry, metrics }, (server) => addServices(server, served));
+  const admin = createAdminServer({ health, registry, log, routes: createDebugRoutes({ ...config.debug, log }) });
+  return lifecycle(config, { log, grpc, admin, health, closers });
+}
+
+function lifecycle(
+  config: Config,
+  parts: { log: Logger; grpc: ReturnType<typeof createGrpcServer>; admin: ReturnType<typeof createAdminServer>; health: ReturnType<typeof createHealth>; closers: Closers },
+): App {
+  const { log, grpc, admin, health, closers } = parts;
   let stopping: Promise<number> | undefined;
   let forced = false;
-
   return {
     log,
     async start() {
       const grpcPort = await grpc.listen(config.grpc.host, config.grpc.port);
       const adminPort = await admin.listen(config.admin.host, config.admin.port);
       const report = await health.start();
-      log.info({ grpc: `${config.grpc.host}:${grpcPort}`, admin: `${config.admin.host}:${adminPort}`, ready: report.ready }, 'serving');
+      log.info({ grpc: `${config.grpc.host}:${grpcPort}`, admin: `${config.admin.host}:${adminPort}`, services: config.services, ready: report.ready }, 'serving');
       return { grpcPort, adminPort };
     },
     stop() {
@@ -113,26 +140,36 @@ async function assemble(config: Config, seams: AppSeams, log: Logger, closers: C
   };
 }
 
-async function openStore(config: Config, log: Logger, onCommit: EventsCommitted): Promise<Store> {
+/** In-process when this process hosts the catalog; otherwise a cached gRPC client of the remote one. */
+function productCatalog(config: Config, store: Store, telemetry: Telemetry, closers: Closers): ProductCatalog {
+  const remote = config.catalog.remote;
+  if (config.services.catalog || remote === undefined) return new InProcessProductCatalog(store.products);
+  const client = createUnaryClient({ ...remote, ...telemetry, metrics: createGrpcMetrics(telemetry.registry, 'client', CATALOG_CLIENT_METHODS) });
+  closers.add('catalog client', () => Promise.resolve(client.close()));
+  const observer = prometheusCacheObserver(telemetry.registry, 'products', (error) => telemetry.log.warn({ err: error }, 'product cache failed'));
+  const cache = tracedCache(new MemoryCache({ maxEntries: remote.cacheMaxEntries }), telemetry.tracer, 'memory');
+  return cachedProductCatalog(new GrpcProductCatalog(client), cache, { ttlMs: remote.cacheTtlMs, observer });
+}
+
+async function openStore(config: Config, telemetry: Telemetry, onCommit: EventsCommitted): Promise<Store> {
+  const { log, tracer } = telemetry;
   const store = config.store;
+  const traced = (driver: SqlDriver, namespace: string) => tracedSqlDriver(driver, tracer, { 'db.system.name': 'postgresql', 'db.namespace': namespace });
   switch (store.kind) {
     case 'memory':
       log.warn('using the in-memory store: nothing is persisted');
       return openMemoryStore(onCommit);
     case 'embedded': {
+      const where = store.dataDir ?? '(memory)';
       const fresh = store.dataDir === undefined || !existsSync(store.dataDir) || readdirSync(store.dataDir).length === 0;
-      if (fresh) log.info({ data_dir: store.dataDir ?? '(memory)' }, 'initialising the embedded store (first start only; a few seconds)');
-      const opened = await openSqlStore(await openPgliteDriver(store.dataDir), { migrate: true, onCommit });
-      log.info({ data_dir: store.dataDir ?? '(memory)', applied_migrations: opened.appliedMigrations }, 'embedded store open');
+      if (fresh) log.info({ data_dir: where }, 'initialising the embedded store (first start only; a few seconds)');
+      const opened = await openSqlStore(traced(await openPgliteDriver(store.dataDir), 'embedded'), { migrate: true, onCommit });
+      log.info({ data_dir: where, applied_migrations: opened.appliedMigrations }, 'embedded store open');
       return opened;
     }
     case 'postgres': {
-      const driver = openPgDriver({
-        ...store,
-        password: store.password?.reveal(),
-        onIdleError: (error) => log.warn({ err: error }, 'idle PostgreSQL connection failed'),
-      });
-      const opened = await openSqlStore(driver, { migrate: store.migrate, onCommit });
+      const driver = openPgDriver({ ...store, password: store.password?.reveal(), onIdleError: (error) => log.warn({ err: error }, 'idle PostgreSQL connection failed') });
+      const opened = await openSqlStore(traced(driver, store.database), { migrate: store.migrate, onCommit });
       log.info({ host: store.host, database: store.database, applied_migrations: opened.appliedMigrations }, 'PostgreSQL store open');
       return opened;
     }

@@ -7,6 +7,8 @@ export type Store = Readonly<{
   events: OrderEventLog;
   /** Resolves when the store answers a trivial query; used by readiness checks. */
   ping(): Promise<void>;
+  /** Connection-pool figures for metrics; absent for stores without connections. */
+  connections?(): Readonly<{ inUse: number; idle: number; waiting: number }>;
   close(): Promise<void>;
 }>;
 

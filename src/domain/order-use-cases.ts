@@ -3,7 +3,7 @@ import { changeStatus, newOrder, type NewOrder, type Order, type OrderStatus, pr
 import type { OrderEvent } from './order-event.js';
 import { parseOrderId } from './order-id.js';
 import { pageSize } from './paging.js';
-import type { Clock, EventQuery, EventSignal, IdGenerator, OrderEventLog, OrderRepository, ProductCatalog } from './ports.js';
+import type { Clock, EventQuery, EventSignal, IdGenerator, OrderEventLog, OrderMetrics, OrderRepository, ProductCatalog } from './ports.js';
 
 export type OrderDeps = Readonly<{
   orders: OrderRepository;
@@ -12,7 +12,10 @@ export type OrderDeps = Readonly<{
   catalog: ProductCatalog;
   now: Clock;
   newId: IdGenerator;
+  metrics?: OrderMetrics;
 }>;
+
+const NO_METRICS: OrderMetrics = { orderCreated() {}, statusChanged() {}, importFinished() {} };
 
 /** Events read from the log per query while following it. */
 const EVENT_PAGE = 256;
@@ -35,12 +38,13 @@ export type OrderTracker = {
 
 type EventFilter = Pick<EventQuery, 'customerId' | 'orderIds'>;
 
-export function orderUseCases({ orders, events, eventSignal, catalog, now, newId }: OrderDeps) {
+export function orderUseCases({ orders, events, eventSignal, catalog, now, newId, metrics = NO_METRICS }: OrderDeps) {
   async function create(input: NewOrder, signal?: AbortSignal, fieldPrefix = ''): Promise<{ order: Order; created: boolean }> {
     validateNewOrder(input, fieldPrefix);
     const products = await catalog.findProducts([...new Set(input.items.map((i) => i.productId))], signal);
     const { items, total } = priceItems(input, products, fieldPrefix);
     const result = await orders.create(newOrder({ id: newId(), input, items, total, now: now() }));
+    if (result.created) metrics.orderCreated(result.order);
     if (!result.created && !sameItems(result.order, input)) {
       throw new DomainError(
         'ALREADY_EXISTS',
@@ -102,7 +106,13 @@ export function orderUseCases({ orders, events, eventSignal, catalog, now, newId
       if (status === undefined) violations.add('status', 'is required: the status to move the order to');
       if (expectedVersion < 0n) violations.add('expected_version', 'must not be negative');
       violations.throwIfAny();
-      return orders.update(orderId, (order) => changeStatus(order, status as OrderStatus, expectedVersion, now()));
+      let from: OrderStatus | undefined;
+      const updated = await orders.update(orderId, (order) => {
+        from = order.status;
+        return changeStatus(order, status as OrderStatus, expectedVersion, now());
+      });
+      metrics.statusChanged(from ?? updated.status, updated.status);
+      return updated;
     },
 
     /** Events after `afterSequence` (optionally one customer's), then live ones, until `signal` aborts. */
@@ -151,6 +161,7 @@ export function orderUseCases({ orders, events, eventSignal, catalog, now, newId
         }
         index++;
       }
+      metrics.importFinished(result);
       return result;
     },
   };

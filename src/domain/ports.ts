@@ -94,5 +94,15 @@ export interface Cache {
   delete(key: string): Promise<void>;
 }
 
+/**
+ * Business events, for metrics. Named methods rather than a stringly `inc(name)`: the domain
+ * says what happened, the adapter decides how it is counted. Implementations must not throw.
+ */
+export interface OrderMetrics {
+  orderCreated(order: Order): void;
+  statusChanged(from: OrderStatus, to: OrderStatus): void;
+  importFinished(result: Readonly<{ created: number; duplicates: number; failed: number }>): void;
+}
+
 export type Clock = () => Date;
 export type IdGenerator = () => string;

@@ -3,8 +3,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
+import type { MetricsRegistry } from './metrics.js';
 import type { Health } from './health.js';
+import { exposition } from './metrics.js';
 
 export type AdminServer = {
   listen(host: string, port: number): Promise<number>;
@@ -14,7 +15,7 @@ export type AdminServer = {
 /** Extra routes (e.g. debug endpoints): resolves true when it handled the request. */
 export type AdminRoutes = (req: IncomingMessage, res: ServerResponse, path: string) => Promise<boolean>;
 
-export function createAdminServer(deps: { health: Health; registry: Registry; log: Logger; routes?: AdminRoutes }): AdminServer {
+export function createAdminServer(deps: { health: Health; registry: MetricsRegistry; log: Logger; routes?: AdminRoutes }): AdminServer {
   const { health, registry, log, routes } = deps;
 
   function send(res: ServerResponse, status: number, contentType: string, body: string): void {
@@ -31,8 +32,10 @@ export function createAdminServer(deps: { health: Health; registry: Registry; lo
     if (routes !== undefined && (await routes(req, res, path))) return;
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: 'method not allowed' });
     switch (path) {
-      case '/metrics':
-        return send(res, 200, registry.contentType, await registry.metrics());
+      case '/metrics': {
+        const { contentType, body } = await exposition(registry, req.headers.accept);
+        return send(res, 200, contentType, body);
+      }
       case '/health/live':
         return sendJson(res, 200, { status: 'ok' });
       case '/health/ready':

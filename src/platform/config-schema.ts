@@ -93,10 +93,63 @@ export const configSchema = z.strictObject({
       ttlMs: positiveInt.default(30_000),
     })
     .prefault({}),
+  /** Which services this process hosts. Orders without catalog needs catalog.remote. */
+  services: z
+    .strictObject({
+      orders: z.boolean().default(true),
+      catalog: z.boolean().default(true),
+    })
+    .prefault({}),
   catalog: z
     .strictObject({
-      /** Products upserted at startup (dev convenience). */
+      /** Products upserted at startup when this process hosts the catalog (dev convenience). */
       seed: z.array(z.strictObject({ id: z.string(), name: z.string(), price: money })).default([]),
+      /** Where the catalog lives when this process does not host it: reached over gRPC. */
+      remote: z
+        .strictObject({
+          /** host:port of a process hosting orderflow.catalog.v1.CatalogService. */
+          address: z.string().min(1),
+          /** Deadline of one attempt, capped by what is left of the caller's own deadline. */
+          timeoutMs: positiveInt.default(2000),
+          /** Attempts in all for UNAVAILABLE (the only status retried), with exponential backoff. */
+          maxAttempts: positiveInt.max(10).default(3),
+          initialBackoffMs: positiveInt.default(50),
+          maxBackoffMs: positiveInt.default(1000),
+          /** Products are cached this long (prices may be this stale for new orders). */
+          cacheTtlMs: nonNegativeInt.default(5000),
+          cacheMaxEntries: positiveInt.default(10_000),
+        })
+        .optional(),
+    })
+    .prefault({}),
+  tracing: z
+    .strictObject({
+      /** Share of traces started here that are recorded; callers' sampling decisions are kept. */
+      sampleRatio: z.number().min(0).max(1).default(1),
+      /** Where spans go: otlp (Jaeger, collectors), zipkin, console; none or [] records nothing. */
+      exporters: z
+        .array(
+          z.discriminatedUnion('kind', [
+            z.strictObject({
+              kind: z.literal('otlp'),
+              protocol: z.enum(['http', 'grpc']).default('http'),
+              /** Default http://localhost:4318/v1/traces (http) or http://localhost:4317 (grpc). */
+              endpoint: z.string().url().optional(),
+            }),
+            z.strictObject({ kind: z.literal('zipkin'), endpoint: z.string().url().default('http://localhost:9411/api/v2/spans') }),
+            z.strictObject({ kind: z.literal('console') }),
+            z.strictObject({ kind: z.literal('none') }),
+          ]),
+        )
+        .default([]),
+      batch: z
+        .strictObject({
+          scheduledDelayMs: positiveInt.default(5000),
+          maxQueueSize: positiveInt.default(2048),
+          maxExportBatchSize: positiveInt.default(512),
+          exportTimeoutMs: positiveInt.default(30_000),
+        })
+        .prefault({}),
     })
     .prefault({}),
   health: z
@@ -127,6 +180,16 @@ export const configSchema = z.strictObject({
 });
 
 type Parsed = z.infer<typeof configSchema>;
+
+/** Rules that span several keys, checked after the schema. */
+export function crossFieldProblems(config: Parsed): string[] {
+  const problems: string[] = [];
+  if (!config.services.orders && !config.services.catalog) problems.push('services: host at least one of orders and catalog');
+  if (config.services.orders && !config.services.catalog && config.catalog.remote === undefined) {
+    problems.push('catalog.remote: required when this process hosts orders but not catalog (services.catalog: false)');
+  }
+  return problems;
+}
 type WithSecrets<T> = T extends SecretRef ? Secret : T extends object ? { readonly [K in keyof T]: WithSecrets<T[K]> } : T;
 
 /** The validated configuration, secrets resolved, deeply frozen. */

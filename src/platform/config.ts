@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
-import { type Config, configSchema, SECRET_REF_MESSAGE, type SecretRef } from './config-schema.js';
+import { type Config, configSchema, crossFieldProblems, SECRET_REF_MESSAGE, type SecretRef } from './config-schema.js';
 import { Secret } from './secret.js';
 
 export type { Config } from './config-schema.js';
@@ -53,6 +53,8 @@ export function parseConfig(text: string, source: string, env: Env = {}): Config
     const lines = result.error.issues.map((i) => `  - ${describeIssue(i, merged, env)}`);
     throw new ConfigError(`${source} is invalid:\n${lines.join('\n')}`);
   }
+  const rules = crossFieldProblems(result.data);
+  if (rules.length > 0) throw new ConfigError(`${source} is invalid:\n${rules.map((p) => `  - ${p}`).join('\n')}`);
   const problems: string[] = [];
   const resolved = resolveSecrets(result.data, [], env, problems);
   if (problems.length > 0) throw new ConfigError(`${source}: secrets could not be resolved:\n${problems.map((p) => `  - ${p}`).join('\n')}`);

@@ -1,5 +1,6 @@
 // The root logger: pino, JSON lines for machines or pino-pretty text for people. Passed down
 // explicitly (no global logger); components and calls take children with their own fields.
+import { context, isSpanContextValid, trace } from '@opentelemetry/api';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import pretty from 'pino-pretty';
 
@@ -10,9 +11,15 @@ export type LogConfig = Readonly<{
   format: 'json' | 'pretty';
 }>;
 
+/** The ids of the span active where the line is logged: logs join traces. */
+function activeTraceFields(): Record<string, string> {
+  const span = trace.getSpanContext(context.active());
+  return span !== undefined && isSpanContextValid(span) ? { trace_id: span.traceId, span_id: span.spanId } : {};
+}
+
 /**
  * Every line carries time (ISO 8601), level (a name), msg and the `base` fields (app, env).
- * `destination` defaults to stdout, written synchronously so nothing is lost at exit.
+ * and, inside a traced call, trace_id and span_id. `destination` defaults to stdout, written synchronously so nothing is lost at exit.
  */
 export function createLogger(config: LogConfig, base: Record<string, unknown>, destination?: DestinationStream): Logger {
   const options = {
@@ -21,6 +28,7 @@ export function createLogger(config: LogConfig, base: Record<string, unknown>, d
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label: string) => ({ level: label }) },
     serializers: { err: pino.stdSerializers.err },
+    mixin: activeTraceFields,
   };
   if (config.format === 'pretty') {
     const stream = pretty({

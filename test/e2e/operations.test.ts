@@ -125,7 +125,9 @@ describe('limits and access log', () => {
   test('every finished call is logged once with service, method, code, duration, peer and trace ids', async () => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     const metadata = Metadata({ traceparent: `00-${traceId}-00f067aa0ba902b7-01` });
-    await failure(api.orders.getOrder({ id: 'bad' }, { metadata }));
+    let trailerTraceId: string | undefined;
+    await failure(api.orders.getOrder({ id: 'bad' }, { metadata, onTrailer: (trailer) => (trailerTraceId = trailer.get('x-trace-id')) }));
+    expect(trailerTraceId).toBe(traceId); // an error before any message: the id travels in trailers
     const lines = app.logs.filter((l) => l.msg === 'finished call' && l.trace_id === traceId);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({
@@ -135,10 +137,18 @@ describe('limits and access log', () => {
       type: 'unary',
       code: 'INVALID_ARGUMENT',
       peer: expect.stringMatching(/127\.0\.0\.1/),
-      span_id: '00f067aa0ba902b7',
+      span_id: expect.stringMatching(/^[0-9a-f]{16}$/), // the server's own span, a child of the caller's
       duration_ms: expect.any(Number),
     });
+    expect(lines[0]?.span_id).not.toBe('00f067aa0ba902b7');
     expect(typeof lines[0]?.time).toBe('string');
+  });
+
+  test('a call without trace context still gets a trace id, in the response header and the log', async () => {
+    let headerTraceId: string | undefined;
+    await api.catalog.getProduct({ id: 'cup' }, { onHeader: (header) => (headerTraceId = header.get('x-trace-id')) });
+    expect(headerTraceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(app.logs.filter((l) => l.msg === 'finished call' && l.trace_id === headerTraceId)).toHaveLength(1);
   });
 
   test('a call past the deadline its client sent (grpc-timeout) ends DEADLINE_EXCEEDED and is logged so', async () => {

@@ -67,5 +67,6 @@ export function openPgDriver(options: PgDriverOptions): SqlDriver {
       }
     },
     close: () => pool.end(),
+    stats: () => ({ inUse: pool.totalCount - pool.idleCount, idle: pool.idleCount, waiting: pool.waitingCount }),
   };
 }

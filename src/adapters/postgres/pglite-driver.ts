@@ -19,9 +19,22 @@ function executor(db: PGlite | Transaction): SqlExecutor {
 export async function openPgliteDriver(dataDir: string | undefined): Promise<SqlDriver> {
   if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
   const db = await PGlite.create(dataDir === undefined ? {} : { dataDir });
+  // One connection: whatever runs beyond the first operation waits in PGlite's queue.
+  let running = 0;
+  const counted = async <T>(work: () => Promise<T>): Promise<T> => {
+    running++;
+    try {
+      return await work();
+    } finally {
+      running--;
+    }
+  };
+  const top = executor(db);
   return {
-    ...executor(db),
-    transaction: (work) => db.transaction((tx) => work(executor(tx))),
+    query: (text, params) => counted(() => top.query(text, params)),
+    exec: (script) => counted(() => top.exec(script)),
+    transaction: (work) => counted(() => db.transaction((tx) => work(executor(tx)))),
     close: () => db.close(),
+    stats: () => ({ inUse: Math.min(running, 1), idle: running === 0 ? 1 : 0, waiting: Math.max(running - 1, 0) }),
   };
 }

@@ -23,5 +23,6 @@ export async function openSqlStore(driver: SqlDriver, options: SqlStoreOptions):
       await driver.query('SELECT 1');
     },
     close: () => driver.close(),
+    connections: () => driver.stats(),
   };
 }

@@ -10,7 +10,11 @@ export interface SqlExecutor {
   exec(script: string): Promise<void>;
 }
 
+/** Connections of the driver's pool, for metrics. */
+export type PoolStats = Readonly<{ inUse: number; idle: number; waiting: number }>;
+
 export interface SqlDriver extends SqlExecutor {
+  stats(): PoolStats;
   /** Runs `work` in one transaction: committed if it resolves, rolled back if it rejects. */
   transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
   close(): Promise<void>;

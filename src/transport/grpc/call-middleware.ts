@@ -2,7 +2,6 @@
 // and hidden) and the terminator that ends long streams cleanly at shutdown.
 import type { CallContext, ServerMiddleware, ServerMiddlewareCall } from 'nice-grpc-common';
 import type { Logger } from '../../platform/logger.js';
-import { parseTraceparent } from '../../platform/trace-context.js';
 import { InternalServerError, isAbortError, toServerError } from './error-table.js';
 
 export const errorMiddleware = (log: Logger): ServerMiddleware =>
@@ -12,11 +11,7 @@ export const errorMiddleware = (log: Logger): ServerMiddleware =>
     } catch (error) {
       const mapped = toServerError(error);
       if (mapped instanceof InternalServerError) {
-        const trace = parseTraceparent(context.metadata.get('traceparent'));
-        log.error(
-          { err: mapped.internalCause, method: call.method.path, trace_id: trace?.traceId, span_id: trace?.spanId },
-          'call failed with an unexpected error; the client got INTERNAL',
-        );
+        log.error({ err: mapped.internalCause, method: call.method.path }, 'call failed with an unexpected error; the client got INTERNAL');
       }
       throw mapped;
     }

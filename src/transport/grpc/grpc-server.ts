@@ -4,9 +4,9 @@
 import { ServerCredentials } from '@grpc/grpc-js';
 import { createServer, type Server } from 'nice-grpc';
 import { errorDetailsServerMiddleware } from 'nice-grpc-error-details';
-import type { Logger } from '../../platform/logger.js';
-import { accessLogInterceptor } from './access-log.js';
+import { contextMiddleware } from './call-context.js';
 import { createTerminator, errorMiddleware, type TerminatorContext } from './call-middleware.js';
+import { serverTelemetryInterceptor, type ServerTelemetry } from './server-telemetry.js';
 
 export type GrpcServerConfig = Readonly<{
   maxReceiveMessageBytes: number;
@@ -43,9 +43,11 @@ export function channelOptions(config: GrpcServerConfig) {
   };
 }
 
-export function createGrpcServer(config: GrpcServerConfig, log: Logger, add: (server: AppGrpcServer) => void): GrpcServer {
+export function createGrpcServer(config: GrpcServerConfig, telemetry: ServerTelemetry, add: (server: AppGrpcServer) => void): GrpcServer {
+  const { log } = telemetry;
   const terminator = createTerminator();
-  const server = createServer({ ...channelOptions(config), interceptors: [accessLogInterceptor(log)] })
+  const server = createServer({ ...channelOptions(config), interceptors: [serverTelemetryInterceptor(telemetry)] })
+    .use(contextMiddleware(telemetry.propagator))
     .use(errorDetailsServerMiddleware)
     .use(errorMiddleware(log))
     .use(terminator.middleware);

@@ -2203,8 +2203,12 @@ export const OrderServiceDefinition = {
       options: {},
     },
     /**
-     * Streams the events, from the moment the stream opened, of the orders the
-     * client currently tracks; the client adds and removes ids at any time.
+     * Streams the events of the orders the client currently tracks; the client
+     * adds and removes ids at any time. Tracking takes effect from the stream's
+     * position in the event log when the request is processed: every later event
+     * of that order is delivered, once (one that happened just before may be
+     * too). Untracking stops delivery. The stream starts at the current end of
+     * the log, and the server ends it with OK when it shuts down.
      */
     trackOrders: {
       name: "TrackOrders",
@@ -2263,8 +2267,12 @@ export interface OrderServiceImplementation<CallContextExt = {}> {
     context: CallContext & CallContextExt,
   ): Promise<DeepPartial<ImportOrdersResponse>>;
   /**
-   * Streams the events, from the moment the stream opened, of the orders the
-   * client currently tracks; the client adds and removes ids at any time.
+   * Streams the events of the orders the client currently tracks; the client
+   * adds and removes ids at any time. Tracking takes effect from the stream's
+   * position in the event log when the request is processed: every later event
+   * of that order is delivered, once (one that happened just before may be
+   * too). Untracking stops delivery. The stream starts at the current end of
+   * the log, and the server ends it with OK when it shuts down.
    */
   trackOrders(
     request: AsyncIterable<TrackOrdersRequest>,
@@ -2318,8 +2326,12 @@ export interface OrderServiceClient<CallOptionsExt = {}> {
     options?: CallOptions & CallOptionsExt,
   ): Promise<ImportOrdersResponse>;
   /**
-   * Streams the events, from the moment the stream opened, of the orders the
-   * client currently tracks; the client adds and removes ids at any time.
+   * Streams the events of the orders the client currently tracks; the client
+   * adds and removes ids at any time. Tracking takes effect from the stream's
+   * position in the event log when the request is processed: every later event
+   * of that order is delivered, once (one that happened just before may be
+   * too). Untracking stops delivery. The stream starts at the current end of
+   * the log, and the server ends it with OK when it shuts down.
    */
   trackOrders(
     request: AsyncIterable<DeepPartial<TrackOrdersRequest>>,

@@ -1,0 +1,57 @@
+// ProductCatalog answered by a remote CatalogService over gRPC (BatchGetProducts): used when
+// orders and catalog run in different processes.
+import type { ServiceError } from '@grpc/grpc-js';
+import { DomainError } from '../../domain/errors.js';
+import type { ProductCatalog } from '../../domain/ports.js';
+import type { Product } from '../../domain/product.js';
+import {
+  BatchGetProductsRequest,
+  BatchGetProductsResponse,
+  CatalogServiceDefinition,
+  type Product as ProtoProduct,
+} from '../../gen/orderflow/catalog/v1/catalog_service.js';
+import type { Timestamp } from '../../gen/google/protobuf/timestamp.js';
+import type { UnaryClient, UnaryMethod } from './grpc-unary-client.js';
+
+const BATCH_GET: UnaryMethod<BatchGetProductsRequest, BatchGetProductsResponse> = {
+  path: `/${CatalogServiceDefinition.fullName}/${CatalogServiceDefinition.methods.batchGetProducts.name}`,
+  encode: (request) => BatchGetProductsRequest.encode(request).finish(),
+  decode: (bytes) => BatchGetProductsResponse.decode(bytes),
+};
+
+/** Every method of the remote service, for pre-created client metrics. */
+export const CATALOG_CLIENT_METHODS = Object.values(CatalogServiceDefinition.methods).map((m) => ({
+  service: CatalogServiceDefinition.fullName,
+  method: m.name,
+  type: 'unary' as const,
+}));
+
+function toDate(timestamp: Timestamp | undefined): Date {
+  return new Date(Number(timestamp?.seconds ?? 0n) * 1000 + Math.floor((timestamp?.nanos ?? 0) / 1e6));
+}
+
+function fromProtoProduct(product: ProtoProduct): Product {
+  return {
+    id: product.id,
+    name: product.name,
+    price: { currencyCode: product.price?.currencyCode ?? '', amountMinor: product.price?.amountMinor ?? 0n },
+    createTime: toDate(product.createTime),
+    updateTime: toDate(product.updateTime),
+  };
+}
+
+export class GrpcProductCatalog implements ProductCatalog {
+  constructor(private readonly client: UnaryClient) {}
+
+  async findProducts(ids: readonly string[], signal?: AbortSignal): Promise<ReadonlyMap<string, Product>> {
+    if (ids.length === 0) return new Map();
+    try {
+      const response = await this.client.call(BATCH_GET, BatchGetProductsRequest.fromPartial({ ids: [...ids] }), signal);
+      return new Map(response.products.map((p) => [p.id, fromProtoProduct(p)]));
+    } catch (error) {
+      if (signal?.aborted === true) throw error;
+      const details = (error as Partial<ServiceError>).details ?? String(error);
+      throw new DomainError('UNAVAILABLE', 'the product catalog is unavailable; retry later', [], { cause: new Error(details, { cause: error }) });
+    }
+  }
+}

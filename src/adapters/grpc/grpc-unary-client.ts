@@ -1,0 +1,98 @@
+// Unary calls to another gRPC service over one long-lived grpc-js channel: each attempt gets a
+// deadline (its own timeout, capped by what is left of the caller's deadline, sent as
+// grpc-timeout), a CLIENT span whose context travels in traceparent, and grpc_client_* metrics.
+// Only UNAVAILABLE is retried, with exponential backoff and full jitter, while time remains.
+import { Client, credentials as grpcCredentials, type ChannelCredentials, Metadata, status as Status, type ServiceError } from '@grpc/grpc-js';
+import { context, SpanKind, SpanStatusCode, type TextMapPropagator, type TextMapSetter, type Tracer } from '@opentelemetry/api';
+import { currentDeadline } from '../../platform/call-deadline.js';
+import type { GrpcMetrics } from '../../platform/grpc-metrics.js';
+import { splitMethodPath } from '../../platform/grpc-metrics.js';
+
+export type UnaryMethod<Request, Response> = Readonly<{
+  path: string;
+  encode(request: Request): Uint8Array;
+  decode(bytes: Uint8Array): Response;
+}>;
+
+export type UnaryClientOptions = Readonly<{
+  address: string;
+  timeoutMs: number;
+  maxAttempts: number;
+  initialBackoffMs: number;
+  maxBackoffMs: number;
+  tracer: Tracer;
+  propagator: TextMapPropagator;
+  metrics: GrpcMetrics;
+  credentials?: ChannelCredentials;
+}>;
+
+const metadataSetter: TextMapSetter<Metadata> = { set: (metadata, key, value) => metadata.set(key, value) };
+
+export type UnaryClient = ReturnType<typeof createUnaryClient>;
+
+export function createUnaryClient(options: UnaryClientOptions) {
+  const client = new Client(options.address, options.credentials ?? grpcCredentials.createInsecure(), {
+    'grpc.keepalive_time_ms': 30_000,
+    'grpc.keepalive_timeout_ms': 10_000,
+    // Retries are ours (below), with the caller's deadline in view.
+    'grpc.enable_retries': 0,
+  });
+
+  function attempt<Request, Response>(method: UnaryMethod<Request, Response>, request: Request, deadline: number, signal: AbortSignal | undefined): Promise<Response> {
+    const { service, method: name } = splitMethodPath(method.path);
+    return options.tracer.startActiveSpan(
+      method.path.slice(1),
+      { kind: SpanKind.CLIENT, attributes: { 'rpc.system.name': 'grpc', 'rpc.system': 'grpc', 'rpc.method': method.path.slice(1), 'rpc.service': service, 'server.address': options.address } },
+      (span) => {
+        const metrics = options.metrics.start({ service, method: name, type: 'unary' });
+        const metadata = new Metadata();
+        options.propagator.inject(context.active(), metadata, metadataSetter);
+        return new Promise<Response>((resolve, reject) => {
+          const call = client.makeUnaryRequest(
+            method.path,
+            (value: Request) => Buffer.from(method.encode(value)),
+            (bytes: Buffer) => method.decode(bytes),
+            request,
+            metadata,
+            { deadline },
+            (error: ServiceError | null, response?: Response) => {
+              signal?.removeEventListener('abort', cancel);
+              const code = error?.code ?? Status.OK;
+              metrics.end(code, span.spanContext().traceId);
+              span.setAttributes({ 'rpc.grpc.status_code': code, 'rpc.response.status_code': Status[code] ?? String(code) });
+              if (error !== null) span.setStatus({ code: SpanStatusCode.ERROR, message: error.details });
+              span.end();
+              if (error === null) metrics.received();
+              if (error !== null) reject(error);
+              else resolve(response as Response);
+            },
+          );
+          metrics.sent();
+          const cancel = () => call.cancel();
+          signal?.addEventListener('abort', cancel, { once: true });
+        });
+      },
+    );
+  }
+
+  return {
+    /** Calls `method`; rejects with the last ServiceError, or the signal's reason if aborted. */
+    async call<Request, Response>(method: UnaryMethod<Request, Response>, request: Request, signal?: AbortSignal): Promise<Response> {
+      const callerDeadline = currentDeadline() ?? Infinity;
+      for (let attemptNo = 1; ; attemptNo++) {
+        signal?.throwIfAborted();
+        const deadline = Math.min(Date.now() + options.timeoutMs, callerDeadline);
+        try {
+          return await attempt(method, request, deadline, signal);
+        } catch (error) {
+          signal?.throwIfAborted();
+          const backoff = Math.random() * Math.min(options.maxBackoffMs, options.initialBackoffMs * 2 ** (attemptNo - 1));
+          const retryable = (error as ServiceError).code === Status.UNAVAILABLE && attemptNo < options.maxAttempts;
+          if (!retryable || Date.now() + backoff >= callerDeadline) throw error;
+          await new Promise((resolve) => setTimeout(resolve, backoff));
+        }
+      }
+    },
+    close: () => client.close(),
+  };
+}

@@ -1,0 +1,81 @@
+// Business metrics on prom-client: the domain's OrderMetrics port, the cache observer and the
+// store's connection gauge. Labels hold only small closed sets (currency, status, result):
+// never ids.
+import { Counter, Gauge, Histogram } from 'prom-client';
+import type { MetricsRegistry as Registry } from '../../platform/metrics.js';
+import { ORDER_STATUSES, canMove, type Order, type OrderStatus } from '../../domain/order.js';
+import type { OrderMetrics } from '../../domain/ports.js';
+import type { CacheObserver } from '../cached-order-repository.js';
+
+/** Order totals in minor units: from one coin to a large B2B order. */
+const AMOUNT_BUCKETS = [100, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 1_000_000, 10_000_000];
+
+export function prometheusOrderMetrics(registry: Registry): OrderMetrics {
+  const registers = [registry];
+  const created = new Counter({ name: 'orderflow_orders_created_total', help: 'Orders created, by currency.', labelNames: ['currency'], registers });
+  const amount = new Histogram({
+    name: 'orderflow_order_amount_minor',
+    help: 'Order totals at creation, in minor units of their currency.',
+    labelNames: ['currency'],
+    buckets: AMOUNT_BUCKETS,
+    registers,
+  });
+  const transitions = new Counter({
+    name: 'orderflow_order_status_transitions_total',
+    help: 'Order status changes, by the status left and the status entered.',
+    labelNames: ['from', 'to'],
+    registers,
+  });
+  const imported = new Counter({ name: 'orderflow_import_items_total', help: 'ImportOrders items, by result.', labelNames: ['result'], registers });
+  for (const from of ORDER_STATUSES) for (const to of ORDER_STATUSES) if (canMove(from, to)) transitions.inc({ from, to }, 0);
+  for (const result of ['created', 'duplicate', 'failed']) imported.inc({ result }, 0);
+
+  return {
+    orderCreated(order: Order) {
+      const currency = order.total.currencyCode;
+      created.inc({ currency });
+      amount.observe({ currency }, Number(order.total.amountMinor));
+    },
+    statusChanged(from: OrderStatus, to: OrderStatus) {
+      transitions.inc({ from, to });
+    },
+    importFinished(result) {
+      imported.inc({ result: 'created' }, result.created);
+      imported.inc({ result: 'duplicate' }, result.duplicates);
+      imported.inc({ result: 'failed' }, result.failed);
+    },
+  };
+}
+
+export function prometheusCacheObserver(registry: Registry, cache: string, onError: (error: unknown) => void): CacheObserver {
+  const requests =
+    (registry.getSingleMetric('orderflow_cache_requests_total') as Counter<'cache' | 'result'> | undefined) ??
+    new Counter({ name: 'orderflow_cache_requests_total', help: 'Cache lookups, by cache and result.', labelNames: ['cache', 'result'], registers: [registry] });
+  for (const result of ['hit', 'miss', 'error']) requests.inc({ cache, result }, 0);
+  return {
+    hit: () => requests.inc({ cache, result: 'hit' }),
+    miss: () => requests.inc({ cache, result: 'miss' }),
+    error(error) {
+      requests.inc({ cache, result: 'error' });
+      onError(error);
+    },
+  };
+}
+
+export type ConnectionStats = Readonly<{ inUse: number; idle: number; waiting: number }>;
+
+/** The store's connections, read at each scrape. */
+export function prometheusStoreConnections(registry: Registry, stats: () => ConnectionStats): void {
+  const gauge = new Gauge({
+    name: 'orderflow_store_connections',
+    help: 'Store connections by state: in_use, idle, and waiting (requests queued for a connection).',
+    labelNames: ['state'],
+    registers: [registry],
+    collect() {
+      const { inUse, idle, waiting } = stats();
+      gauge.set({ state: 'in_use' }, inUse);
+      gauge.set({ state: 'idle' }, idle);
+      gauge.set({ state: 'waiting' }, waiting);
+    },
+  });
+}
