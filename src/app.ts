@@ -144,7 +144,12 @@ function lifecycle(
 function productCatalog(config: Config, store: Store, telemetry: Telemetry, closers: Closers): ProductCatalog {
   const remote = config.catalog.remote;
   if (config.services.catalog || remote === undefined) return new InProcessProductCatalog(store.products);
-  const client = createUnaryClient({ ...remote, ...telemetry, metrics: createGrpcMetrics(telemetry.registry, 'client', CATALOG_CLIENT_METHODS) });
+  const client = createUnaryClient({
+    ...remote,
+    ...telemetry,
+    metrics: createGrpcMetrics(telemetry.registry, 'client', CATALOG_CLIENT_METHODS),
+    onRetry: ({ path, attempt, backoffMs, error }) => telemetry.log.warn({ path, attempt, backoff_ms: backoffMs, err: error }, 'catalog call failed; retrying'),
+  });
   closers.add('catalog client', () => Promise.resolve(client.close()));
   const observer = prometheusCacheObserver(telemetry.registry, 'products', (error) => telemetry.log.warn({ err: error }, 'product cache failed'));
   const cache = tracedCache(new MemoryCache({ maxEntries: remote.cacheMaxEntries }), telemetry.tracer, 'memory');

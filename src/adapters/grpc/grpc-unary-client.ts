@@ -24,6 +24,8 @@ export type UnaryClientOptions = Readonly<{
   propagator: TextMapPropagator;
   metrics: GrpcMetrics;
   credentials?: ChannelCredentials;
+  /** Told of each failed attempt that will be retried (for a log line). */
+  onRetry?: (info: { path: string; attempt: number; backoffMs: number; error: ServiceError }) => void;
 }>;
 
 const metadataSetter: TextMapSetter<Metadata> = { set: (metadata, key, value) => metadata.set(key, value) };
@@ -89,6 +91,7 @@ export function createUnaryClient(options: UnaryClientOptions) {
           const backoff = Math.random() * Math.min(options.maxBackoffMs, options.initialBackoffMs * 2 ** (attemptNo - 1));
           const retryable = (error as ServiceError).code === Status.UNAVAILABLE && attemptNo < options.maxAttempts;
           if (!retryable || Date.now() + backoff >= callerDeadline) throw error;
+          options.onRetry?.({ path: method.path, attempt: attemptNo, backoffMs: Math.round(backoff), error: error as ServiceError });
           await new Promise((resolve) => setTimeout(resolve, backoff));
         }
       }

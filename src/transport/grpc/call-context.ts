@@ -3,7 +3,7 @@
 // client-supplied value), and this middleware makes them the active OpenTelemetry context while
 // the handler runs, so that log lines, child spans and outbound calls find them.
 import type { Metadata as GrpcMetadata } from '@grpc/grpc-js';
-import { type Context, context, propagation, ROOT_CONTEXT, type SpanContext, type TextMapGetter, type TextMapPropagator, trace } from '@opentelemetry/api';
+import { type Context, context, createTraceState, propagation, ROOT_CONTEXT, type SpanContext, type TextMapGetter, type TextMapPropagator, trace } from '@opentelemetry/api';
 import type { CallContext, ServerMiddleware, ServerMiddlewareCall } from 'nice-grpc-common';
 import { withDeadline } from '../../platform/call-deadline.js';
 
@@ -17,6 +17,19 @@ export const metadataGetter: TextMapGetter<GrpcMetadata> = {
   get: (metadata, key) => metadata.get(key).map(String),
 };
 
+type EncodedSpanContext = { traceId: string; spanId: string; traceFlags: number; traceState?: string | undefined };
+
+/** TraceState is a class: it travels as its header form and is rebuilt on the other side. */
+export function encodeSpanContext(span: SpanContext): string {
+  const encoded: EncodedSpanContext = { traceId: span.traceId, spanId: span.spanId, traceFlags: span.traceFlags, traceState: span.traceState?.serialize() };
+  return JSON.stringify(encoded);
+}
+
+function decodeSpanContext(text: string): SpanContext {
+  const { traceState, ...ids } = JSON.parse(text) as EncodedSpanContext;
+  return traceState === undefined ? ids : { ...ids, traceState: createTraceState(traceState) };
+}
+
 type NiceMetadata = CallContext['metadata'];
 const niceMetadataGetter: TextMapGetter<NiceMetadata> = {
   keys: (metadata) => [...metadata].map(([key]) => key),
@@ -27,7 +40,7 @@ function callContext(metadata: NiceMetadata, propagator: TextMapPropagator): Con
   const baggage = propagation.getBaggage(propagator.extract(ROOT_CONTEXT, metadata, niceMetadataGetter));
   let ctx = baggage === undefined ? ROOT_CONTEXT : propagation.setBaggage(ROOT_CONTEXT, baggage);
   const span = metadata.get(INTERNAL_SPAN_KEY);
-  if (span !== undefined) ctx = trace.setSpanContext(ctx, JSON.parse(span) as SpanContext);
+  if (span !== undefined) ctx = trace.setSpanContext(ctx, decodeSpanContext(span));
   return withDeadline(ctx, Number(metadata.get(INTERNAL_DEADLINE_KEY) ?? Infinity));
 }
 

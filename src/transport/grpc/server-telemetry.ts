@@ -7,7 +7,7 @@ import { INVALID_SPAN_CONTEXT, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode
 import type { GrpcMetrics } from '../../platform/grpc-metrics.js';
 import { grpcType, splitMethodPath } from '../../platform/grpc-metrics.js';
 import type { Logger } from '../../platform/logger.js';
-import { INTERNAL_DEADLINE_KEY, INTERNAL_SPAN_KEY, metadataGetter, TRACE_ID_HEADER } from './call-context.js';
+import { encodeSpanContext, INTERNAL_DEADLINE_KEY, INTERNAL_SPAN_KEY, metadataGetter, TRACE_ID_HEADER } from './call-context.js';
 
 export type ServerTelemetry = Readonly<{ log: Logger; metrics: GrpcMetrics; tracer: Tracer; propagator: TextMapPropagator }>;
 
@@ -39,6 +39,9 @@ export function serverTelemetryInterceptor(telemetry: ServerTelemetry): ServerIn
     const type = grpcType(definition);
     const peer = call.getPeer();
     const started = performance.now();
+    // The time the client allowed (from grpc-timeout), if any: shows deadlines propagating.
+    const deadline = deadlineMs(call.getDeadline());
+    const budget = Number.isFinite(deadline) ? deadline - Date.now() : undefined;
     const callMetrics = metrics.start({ service, method, type });
     let span: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
     let headersSent = false;
@@ -55,7 +58,7 @@ export function serverTelemetryInterceptor(telemetry: ServerTelemetry): ServerIn
       span.end();
       const level = FAULTS.has(code) ? 'error' : DEGRADED.has(code) ? 'warn' : 'info';
       const duration_ms = Math.round((performance.now() - started) * 100) / 100;
-      log[level]({ service, method, type, code: codeName, duration_ms, peer, trace_id: traceId, span_id: spanId }, 'finished call');
+      log[level]({ service, method, type, code: codeName, duration_ms, deadline_ms: budget, peer, trace_id: traceId, span_id: spanId }, 'finished call');
     };
 
     return new ServerInterceptingCall(call, {
@@ -72,7 +75,7 @@ export function serverTelemetryInterceptor(telemetry: ServerTelemetry): ServerIn
               parent,
             );
             // Replace anything a client sent under the internal keys before handing them on.
-            metadata.set(INTERNAL_SPAN_KEY, JSON.stringify(span.spanContext()));
+            metadata.set(INTERNAL_SPAN_KEY, encodeSpanContext(span.spanContext()));
             metadata.set(INTERNAL_DEADLINE_KEY, String(deadlineMs(call.getDeadline())));
             nextMetadata(metadata);
           },

@@ -1,0 +1,134 @@
+// Orders reaching the catalog over gRPC (two apps in this process): the product cache, retries
+// of UNAVAILABLE with backoff, log lines joined to the call's trace, and span ends for streams,
+// cancellations and deadlines.
+import { Client as GrpcClient, credentials, Metadata } from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { WatchOrdersRequest } from '../../src/gen/orderflow/orders/v1/order_service.js';
+import { reader } from '../support/async-queue.js';
+import { connect, type Clients } from '../support/clients.js';
+import { failure } from '../support/grpc-errors.js';
+import { sample, scrape } from '../support/scrape.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+import { type CollectedSpan, startTraceCollector } from '../support/trace-collector.js';
+
+let collector: Awaited<ReturnType<typeof startTraceCollector>>;
+let catalog: TestApp;
+let orders: TestApp;
+let api: Clients;
+
+const tracing = () => ({ exporters: [{ kind: 'zipkin', endpoint: collector.zipkinEndpoint }], batch: { scheduledDelayMs: 100 } });
+
+beforeAll(async () => {
+  collector = await startTraceCollector();
+  catalog = await startTestApp({ config: { service: { name: 'catalog' }, services: { orders: false }, tracing: tracing() } });
+  orders = await startTestApp({ config: { service: { name: 'orders' }, services: { catalog: false }, catalog: { remote: { address: catalog.grpcAddress, cacheTtlMs: 60_000 } }, tracing: tracing() } });
+  api = connect(orders.grpcAddress);
+});
+
+afterAll(async () => {
+  api.close();
+  await orders.stop();
+  await catalog.stop();
+  await collector.close();
+});
+
+const clientCalls = async (app: TestApp, code: string) =>
+  sample((await scrape(app.adminUrl)).text, 'grpc_client_handled_total', { grpc_method: 'BatchGetProducts', grpc_code: code }) ?? 0;
+
+test('this process serves only OrderService; prices come from the remote catalog', async () => {
+  expect((await failure(api.catalog.getProduct({ id: 'cup' }))).code).toBe('UNIMPLEMENTED');
+  const { order } = await api.orders.createOrder({ customerId: 'r1', items: [{ productId: 'tea', quantity: 2 }] });
+  expect(order?.total).toEqual({ currencyCode: 'USD', amountMinor: 1800n });
+});
+
+test('products are cached: a second order for them makes no remote call', async () => {
+  await api.orders.createOrder({ customerId: 'r2', items: [{ productId: 'espresso', quantity: 1 }] });
+  const calls = await clientCalls(orders, 'OK');
+  await api.orders.createOrder({ customerId: 'r3', items: [{ productId: 'espresso', quantity: 3 }] });
+  expect(await clientCalls(orders, 'OK')).toBe(calls);
+  expect(sample((await scrape(orders.adminUrl)).text, 'orderflow_cache_requests_total', { cache: 'products', result: 'hit' })).toBeGreaterThanOrEqual(1);
+});
+
+test('spans reach a Zipkin endpoint, client span parenting the remote server span', async () => {
+  let traceId = '';
+  await api.orders.createOrder({ customerId: 'r4', items: [{ productId: 'cup', quantity: 1 }] }, { onHeader: (h) => (traceId = h.get('x-trace-id') ?? '') });
+  const isClient = (s: CollectedSpan) => s.traceId === traceId && s.service === 'orders' && s.kind === 'CLIENT' && s.name.endsWith('/BatchGetProducts');
+  const isServer = (s: CollectedSpan) => s.traceId === traceId && s.service === 'catalog' && s.kind === 'SERVER';
+  const spans = await collector.waitFor((all) => all.some(isClient) && all.some(isServer));
+  const client = spans.find(isClient);
+  const server = spans.find(isServer);
+  expect(client?.via).toBe('zipkin');
+  expect(server?.parentSpanId).toBe(client?.spanId);
+});
+
+describe('span ends', () => {
+  const watchSpans = (service: string) => collector.spans.filter((s) => s.service === service && s.name.endsWith('/WatchOrders'));
+
+  test('a stream the client cancels ends its span CANCELLED, not as a server error', async () => {
+    const abort = new AbortController();
+    const watch = reader(api.orders.watchOrders({ customerId: 'nobody' }, { signal: abort.signal }));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    abort.abort();
+    await watch.end();
+    await collector.waitFor(() => watchSpans('orders').length === 1);
+    expect(watchSpans('orders')[0]).toMatchObject({ error: false, attributes: { 'rpc.response.status_code': 'CANCELLED' } });
+  });
+
+  test('a call past its deadline ends its span DEADLINE_EXCEEDED, an error', async () => {
+    const call = grpcJsWatch(orders.grpcAddress, Date.now() + 300);
+    expect(await call).toBe(4);
+    await collector.waitFor(() => watchSpans('orders').length === 2);
+    expect(watchSpans('orders')[1]).toMatchObject({ error: true, attributes: { 'rpc.response.status_code': 'DEADLINE_EXCEEDED' } });
+  });
+
+  test('a stream ended by shutdown ends its span OK', async () => {
+    const other = await startTestApp({ config: { service: { name: 'stopping' }, tracing: tracing() } });
+    const client = connect(other.grpcAddress);
+    const watch = reader(client.orders.watchOrders({}));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await other.stop();
+    expect(await watch.end()).toBe('done');
+    client.close();
+    await collector.waitFor(() => watchSpans('stopping').length === 1);
+    expect(watchSpans('stopping')[0]).toMatchObject({ error: false, attributes: { 'rpc.response.status_code': 'OK' } });
+  });
+});
+
+/** WatchOrders from a plain grpc-js client, which sends grpc-timeout; resolves with the status code. */
+function grpcJsWatch(address: string, deadline: number): Promise<number> {
+  const client = new GrpcClient(address, credentials.createInsecure());
+  const call = client.makeServerStreamRequest(
+    '/orderflow.orders.v1.OrderService/WatchOrders',
+    (request: WatchOrdersRequest) => Buffer.from(WatchOrdersRequest.encode(request).finish()),
+    (bytes: Buffer) => bytes,
+    WatchOrdersRequest.fromPartial({ customerId: 'nobody' }),
+    new Metadata(),
+    { deadline },
+  );
+  return new Promise((resolve) =>
+    call.on('data', () => {}).on('error', (error: { code: number }) => {
+      client.close();
+      resolve(error.code);
+    }),
+  );
+}
+
+test('UNAVAILABLE is retried with backoff, then reported; retries are logged with the trace id', async () => {
+  const lonely = await startTestApp({
+    config: { services: { catalog: false }, catalog: { remote: { address: '127.0.0.1:1', maxAttempts: 3, initialBackoffMs: 20 } } },
+  });
+  const client = connect(lonely.grpcAddress);
+  try {
+    let traceId = '';
+    const error = await failure(client.orders.createOrder({ customerId: 'x', items: [{ productId: 'cup', quantity: 1 }] }, { onTrailer: (t) => (traceId = t.get('x-trace-id') ?? '') }));
+    expect(error.code).toBe('UNAVAILABLE');
+    expect(error.details).not.toMatch(/127\.0\.0\.1|ECONNREFUSED/); // the cause stays in the log
+    expect(await clientCalls(lonely, 'Unavailable')).toBe(3);
+    const retries = lonely.logs.filter((l) => l.msg === 'catalog call failed; retrying');
+    expect(retries.map((l) => l.attempt)).toEqual([1, 2]);
+    expect(retries.every((l) => l.trace_id === traceId)).toBe(true);
+  } finally {
+    client.close();
+    await lonely.stop();
+  }
+});
