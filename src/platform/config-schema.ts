@@ -34,6 +34,11 @@ export const configSchema = z.strictObject({
       port: port.default(50051),
       /** Serve grpc.reflection v1 and v1alpha (grpcurl, Postman). */
       reflection: z.boolean().default(true),
+      /**
+       * Per-call telemetry: gRPC metrics, SERVER spans, the access log and x-trace-id. Turn off
+       * only to measure what it costs (npm run bench).
+       */
+      callTelemetry: z.boolean().default(true),
       maxReceiveMessageBytes: positiveInt.default(4 * MiB),
       maxSendMessageBytes: positiveInt.default(4 * MiB),
       maxConcurrentStreams: positiveInt.default(1000),

@@ -9,6 +9,7 @@ import { createTerminator, errorMiddleware, type TerminatorContext } from './cal
 import { serverTelemetryInterceptor, type ServerTelemetry } from './server-telemetry.js';
 
 export type GrpcServerConfig = Readonly<{
+  callTelemetry: boolean;
   maxReceiveMessageBytes: number;
   maxSendMessageBytes: number;
   maxConcurrentStreams: number;
@@ -46,7 +47,7 @@ export function channelOptions(config: GrpcServerConfig) {
 export function createGrpcServer(config: GrpcServerConfig, telemetry: ServerTelemetry, add: (server: AppGrpcServer) => void): GrpcServer {
   const { log } = telemetry;
   const terminator = createTerminator();
-  const server = createServer({ ...channelOptions(config), interceptors: [serverTelemetryInterceptor(telemetry)] })
+  const server = createServer({ ...channelOptions(config), interceptors: config.callTelemetry ? [serverTelemetryInterceptor(telemetry)] : [] })
     .use(contextMiddleware(telemetry.propagator))
     .use(errorDetailsServerMiddleware)
     .use(errorMiddleware(log))
