@@ -27,6 +27,7 @@ import { DomainError } from './domain/errors.js';
 import { orderUseCases } from './domain/order-use-cases.js';
 import type { Clock, IdGenerator, ProductCatalog } from './domain/ports.js';
 import { createAdminServer } from './platform/admin-server.js';
+import { createAuthenticator } from './platform/auth/authenticator.js';
 import { type Config, ConfigError, describeConfig } from './platform/config.js';
 import { createDebugRoutes } from './platform/debug-routes.js';
 import { createGrpcMetrics } from './platform/grpc-metrics.js';
@@ -34,6 +35,7 @@ import { createHealth } from './platform/health.js';
 import { Closers, type Stoppable } from './platform/lifecycle.js';
 import { createLogger, type Logger } from './platform/logger.js';
 import { createMetricsRegistry } from './platform/metrics.js';
+import { createRateLimiter } from './platform/rate-limiter.js';
 import { createTracing } from './platform/tracing.js';
 import { createGrpcServer } from './transport/grpc/grpc-server.js';
 import { addServices, servedMethods } from './transport/grpc/services.js';
@@ -95,9 +97,17 @@ async function assemble(config: Config, seams: AppSeams, log: Logger, closers: C
       })
     : undefined;
 
-  const served = { orders, catalog, health, reflection: config.grpc.reflection };
+  const served = { orders, catalog, health, reflection: config.grpc.reflection, maxImportItems: config.limits.maxImportItems };
   const metrics = createGrpcMetrics(registry, 'server', servedMethods(served));
-  const grpc = createGrpcServer(config.grpc, { ...telemetry, metrics }, (server) => addServices(server, served));
+  const grpc = createGrpcServer(
+    config.grpc,
+    {
+      telemetry: { ...telemetry, metrics },
+      auth: { authenticate: config.auth.enabled ? createAuthenticator(config.auth) : undefined, limit: createRateLimiter({ ratePerSecond: config.limits.ratePerSecond, burst: config.limits.rateBurst }) },
+      deadlines: { defaultMs: config.limits.defaultDeadlineMs, methodMs: config.limits.methodDeadlinesMs },
+    },
+    (server) => addServices(server, served),
+  );
   const admin = createAdminServer({ health, registry, log, routes: createDebugRoutes({ ...config.debug, log }) });
   return lifecycle(config, { log, grpc, admin, health, closers });
 }

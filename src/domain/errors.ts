@@ -15,7 +15,11 @@ export type DomainErrorCode =
   /** Optimistic concurrency: the entity changed since the caller read it. */
   | 'VERSION_CONFLICT'
   /** A dependency (store, remote service) cannot be reached right now; retrying may succeed. */
-  | 'UNAVAILABLE';
+  | 'UNAVAILABLE'
+  /** The caller is known but may not act on this entity (another customer's order). */
+  | 'FORBIDDEN'
+  /** The request exceeds a configured limit (e.g. items in one import). */
+  | 'LIMIT_EXCEEDED';
 
 /** A field-level problem, named by its path in the API (snake_case, e.g. `items[1].quantity`). */
 export type FieldViolation = Readonly<{ field: string; description: string }>;

@@ -1,3 +1,4 @@
+import { type Actor, assertActsFor, customerScope } from './actor.js';
 import { DomainError, invalidField, notFound, Violations } from './errors.js';
 import { changeStatus, newOrder, type NewOrder, type Order, type OrderStatus, priceItems, sameItems, validateNewOrder } from './order.js';
 import type { OrderEvent } from './order-event.js';
@@ -31,7 +32,8 @@ export type ImportResult = {
 
 /** What a tracking stream can do while its events are being delivered. */
 export type OrderTracker = {
-  track(id: string): void;
+  /** Rejects INVALID for a malformed id, FORBIDDEN for another customer's order. */
+  track(id: string): Promise<void>;
   untrack(id: string): void;
   events: AsyncGenerator<OrderEvent, void, undefined>;
 };
@@ -39,8 +41,9 @@ export type OrderTracker = {
 type EventFilter = Pick<EventQuery, 'customerId' | 'orderIds'>;
 
 export function orderUseCases({ orders, events, eventSignal, catalog, now, newId, metrics = NO_METRICS }: OrderDeps) {
-  async function create(input: NewOrder, signal?: AbortSignal, fieldPrefix = ''): Promise<{ order: Order; created: boolean }> {
+  async function create(input: NewOrder, actor: Actor, signal?: AbortSignal, fieldPrefix = ''): Promise<{ order: Order; created: boolean }> {
     validateNewOrder(input, fieldPrefix);
+    assertActsFor(actor, input.customerId);
     const products = await catalog.findProducts([...new Set(input.items.map((i) => i.productId))], signal);
     const { items, total } = priceItems(input, products, fieldPrefix);
     const result = await orders.create(newOrder({ id: newId(), input, items, total, now: now() }));
@@ -79,18 +82,21 @@ export function orderUseCases({ orders, events, eventSignal, catalog, now, newId
   return {
     create,
 
-    async get(id: string): Promise<Order> {
+    async get(id: string, actor: Actor): Promise<Order> {
       const orderId = parseOrderId(id);
       const order = await orders.get(orderId);
       if (order === undefined) throw notFound('order', orderId);
+      assertActsFor(actor, order.customerId);
       return order;
     },
 
     /** One page, newest first; `nextBeforeId` is '' on the last page. */
-    async list(query: { customerId: string; status: OrderStatus | undefined; pageSize: number; beforeId: string }) {
+    /** A customer who names no customer gets its own orders. */
+    async list(query: { customerId: string; status: OrderStatus | undefined; pageSize: number; beforeId: string }, actor: Actor) {
       const limit = pageSize(query.pageSize);
+      const customerId = customerScope(actor, query.customerId);
       const page = await orders.list({
-        customerId: query.customerId === '' ? undefined : query.customerId,
+        customerId: customerId === '' ? undefined : customerId,
         status: query.status,
         beforeId: query.beforeId,
         limit: limit + 1,
@@ -100,7 +106,7 @@ export function orderUseCases({ orders, events, eventSignal, catalog, now, newId
       return { orders: items, nextBeforeId: more ? (items.at(-1)?.id ?? '') : '' };
     },
 
-    async updateStatus(id: string, status: OrderStatus | undefined, expectedVersion: bigint): Promise<Order> {
+    async updateStatus(id: string, status: OrderStatus | undefined, expectedVersion: bigint, actor: Actor): Promise<Order> {
       const orderId = parseOrderId(id);
       const violations = new Violations();
       if (status === undefined) violations.add('status', 'is required: the status to move the order to');
@@ -108,6 +114,7 @@ export function orderUseCases({ orders, events, eventSignal, catalog, now, newId
       violations.throwIfAny();
       let from: OrderStatus | undefined;
       const updated = await orders.update(orderId, (order) => {
+        assertActsFor(actor, order.customerId);
         from = order.status;
         return changeStatus(order, status as OrderStatus, expectedVersion, now());
       });
@@ -116,9 +123,10 @@ export function orderUseCases({ orders, events, eventSignal, catalog, now, newId
     },
 
     /** Events after `afterSequence` (optionally one customer's), then live ones, until `signal` aborts. */
-    watch(query: { customerId: string; afterSequence: bigint }, signal: AbortSignal): AsyncGenerator<OrderEvent, void, undefined> {
+    watch(query: { customerId: string; afterSequence: bigint }, actor: Actor, signal: AbortSignal): AsyncGenerator<OrderEvent, void, undefined> {
       if (query.afterSequence < 0n) throw invalidField('after_sequence', 'must not be negative');
-      const customerId = query.customerId === '' ? undefined : query.customerId;
+      const scoped = customerScope(actor, query.customerId);
+      const customerId = scoped === '' ? undefined : scoped;
       const fixed = { version: 0, query: { customerId }, accept: () => true };
       return follow(query.afterSequence, () => fixed, signal);
     },
@@ -127,14 +135,19 @@ export function orderUseCases({ orders, events, eventSignal, catalog, now, newId
      * Events of a changing set of orders, from the moment each is tracked. Ids are checked as
      * they arrive: a malformed one is INVALID (field `track_order_id` / `untrack_order_id`).
      */
-    async track(signal: AbortSignal): Promise<OrderTracker> {
+    async track(actor: Actor, signal: AbortSignal): Promise<OrderTracker> {
       const tracked = new Set<string>();
       let version = 0;
       const filter = () => ({ version, query: { orderIds: [...tracked] }, accept: (e: OrderEvent) => tracked.has(e.order.id) });
       const start = await events.head();
       return {
-        track(id) {
-          tracked.add(parseOrderId(id, 'track_order_id'));
+        async track(id) {
+          const orderId = parseOrderId(id, 'track_order_id');
+          if (actor.kind === 'customer') {
+            const order = await orders.get(orderId);
+            if (order !== undefined) assertActsFor(actor, order.customerId);
+          }
+          tracked.add(orderId);
           version++;
         },
         untrack(id) {
@@ -145,13 +158,21 @@ export function orderUseCases({ orders, events, eventSignal, catalog, now, newId
       };
     },
 
-    /** Creates each order as it arrives; item failures are counted, not thrown. */
-    async importOrders(items: AsyncIterable<NewOrder>, signal: AbortSignal): Promise<ImportResult> {
+    /**
+     * Creates each order as it arrives; item failures are counted, not thrown. Past `maxItems`
+     * the stream is not read further: one LIMIT_EXCEEDED error at that index says so.
+     */
+    async importOrders(items: AsyncIterable<NewOrder>, actor: Actor, signal: AbortSignal, maxItems = Infinity): Promise<ImportResult> {
       const result: ImportResult = { created: 0, duplicates: 0, failed: 0, errors: [] };
       let index = 0;
       for await (const input of items) {
+        if (index >= maxItems) {
+          result.failed++;
+          result.errors.push({ index, error: new DomainError('LIMIT_EXCEEDED', `an import may hold at most ${maxItems} items; this item and any after it were not read`) });
+          break;
+        }
         try {
-          const { created } = await create(input, signal, 'order.');
+          const { created } = await create(input, actor, signal, 'order.');
           if (created) result.created++;
           else result.duplicates++;
         } catch (error) {

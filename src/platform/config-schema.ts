@@ -1,6 +1,8 @@
 // The configuration schema: one zod schema, every key with its default and meaning. The README's
 // configuration reference follows this file.
 import { z } from 'zod';
+import { secretRef, type SecretRef } from './config-secret.js';
+import { authSchema, limitsSchema, securityProblems, tlsSchema } from './config-security.js';
 import type { Secret } from './secret.js';
 
 const port = z.number().int().min(0).max(65535);
@@ -8,13 +10,7 @@ const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().nonnegative();
 const MiB = 1024 * 1024;
 
-/** A secret in YAML is a reference, never a literal: `{ fromEnv: NAME }` or `{ fromFile: PATH }`. */
-export const SECRET_REF_MESSAGE =
-  'must be a secret reference such as { fromEnv: PGPASSWORD } or { fromFile: /run/secrets/pg-password }, never the secret itself';
-export const secretRef = z.union([z.strictObject({ fromEnv: z.string().min(1) }), z.strictObject({ fromFile: z.string().min(1) })], {
-  error: SECRET_REF_MESSAGE,
-});
-export type SecretRef = z.infer<typeof secretRef>;
+export { SECRET_REF_MESSAGE, secretRef, type SecretRef } from './config-secret.js';
 
 const money = z.strictObject({ currencyCode: z.string(), amountMinor: z.union([z.number().int(), z.string().regex(/^\d+$/)]) });
 
@@ -39,6 +35,7 @@ export const configSchema = z.strictObject({
        * only to measure what it costs (npm run bench).
        */
       callTelemetry: z.boolean().default(true),
+      tls: tlsSchema,
       maxReceiveMessageBytes: positiveInt.default(4 * MiB),
       maxSendMessageBytes: positiveInt.default(4 * MiB),
       maxConcurrentStreams: positiveInt.default(1000),
@@ -164,6 +161,8 @@ export const configSchema = z.strictObject({
       checkTimeoutMs: positiveInt.default(2000),
     })
     .prefault({}),
+  auth: authSchema,
+  limits: limitsSchema,
   debug: z
     .strictObject({
       /** Admin endpoints /debug/log-level, /debug/cpu-profile, /debug/heap-snapshot. Off in prod. */
@@ -193,7 +192,7 @@ export function crossFieldProblems(config: Parsed): string[] {
   if (config.services.orders && !config.services.catalog && config.catalog.remote === undefined) {
     problems.push('catalog.remote: required when this process hosts orders but not catalog (services.catalog: false)');
   }
-  return problems;
+  return [...problems, ...securityProblems(config)];
 }
 type WithSecrets<T> = T extends SecretRef ? Secret : T extends object ? { readonly [K in keyof T]: WithSecrets<T[K]> } : T;
 

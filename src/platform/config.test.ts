@@ -6,18 +6,21 @@ import { describe, expect, test } from 'vitest';
 import { ConfigError, describeConfig, envNameFor, loadConfig, parseConfig } from './config.js';
 import type { Secret } from './secret.js';
 
-const postgres = 'env: prod\nstore: { kind: postgres, database: orders, user: app, password: { fromEnv: PGPASS } }\n';
+/** The least a valid file needs once TLS and authentication are on by default. */
+const OPEN = 'grpc: { tls: { enabled: false } }\nauth: { enabled: false }\n';
+const minimal = `env: dev\n${OPEN}`;
+const postgres = `${minimal}store: { kind: postgres, database: orders, user: app, password: { fromEnv: PGPASS } }\n`;
 
 describe('parseConfig', () => {
   test('fills defaults: a minimal file is a complete configuration', () => {
-    const config = parseConfig('env: dev', 'x.yaml');
+    const config = parseConfig(minimal, 'x.yaml');
     expect(config.grpc).toMatchObject({ port: 50051, maxReceiveMessageBytes: 4 * 1024 * 1024, maxConcurrentStreams: 1000 });
     expect(config.store).toEqual({ kind: 'embedded' });
     expect(config.shutdown.timeoutMs).toBe(30_000);
   });
 
   test('ORDERFLOW_* variables override any key, values read as YAML', () => {
-    const config = parseConfig('env: dev\ngrpc: { port: 1 }', 'x.yaml', {
+    const config = parseConfig(minimal, 'x.yaml', {
       ORDERFLOW_GRPC__PORT: '7001',
       ORDERFLOW_GRPC__REFLECTION: 'false',
       ORDERFLOW_LOG__LEVEL: 'warn',
@@ -35,7 +38,7 @@ describe('parseConfig', () => {
   });
 
   test('the result is deeply frozen', () => {
-    const config = parseConfig('env: dev', 'x.yaml');
+    const config = parseConfig(minimal, 'x.yaml');
     expect(Object.isFrozen(config.grpc)).toBe(true);
   });
 
@@ -84,8 +87,15 @@ describe('secrets', () => {
 describe('loadConfig', () => {
   test('reads the file named by CONF_PATH', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'orderflow-conf-')), 'c.yaml');
-    writeFileSync(file, 'env: staging\n');
-    expect(loadConfig({ CONF_PATH: file }).env).toBe('staging');
+    writeFileSync(file, minimal);
+    expect(loadConfig({ CONF_PATH: file }).env).toBe('dev');
+  });
+
+  test('TLS and authentication are on unless the file turns them off; off is refused outside dev', () => {
+    expect(() => parseConfig('env: dev', 'x.yaml')).toThrow(/grpc\.tls: certFile and keyFile are required[\s\S]*auth: enabled but no way to authenticate/);
+    expect(() => parseConfig(`env: prod\n${OPEN}`, 'x.yaml')).toThrow(/auth\.enabled: false is only allowed with env: dev/);
+    const hs = 'auth: { jwt: { issuer: i, audience: a, algorithms: [HS256, RS256] } }';
+    expect(() => parseConfig(`env: dev\ngrpc: { tls: { enabled: false } }\n${hs}`, 'x.yaml')).toThrow(/hs256Secret: required[\s\S]*jwksFile or jwksUrl/);
   });
 
   test('the shipped dev, staging and prod configs are valid', () => {

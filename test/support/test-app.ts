@@ -42,7 +42,8 @@ function merge(base: Record<string, unknown>, over: Record<string, unknown>): Re
 export function testConfigDocument(store: Record<string, unknown>, overrides: Record<string, unknown> = {}): string {
   const base = {
     env: 'dev',
-    grpc: { host: '127.0.0.1', port: 0 },
+    grpc: { host: '127.0.0.1', port: 0, tls: { enabled: false } },
+    auth: { enabled: false },
     admin: { host: '127.0.0.1', port: 0 },
     log: { level: 'debug', format: 'json' },
     store,

@@ -1,14 +1,14 @@
-// Hands the call's SERVER span and deadline from the grpc-js interceptor (server-telemetry.ts)
-// to the handler: the interceptor writes them under internal metadata keys (overwriting any
-// client-supplied value), and this middleware makes them the active OpenTelemetry context while
-// the handler runs, so that log lines, child spans and outbound calls find them.
+// Makes the call's SERVER span and deadline (filed by the grpc-js interceptor in the call
+// registry) the active OpenTelemetry context while the handler runs, so that log lines, child
+// spans and outbound calls find them. Unary calls whose client set no deadline get the default
+// one here, and are ended with DEADLINE_EXCEEDED when it passes.
 import type { Metadata as GrpcMetadata } from '@grpc/grpc-js';
-import { type Context, context, createTraceState, propagation, ROOT_CONTEXT, type SpanContext, type TextMapGetter, type TextMapPropagator, trace } from '@opentelemetry/api';
+import { type Context, context, INVALID_SPAN_CONTEXT, propagation, ROOT_CONTEXT, type TextMapGetter, type TextMapPropagator, trace } from '@opentelemetry/api';
+import { ServerError, Status } from 'nice-grpc';
 import type { CallContext, ServerMiddleware, ServerMiddlewareCall } from 'nice-grpc-common';
 import { withDeadline } from '../../platform/call-deadline.js';
+import { type CallRecord, type CallRegistry, INTERNAL_CALL_KEY } from './call-registry.js';
 
-export const INTERNAL_SPAN_KEY = 'x-orderflow-internal-span';
-export const INTERNAL_DEADLINE_KEY = 'x-orderflow-internal-deadline';
 /** Response header (or trailer) with the call's trace id, for clients to quote to support. */
 export const TRACE_ID_HEADER = 'x-trace-id';
 
@@ -17,53 +17,65 @@ export const metadataGetter: TextMapGetter<GrpcMetadata> = {
   get: (metadata, key) => metadata.get(key).map(String),
 };
 
-type EncodedSpanContext = { traceId: string; spanId: string; traceFlags: number; traceState?: string | undefined };
-
-/** TraceState is a class: it travels as its header form and is rebuilt on the other side. */
-export function encodeSpanContext(span: SpanContext): string {
-  const encoded: EncodedSpanContext = { traceId: span.traceId, spanId: span.spanId, traceFlags: span.traceFlags, traceState: span.traceState?.serialize() };
-  return JSON.stringify(encoded);
-}
-
-function decodeSpanContext(text: string): SpanContext {
-  const { traceState, ...ids } = JSON.parse(text) as EncodedSpanContext;
-  return traceState === undefined ? ids : { ...ids, traceState: createTraceState(traceState) };
-}
-
 type NiceMetadata = CallContext['metadata'];
 const niceMetadataGetter: TextMapGetter<NiceMetadata> = {
   keys: (metadata) => [...metadata].map(([key]) => key),
   get: (metadata, key) => metadata.getAll(key).map(String),
 };
 
-function callContext(metadata: NiceMetadata, propagator: TextMapPropagator): Context {
+const DEADLINE_EXCEEDED = () => new ServerError(Status.DEADLINE_EXCEEDED, 'deadline exceeded');
+
+export type DeadlineDefaults = Readonly<{ defaultMs: number; methodMs: Readonly<Record<string, number>> }>;
+
+function activeContext(record: CallRecord | undefined, metadata: NiceMetadata, propagator: TextMapPropagator, deadline: number): Context {
   const baggage = propagation.getBaggage(propagator.extract(ROOT_CONTEXT, metadata, niceMetadataGetter));
-  let ctx = baggage === undefined ? ROOT_CONTEXT : propagation.setBaggage(ROOT_CONTEXT, baggage);
-  const span = metadata.get(INTERNAL_SPAN_KEY);
-  if (span !== undefined) ctx = trace.setSpanContext(ctx, decodeSpanContext(span));
-  return withDeadline(ctx, Number(metadata.get(INTERNAL_DEADLINE_KEY) ?? Infinity));
+  const ctx = baggage === undefined ? ROOT_CONTEXT : propagation.setBaggage(ROOT_CONTEXT, baggage);
+  const span = record?.span ?? trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+  return withDeadline(trace.setSpan(ctx, span), deadline);
 }
 
-/** Runs each step of the handler inside the call's context (async generators take the caller's). */
-export const contextMiddleware = (propagator: TextMapPropagator): ServerMiddleware =>
-  async function* withCallContext<Request, Response>(call: ServerMiddlewareCall<Request, Response>, ctx: CallContext) {
-    const active = callContext(ctx.metadata, propagator);
-    const inner = call.next(call.request, ctx) as AsyncGenerator<Response, Response | void, undefined>;
+/** The client's deadline; for unary calls without one, the configured default. */
+function effectiveDeadline(call: ServerMiddlewareCall<unknown, unknown>, record: CallRecord | undefined, defaults: DeadlineDefaults): number {
+  const client = record?.deadline ?? Infinity;
+  if (Number.isFinite(client) || call.requestStream || call.responseStream) return client;
+  return Date.now() + (defaults.methodMs[call.method.path.slice(1)] ?? defaults.defaultMs);
+}
+
+export function contextMiddleware(propagator: TextMapPropagator, calls: CallRegistry, defaults: DeadlineDefaults): ServerMiddleware {
+  return async function* withCallContext<Request, Response>(call: ServerMiddlewareCall<Request, Response>, ctx: CallContext) {
+    const record = calls.get(ctx.metadata.get(INTERNAL_CALL_KEY));
+    const deadline = effectiveDeadline(call, record, defaults);
+    const active = activeContext(record, ctx.metadata, propagator, deadline);
+    const timeout = Number.isFinite(deadline) ? AbortSignal.timeout(Math.max(deadline - Date.now(), 0)) : undefined;
+    const signal = timeout === undefined ? ctx.signal : AbortSignal.any([ctx.signal, timeout]);
+    const inner = call.next(call.request, { ...ctx, signal }) as AsyncGenerator<Response, Response | void, undefined>;
+    // A handler that ignores its signal (a query cannot be interrupted) is not waited for past
+    // the deadline: the call ends DEADLINE_EXCEEDED and the handler's late result is dropped.
+    const expired = timeout === undefined ? undefined : new Promise<never>((_, reject) => timeout.addEventListener('abort', () => reject(DEADLINE_EXCEEDED()), { once: true }));
+    expired?.catch(() => {});
+    const step = (advance: () => Promise<IteratorResult<Response, Response | void>>) => {
+      const stepped = context.with(active, advance);
+      return expired === undefined ? stepped : Promise.race([stepped, expired]);
+    };
     let done = false;
     try {
-      let step = await context.with(active, () => inner.next());
-      while (step.done !== true) {
+      let result = await step(() => inner.next());
+      while (result.done !== true) {
         try {
-          yield step.value;
+          yield result.value;
         } catch (error) {
-          step = await context.with(active, () => inner.throw(error));
+          result = await step(() => inner.throw(error));
           continue;
         }
-        step = await context.with(active, () => inner.next());
+        result = await step(() => inner.next());
       }
       done = true;
-      return step.value;
+      return result.value;
+    } catch (error) {
+      if (timeout?.aborted === true && !ctx.signal.aborted) throw DEADLINE_EXCEEDED();
+      throw error;
     } finally {
-      if (!done) await context.with(active, () => inner.return(undefined));
+      if (!done) void context.with(active, () => inner.return(undefined)).catch(() => {});
     }
   };
+}

@@ -12,6 +12,8 @@ const STATUS_BY_DOMAIN_CODE: Readonly<Record<DomainErrorCode, Status>> = {
   ILLEGAL_STATE: Status.FAILED_PRECONDITION,
   VERSION_CONFLICT: Status.ABORTED,
   UNAVAILABLE: Status.UNAVAILABLE,
+  FORBIDDEN: Status.PERMISSION_DENIED,
+  LIMIT_EXCEEDED: Status.RESOURCE_EXHAUSTED,
 };
 
 export function statusOf(code: DomainErrorCode): Status {

@@ -1,15 +1,18 @@
 // The gRPC server: grpc-js limits from config, the access-log interceptor and the standard
 // middleware, and a drain that ends long streams, waits for in-flight calls up to a deadline and
 // then cancels what is left. Knows no service: callers add them through `add`.
-import { ServerCredentials } from '@grpc/grpc-js';
 import { createServer, type Server } from 'nice-grpc';
 import { errorDetailsServerMiddleware } from 'nice-grpc-error-details';
-import { contextMiddleware } from './call-context.js';
+import { type AuthContext, type AuthorizationDeps, authorizationMiddleware } from './authorization.js';
+import { contextMiddleware, type DeadlineDefaults } from './call-context.js';
 import { createTerminator, errorMiddleware, type TerminatorContext } from './call-middleware.js';
-import { serverTelemetryInterceptor, type ServerTelemetry } from './server-telemetry.js';
+import { createCallRegistry } from './call-registry.js';
+import { serverInterceptor, type ServerTelemetry } from './server-telemetry.js';
+import { serverCredentials, type TlsConfig } from './tls.js';
 
 export type GrpcServerConfig = Readonly<{
   callTelemetry: boolean;
+  tls: TlsConfig;
   maxReceiveMessageBytes: number;
   maxSendMessageBytes: number;
   maxConcurrentStreams: number;
@@ -20,7 +23,13 @@ export type GrpcServerConfig = Readonly<{
   maxConnectionAgeGraceMs: number;
 }>;
 
-export type AppGrpcServer = Server<TerminatorContext>;
+export type AppGrpcServer = Server<TerminatorContext & AuthContext>;
+
+export type GrpcServerDeps = Readonly<{
+  telemetry: ServerTelemetry;
+  auth: Omit<AuthorizationDeps, 'calls'>;
+  deadlines: DeadlineDefaults;
+}>;
 
 export type GrpcServer = {
   listen(host: string, port: number): Promise<number>;
@@ -44,20 +53,24 @@ export function channelOptions(config: GrpcServerConfig) {
   };
 }
 
-export function createGrpcServer(config: GrpcServerConfig, telemetry: ServerTelemetry, add: (server: AppGrpcServer) => void): GrpcServer {
+export function createGrpcServer(config: GrpcServerConfig, deps: GrpcServerDeps, add: (server: AppGrpcServer) => void): GrpcServer {
+  const { telemetry, auth, deadlines } = deps;
   const { log } = telemetry;
   const terminator = createTerminator();
-  const server = createServer({ ...channelOptions(config), interceptors: config.callTelemetry ? [serverTelemetryInterceptor(telemetry)] : [] })
-    .use(contextMiddleware(telemetry.propagator))
+  const calls = createCallRegistry();
+  const interceptor = serverInterceptor({ telemetry: config.callTelemetry ? telemetry : undefined, calls });
+  const server = createServer({ ...channelOptions(config), interceptors: [interceptor] })
+    .use(contextMiddleware(telemetry.propagator, calls, deadlines))
     .use(errorDetailsServerMiddleware)
     .use(errorMiddleware(log))
+    .use(authorizationMiddleware({ ...auth, calls }))
     .use(terminator.middleware);
   add(server);
 
   return {
     listen(host, port) {
       const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-      return server.listen(address, ServerCredentials.createInsecure());
+      return server.listen(address, serverCredentials(config.tls));
     },
 
     async drain(timeoutMs) {

@@ -4,6 +4,7 @@ import type { NewOrder } from '../../domain/order.js';
 import type { OrderUseCases } from '../../domain/order-use-cases.js';
 import type { ServiceImplementation } from 'nice-grpc';
 import type { ImportOrdersRequest, OrderServiceDefinition, TrackOrdersRequest } from '../../gen/orderflow/orders/v1/order_service.js';
+import type { AuthContext } from './authorization.js';
 import type { TerminatorContext } from './call-middleware.js';
 import { statusName, statusOf } from './error-table.js';
 import { fromCreateOrderRequest, fromProtoStatus, toProtoEvent, toProtoOrder } from './order-mapping.js';
@@ -13,38 +14,38 @@ async function* newOrders(requests: AsyncIterable<ImportOrdersRequest>): AsyncGe
   for await (const request of requests) yield fromCreateOrderRequest(request.order);
 }
 
-export function orderService(orders: OrderUseCases): ServiceImplementation<typeof OrderServiceDefinition, TerminatorContext> {
+export function orderService(orders: OrderUseCases, limits: { maxImportItems: number }): ServiceImplementation<typeof OrderServiceDefinition, TerminatorContext & AuthContext> {
   return {
     async createOrder(request, context) {
-      const { order } = await orders.create(fromCreateOrderRequest(request), context.signal);
+      const { order } = await orders.create(fromCreateOrderRequest(request), context.actor, context.signal);
       return { order: toProtoOrder(order) };
     },
 
-    async getOrder(request) {
-      return { order: toProtoOrder(await orders.get(request.id)) };
+    async getOrder(request, context) {
+      return { order: toProtoOrder(await orders.get(request.id, context.actor)) };
     },
 
-    async listOrders(request) {
+    async listOrders(request, context) {
       const status = fromProtoStatus(request.status);
       const filter = JSON.stringify([request.customerId, status ?? '']);
       const beforeId = decodePageToken(request.pageToken, filter);
-      const page = await orders.list({ customerId: request.customerId, status, pageSize: request.pageSize, beforeId });
+      const page = await orders.list({ customerId: request.customerId, status, pageSize: request.pageSize, beforeId }, context.actor);
       return { orders: page.orders.map(toProtoOrder), nextPageToken: encodePageToken(page.nextBeforeId, filter) };
     },
 
-    async updateOrderStatus(request) {
-      const order = await orders.updateStatus(request.id, fromProtoStatus(request.status), request.expectedVersion);
+    async updateOrderStatus(request, context) {
+      const order = await orders.updateStatus(request.id, fromProtoStatus(request.status), request.expectedVersion, context.actor);
       return { order: toProtoOrder(order) };
     },
 
     async *watchOrders(request, context) {
       context.abortOnTerminate();
-      const events = orders.watch({ customerId: request.customerId, afterSequence: request.afterSequence }, context.signal);
+      const events = orders.watch({ customerId: request.customerId, afterSequence: request.afterSequence }, context.actor, context.signal);
       for await (const event of events) yield { event: toProtoEvent(event) };
     },
 
     async importOrders(requests, context) {
-      const result = await orders.importOrders(newOrders(requests), context.signal);
+      const result = await orders.importOrders(newOrders(requests), context.actor, context.signal, limits.maxImportItems);
       return {
         created: result.created,
         duplicates: result.duplicates,
@@ -58,11 +59,11 @@ export function orderService(orders: OrderUseCases): ServiceImplementation<typeo
       const stop = new AbortController();
       const onAbort = () => stop.abort(context.signal.reason);
       context.signal.addEventListener('abort', onAbort, { once: true });
-      const tracker = await orders.track(stop.signal);
+      const tracker = await orders.track(context.actor, stop.signal);
       let requestFailure: unknown;
       // Requests are read concurrently with the events being sent; a bad request ends both.
       const reading = (async () => {
-        for await (const request of requests) applyTrackRequest(tracker, request);
+        for await (const request of requests) await applyTrackRequest(tracker, request);
       })().catch((error: unknown) => {
         requestFailure = error;
         stop.abort(error);
@@ -80,9 +81,9 @@ export function orderService(orders: OrderUseCases): ServiceImplementation<typeo
   };
 }
 
-function applyTrackRequest(tracker: Awaited<ReturnType<OrderUseCases['track']>>, request: TrackOrdersRequest): void {
+async function applyTrackRequest(tracker: Awaited<ReturnType<OrderUseCases['track']>>, request: TrackOrdersRequest): Promise<void> {
   const action = request.action;
   if (action === undefined) throw invalidField('action', 'set track_order_id or untrack_order_id');
-  if (action.$case === 'trackOrderId') tracker.track(action.value);
+  if (action.$case === 'trackOrderId') await tracker.track(action.value);
   else tracker.untrack(action.value);
 }

@@ -1,15 +1,20 @@
 // Observes every call at the grpc-js level, where it also sees calls that end inside grpc-js
 // (deadline exceeded, cancelled, oversized or undecodable messages): the SERVER span, the gRPC
-// metrics, the access-log line, and the x-trace-id response header. The span and the deadline
-// are handed to the handler through internal metadata keys (see call-context.ts).
+// metrics, the access-log line, and the x-trace-id response header. The span, deadline and
+// client certificate reach the handler through the call registry (see call-registry.ts).
+// With telemetry off only the registry part runs (spans are non-recording, nothing is counted).
 import { Metadata, type ServerInterceptor, ServerInterceptingCall, status as Status } from '@grpc/grpc-js';
 import { INVALID_SPAN_CONTEXT, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, type TextMapPropagator, type Tracer, trace } from '@opentelemetry/api';
-import type { GrpcMetrics } from '../../platform/grpc-metrics.js';
-import { grpcType, splitMethodPath } from '../../platform/grpc-metrics.js';
+import { type CallMetrics, type GrpcMetrics, grpcType, splitMethodPath } from '../../platform/grpc-metrics.js';
 import type { Logger } from '../../platform/logger.js';
-import { encodeSpanContext, INTERNAL_DEADLINE_KEY, INTERNAL_SPAN_KEY, metadataGetter, TRACE_ID_HEADER } from './call-context.js';
+import { metadataGetter, TRACE_ID_HEADER } from './call-context.js';
+import { type CallRecord, type CallRegistry, INTERNAL_CALL_KEY } from './call-registry.js';
 
 export type ServerTelemetry = Readonly<{ log: Logger; metrics: GrpcMetrics; tracer: Tracer; propagator: TextMapPropagator }>;
+export type InterceptorOptions = Readonly<{ telemetry: ServerTelemetry | undefined; calls: CallRegistry }>;
+
+type Definition = Parameters<ServerInterceptor>[0];
+type Call = Parameters<ServerInterceptor>[1];
 
 /** Per the RPC semantic conventions, only these codes make a server span an error. */
 const SERVER_ERRORS = new Set<number>([Status.UNKNOWN, Status.DEADLINE_EXCEEDED, Status.UNIMPLEMENTED, Status.INTERNAL, Status.UNAVAILABLE, Status.DATA_LOSS]);
@@ -23,8 +28,15 @@ const FAULTS = new Set<number>([Status.UNKNOWN, Status.INTERNAL, Status.DATA_LOS
  */
 const DEADLINE_TOLERANCE_MS = 50;
 
-function deadlineMs(deadline: Date | number): number {
+function deadlineMs(call: Call): number {
+  const deadline = call.getDeadline();
   return deadline instanceof Date ? deadline.getTime() : deadline;
+}
+
+/** The common name of the client certificate TLS verified, if any. */
+function clientCommonName(call: Call): string | undefined {
+  const cn = (call.getAuthContext().sslPeerCertificate?.subject as { CN?: string | string[] } | undefined)?.CN;
+  return Array.isArray(cn) ? cn[0] : cn;
 }
 
 function peerAttributes(peer: string): Record<string, string | number> {
@@ -32,84 +44,95 @@ function peerAttributes(peer: string): Record<string, string | number> {
   return match === null ? {} : { 'network.peer.address': match[1] ?? '', 'network.peer.port': Number(match[2]) };
 }
 
-export function serverTelemetryInterceptor(telemetry: ServerTelemetry): ServerInterceptor {
-  const { log, metrics, tracer, propagator } = telemetry;
-  return (definition, call) => {
-    const { service, method } = splitMethodPath(definition.path);
-    const type = grpcType(definition);
-    const peer = call.getPeer();
-    const started = performance.now();
-    // The time the client allowed (from grpc-timeout), if any: shows deadlines propagating.
-    const deadline = deadlineMs(call.getDeadline());
-    const budget = Number.isFinite(deadline) ? deadline - Date.now() : undefined;
-    const callMetrics = metrics.start({ service, method, type });
-    let span: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
-    let headersSent = false;
-    let ended = false;
+export function serverInterceptor({ telemetry, calls }: InterceptorOptions): ServerInterceptor {
+  return (definition, call) => observe(telemetry, calls, definition, call);
+}
 
-    const end = (code: number, details?: string) => {
-      if (ended) return;
-      ended = true;
-      const { traceId, spanId, traceFlags } = span.spanContext();
-      callMetrics.end(code, (traceFlags & 1) === 1 ? traceId : undefined);
-      const codeName = Status[code] ?? String(code);
-      span.setAttributes({ 'rpc.grpc.status_code': code, 'rpc.response.status_code': codeName });
-      if (SERVER_ERRORS.has(code)) span.setStatus({ code: SpanStatusCode.ERROR, ...(details === undefined ? {} : { message: details }) });
-      span.end();
-      const level = FAULTS.has(code) ? 'error' : DEGRADED.has(code) ? 'warn' : 'info';
-      const duration_ms = Math.round((performance.now() - started) * 100) / 100;
-      log[level]({ service, method, type, code: codeName, duration_ms, deadline_ms: budget, peer, trace_id: traceId, span_id: spanId }, 'finished call');
-    };
+type CallState = { record: CallRecord; id: string | undefined; ended: boolean; headersSent: boolean };
 
-    return new ServerInterceptingCall(call, {
-      start(next) {
-        next({
-          onReceiveMetadata(metadata, nextMetadata) {
-            const parent = propagator.extract(ROOT_CONTEXT, metadata, metadataGetter);
-            span = tracer.startSpan(
-              `${service}/${method}`,
-              {
-                kind: SpanKind.SERVER,
-                attributes: { 'rpc.system.name': 'grpc', 'rpc.system': 'grpc', 'rpc.method': `${service}/${method}`, 'rpc.service': service, ...peerAttributes(peer) },
-              },
-              parent,
-            );
-            // Replace anything a client sent under the internal keys before handing them on.
-            metadata.set(INTERNAL_SPAN_KEY, encodeSpanContext(span.spanContext()));
-            metadata.set(INTERNAL_DEADLINE_KEY, String(deadlineMs(call.getDeadline())));
-            nextMetadata(metadata);
-          },
-          onReceiveMessage(message, nextMessage) {
-            callMetrics.received();
-            nextMessage(message);
-          },
-          // grpc-js reports every end of a call here, after any status; a call that ended
-          // without passing a status through this interceptor was cancelled or timed out.
-          onCancel() {
-            const timedOut = Date.now() >= deadlineMs(call.getDeadline()) - DEADLINE_TOLERANCE_MS;
-            end(timedOut ? Status.DEADLINE_EXCEEDED : Status.CANCELLED);
-          },
-        });
-      },
-      sendMetadata(metadata, next) {
-        headersSent = true;
-        metadata.set(TRACE_ID_HEADER, span.spanContext().traceId);
-        next(metadata);
-      },
-      sendMessage(message, next) {
-        callMetrics.sent();
-        next(message);
-      },
-      sendStatus(status, next) {
-        // A trailers-only response (an error before any message) carries the id in trailers.
-        if (!headersSent) {
-          const trailers = status.metadata ?? new Metadata();
-          trailers.set(TRACE_ID_HEADER, span.spanContext().traceId);
-          status = { ...status, metadata: trailers };
-        }
-        end(status.code, status.details);
-        next(status);
-      },
-    });
+function startSpan(telemetry: ServerTelemetry | undefined, definition: Definition, metadata: Metadata, peer: string): Span {
+  if (telemetry === undefined) return trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+  const { service, method } = splitMethodPath(definition.path);
+  const parent = telemetry.propagator.extract(ROOT_CONTEXT, metadata, metadataGetter);
+  const attributes = { 'rpc.system.name': 'grpc', 'rpc.system': 'grpc', 'rpc.method': `${service}/${method}`, 'rpc.service': service, ...peerAttributes(peer) };
+  return telemetry.tracer.startSpan(`${service}/${method}`, { kind: SpanKind.SERVER, attributes }, parent);
+}
+
+function observe(telemetry: ServerTelemetry | undefined, calls: CallRegistry, definition: Definition, call: Call): ServerInterceptingCall {
+  const { service, method } = splitMethodPath(definition.path);
+  const type = grpcType(definition);
+  const peer = call.getPeer();
+  const started = performance.now();
+  const deadline = deadlineMs(call);
+  const callMetrics = telemetry?.metrics.start({ service, method, type });
+  const state: CallState = {
+    record: { span: trace.wrapSpanContext(INVALID_SPAN_CONTEXT), deadline, clientCommonName: clientCommonName(call) },
+    id: undefined,
+    ended: false,
+    headersSent: false,
   };
+  const end = (code: number, details?: string) => {
+    if (state.ended) return;
+    state.ended = true;
+    if (state.id !== undefined) calls.delete(state.id);
+    if (telemetry === undefined || callMetrics === undefined) return;
+    finish(telemetry, callMetrics, state.record, { service, method, type, peer, started, deadline, code, details });
+  };
+  return new ServerInterceptingCall(call, {
+    start(next) {
+      next({
+        onReceiveMetadata(metadata, nextMetadata) {
+          state.record = { ...state.record, span: startSpan(telemetry, definition, metadata, peer) };
+          state.id = calls.add(state.record);
+          metadata.set(INTERNAL_CALL_KEY, state.id); // replaces anything a client sent under this key
+          nextMetadata(metadata);
+        },
+        onReceiveMessage(message, nextMessage) {
+          callMetrics?.received();
+          nextMessage(message);
+        },
+        // grpc-js reports every end of a call here, after any status; a call that ended
+        // without passing a status through this interceptor was cancelled or timed out.
+        onCancel: () => end(Date.now() >= deadline - DEADLINE_TOLERANCE_MS ? Status.DEADLINE_EXCEEDED : Status.CANCELLED),
+      });
+    },
+    sendMetadata(metadata, next) {
+      state.headersSent = true;
+      if (telemetry !== undefined) metadata.set(TRACE_ID_HEADER, state.record.span.spanContext().traceId);
+      next(metadata);
+    },
+    sendMessage(message, next) {
+      callMetrics?.sent();
+      next(message);
+    },
+    sendStatus(status, next) {
+      // A trailers-only response (an error before any message) carries the id in trailers.
+      if (!state.headersSent && telemetry !== undefined) {
+        const trailers = status.metadata ?? new Metadata();
+        trailers.set(TRACE_ID_HEADER, state.record.span.spanContext().traceId);
+        status = { ...status, metadata: trailers };
+      }
+      end(status.code, status.details);
+      next(status);
+    },
+  });
+}
+
+type Outcome = { service: string; method: string; type: string; peer: string; started: number; deadline: number; code: number; details: string | undefined };
+
+/** Ends the span, records the metrics and writes the access-log line. */
+function finish(telemetry: ServerTelemetry, metrics: CallMetrics, record: CallRecord, outcome: Outcome): void {
+  const { service, method, type, peer, started, deadline, code, details } = outcome;
+  const { span, principal } = record;
+  const { traceId, spanId, traceFlags } = span.spanContext();
+  metrics.end(code, (traceFlags & 1) === 1 ? traceId : undefined);
+  const codeName = Status[code] ?? String(code);
+  span.setAttributes({ 'rpc.grpc.status_code': code, 'rpc.response.status_code': codeName });
+  if (SERVER_ERRORS.has(code)) span.setStatus({ code: SpanStatusCode.ERROR, ...(details === undefined ? {} : { message: details }) });
+  span.end();
+  const level = FAULTS.has(code) ? 'error' : DEGRADED.has(code) ? 'warn' : 'info';
+  const duration_ms = Math.round((performance.now() - started) * 100) / 100;
+  // The time the client allowed (from grpc-timeout), if any: shows deadlines propagating.
+  const deadline_ms = Number.isFinite(deadline) ? Math.round(deadline - (performance.timeOrigin + started)) : undefined;
+  telemetry.log[level]({ service, method, type, code: codeName, duration_ms, deadline_ms, peer, principal, trace_id: traceId, span_id: spanId }, 'finished call');
 }

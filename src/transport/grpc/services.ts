@@ -18,6 +18,7 @@ export type ServiceDeps = Readonly<{
   catalog: CatalogUseCases | undefined;
   health: Health;
   reflection: boolean;
+  maxImportItems: number;
 }>;
 
 type Definition = { fullName: string; methods: Record<string, { name: string; requestStream: boolean; responseStream: boolean }> };
@@ -40,7 +41,7 @@ export function servedMethods(deps: Pick<ServiceDeps, 'orders' | 'catalog' | 're
 }
 
 export function addServices(server: AppGrpcServer, deps: ServiceDeps): void {
-  if (deps.orders !== undefined) server.add(OrderServiceDefinition, orderService(deps.orders));
+  if (deps.orders !== undefined) server.add(OrderServiceDefinition, orderService(deps.orders, deps));
   if (deps.catalog !== undefined) server.add(CatalogServiceDefinition, catalogService(deps.catalog));
   const names = hosted(deps).map((d) => d.fullName);
   server.add(HealthDefinition, healthService(deps.health, names));

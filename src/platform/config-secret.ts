@@ -1,0 +1,10 @@
+// How a secret is written in YAML: a reference, never the value.
+import { z } from 'zod';
+
+/** A secret in YAML is a reference, never a literal: `{ fromEnv: NAME }` or `{ fromFile: PATH }`. */
+export const SECRET_REF_MESSAGE =
+  'must be a secret reference such as { fromEnv: PGPASSWORD } or { fromFile: /run/secrets/pg-password }, never the secret itself';
+export const secretRef = z.union([z.strictObject({ fromEnv: z.string().min(1) }), z.strictObject({ fromFile: z.string().min(1) })], {
+  error: SECRET_REF_MESSAGE,
+});
+export type SecretRef = z.infer<typeof secretRef>;
