@@ -18,10 +18,17 @@ export const DEFAULT_TIMEOUT_SECONDS = 10;
 export const GLOBAL_OPTIONS: OptionSpec = {
   addr: { type: 'string' },
   timeout: { type: 'string' },
+  token: { type: 'string' },
+  'token-file': { type: 'string' },
+  'api-key': { type: 'string' },
+  tls: { type: 'boolean' },
+  'ca-file': { type: 'string' },
+  'cert-file': { type: 'string' },
+  'key-file': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 };
 
-const GLOBAL_FLAGS_WITH_VALUE = new Set(['--addr', '--timeout']);
+const GLOBAL_FLAGS_WITH_VALUE = new Set(['--addr', '--timeout', '--token', '--token-file', '--api-key', '--ca-file', '--cert-file', '--key-file']);
 
 /**
  * Takes the command words ("orders", "create") out of argv. Global options may come before or

@@ -1,13 +1,14 @@
 // The gRPC clients the CLI talks through: one channel, with rich error details decoded so that
 // INVALID_ARGUMENT can show its field violations.
+import type { ChannelCredentials } from '@grpc/grpc-js';
 import { createChannel, createClientFactory } from 'nice-grpc';
 import { errorDetailsClientMiddleware } from 'nice-grpc-error-details';
 import { HealthDefinition } from 'nice-grpc-server-health';
 import { CatalogServiceDefinition } from '../gen/orderflow/catalog/v1/catalog_service.js';
 import { OrderServiceDefinition } from '../gen/orderflow/orders/v1/order_service.js';
 
-export function connectClients(address: string) {
-  const channel = createChannel(address);
+export function connectClients(address: string, credentials?: ChannelCredentials) {
+  const channel = createChannel(address, credentials);
   const factory = createClientFactory().use(errorDetailsClientMiddleware);
   return {
     orders: factory.create(OrderServiceDefinition, channel),

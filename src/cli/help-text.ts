@@ -1,11 +1,18 @@
 // Help and usage texts, all derived from the command table so that they cannot drift from it.
 import { DEFAULT_ADDRESS, DEFAULT_TIMEOUT_SECONDS } from './args.js';
 import type { Command } from './command.js';
+import { DEFAULT_TOKEN_FILE } from './credentials.js';
 
 const GLOBAL_OPTIONS_HELP = [
   'Global options (accepted before or after the command):',
   `  --addr HOST:PORT    server address (default ${DEFAULT_ADDRESS})`,
   `  --timeout SECONDS   deadline for each unary call (default ${DEFAULT_TIMEOUT_SECONDS}; 0 for none); streams have none`,
+  `  --token JWT         bearer token (default: the file ${DEFAULT_TOKEN_FILE} written by \`npm run token\`, if present)`,
+  '  --token-file FILE   read the bearer token from FILE',
+  '  --api-key KEY       authenticate with an API key (x-api-key) instead',
+  '  --tls               use TLS (implied by --ca-file or --cert-file)',
+  '  --ca-file FILE      PEM CA bundle to verify the server (default: the system roots)',
+  '  --cert-file FILE --key-file FILE   client certificate for mTLS',
   '  -h, --help          show help for orderflow, a command group or a command',
 ];
 
@@ -31,7 +38,7 @@ export function overview(commands: readonly Command[]): string {
   return [
     'orderflow: command-line client for the orderflow gRPC order service',
     '',
-    'Usage: orderflow [--addr HOST:PORT] [--timeout SECONDS] <command> [options]',
+    'Usage: orderflow [--addr HOST:PORT] [--timeout SECONDS] [--token JWT] [--tls ...] <command> [options]',
     '',
     'Commands:',
     ...entries,
@@ -54,6 +61,6 @@ export function commandHelp(command: Command): string {
 
 /** What a usage error prints after its message: the synopsis and where to find more. */
 export function shortUsage(command: Command | undefined): string {
-  if (command === undefined) return "Usage: orderflow [--addr HOST:PORT] [--timeout SECONDS] <command> [options]\nRun 'orderflow --help' for the list of commands.";
+  if (command === undefined) return "Usage: orderflow [--addr HOST:PORT] [--timeout SECONDS] [--token JWT] [--tls ...] <command> [options]\nRun 'orderflow --help' for the list of commands.";
   return [...synopsis(command), `Run 'orderflow ${command.name} --help' for details.`].join('\n');
 }

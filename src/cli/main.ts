@@ -2,15 +2,16 @@
 // orderflow: the command-line client. Finds the command, parses its flags, runs it against the
 // server and turns every failure into a message on stderr and an exit code (see --help).
 import { parseArgs } from 'node:util';
-import { ClientError, Status } from 'nice-grpc';
+import { ClientError, type Metadata, Status } from 'nice-grpc';
 import { DEFAULT_ADDRESS, flagValue, GLOBAL_OPTIONS, InputError, splitCommandWords, stringValue, timeoutMs, UsageError, wantsHelp } from './args.js';
 import type { Command, CommandContext, CommandInput } from './command.js';
 import { commands, commandsInGroup, findCommand, takesSubcommand } from './commands.js';
 import { connectClients } from './connect-clients.js';
+import { callMetadata, channelCredentials } from './credentials.js';
 import { commandHelp, groupHelp, overview, shortUsage } from './help-text.js';
 import { describeClientError, isAbortError } from './output.js';
 
-type Session = Readonly<{ address: string; timeoutMs: number | undefined; interrupted: AbortSignal }>;
+type Session = Readonly<{ address: string; timeoutMs: number | undefined; interrupted: AbortSignal; metadata: Metadata }>;
 
 function parseCommandArgs(command: Command, args: string[]): CommandInput {
   try {
@@ -44,24 +45,29 @@ function incompleteCommand(words: readonly string[], rest: readonly string[]): n
 }
 
 function commandContext(session: Session, clients: ReturnType<typeof connectClients>): CommandContext {
-  const { address, timeoutMs: timeout, interrupted } = session;
+  const { address, timeoutMs: timeout, interrupted, metadata } = session;
   return {
     clients,
     address,
     interrupted,
     // nice-grpc has no deadline option of its own; a timeout signal cancels the call instead.
-    unary: () => ({ signal: timeout === undefined ? interrupted : AbortSignal.any([interrupted, AbortSignal.timeout(timeout)]) }),
-    stream: () => ({ signal: interrupted }),
+    unary: () => ({ metadata, signal: timeout === undefined ? interrupted : AbortSignal.any([interrupted, AbortSignal.timeout(timeout)]) }),
+    stream: () => ({ metadata, signal: interrupted }),
   };
 }
 
 async function runCommand(command: Command, input: CommandInput): Promise<number> {
   const interrupt = new AbortController();
-  const session: Session = { address: stringValue(input.values, 'addr') ?? DEFAULT_ADDRESS, timeoutMs: timeoutMs(input.values), interrupted: interrupt.signal };
+  const session: Session = {
+    address: stringValue(input.values, 'addr') ?? DEFAULT_ADDRESS,
+    timeoutMs: timeoutMs(input.values),
+    interrupted: interrupt.signal,
+    metadata: callMetadata(input.values),
+  };
   // Only the first Ctrl-C is handled: a second one falls back to Node's default and kills the process.
   const onSigint = () => interrupt.abort();
   process.once('SIGINT', onSigint);
-  const clients = connectClients(session.address);
+  const clients = connectClients(session.address, channelCredentials(input.values));
   try {
     return await command.run(input, commandContext(session, clients));
   } catch (error) {

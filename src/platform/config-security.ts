@@ -14,7 +14,11 @@ export const tlsSchema = z
     keyFile: z.string().min(1).optional(),
     /** PEM CA bundle that client certificates must chain to (mTLS). */
     clientCaFile: z.string().min(1).optional(),
-    /** Refuse clients without a certificate signed by clientCaFile. */
+    /**
+     * Refuse, at the handshake, clients without a certificate signed by clientCaFile. When false
+     * (and clientCaFile is set) certificates are still requested, and a verified one identifies
+     * its caller, while clients without one can still use tokens and reach health checks.
+     */
     requireClientCert: z.boolean().default(false),
     /** How often the certificate files are checked for changes. */
     reloadIntervalMs: positiveInt.default(60_000),
@@ -46,7 +50,7 @@ export const authSchema = z
       .optional(),
     /** API keys in x-api-key metadata, each stored as the hex SHA-256 of the key. */
     apiKeys: z.array(z.strictObject({ subject: z.string().min(1), sha256: secretRef, scopes })).default([]),
-    /** Client-certificate identities (mTLS, grpc.tls.requireClientCert), by certificate common name. */
+    /** Client-certificate identities (mTLS; needs grpc.tls.clientCaFile), by certificate common name. */
     mtlsClients: z.array(z.strictObject({ commonName: z.string().min(1), scopes })).default([]),
   })
   .prefault({});
@@ -83,6 +87,6 @@ export function securityProblems({ env, grpc: { tls }, auth }: Security): string
   if (jwt?.algorithms.includes('HS256') === true && jwt.hs256Secret === undefined) problems.push('auth.jwt.hs256Secret: required when algorithms include HS256');
   const asymmetric = jwt?.algorithms.some((a) => a !== 'HS256') === true;
   if (asymmetric && jwt?.jwksFile === undefined && jwt?.jwksUrl === undefined) problems.push('auth.jwt: jwksFile or jwksUrl is required for RS256/ES256');
-  if (auth.mtlsClients.length > 0 && !tls.requireClientCert) problems.push('auth.mtlsClients: needs grpc.tls.requireClientCert (only verified certificates identify callers)');
+  if (auth.mtlsClients.length > 0 && (!tls.enabled || tls.clientCaFile === undefined)) problems.push('auth.mtlsClients: needs TLS with grpc.tls.clientCaFile (only verified certificates identify callers)');
   return problems;
 }

@@ -21,8 +21,9 @@ type Env = Readonly<Record<string, string | undefined>>;
 /** Prefix of override variables: ORDERFLOW_GRPC__PORT=50052 sets grpc.port. */
 export const ENV_PREFIX = 'ORDERFLOW_';
 
-export function loadConfig(env: Env = process.env): Config {
-  const path = env.CONF_PATH;
+/** `defaultPath` is used when CONF_PATH is unset (developer tools; the server always needs it). */
+export function loadConfig(env: Env = process.env, defaultPath?: string): Config {
+  const path = env.CONF_PATH ?? defaultPath;
   if (path === undefined || path.trim() === '') {
     throw new ConfigError('CONF_PATH is not set: point it at a YAML config file, for example CONF_PATH=config/dev.yaml');
   }
