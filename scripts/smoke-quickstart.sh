@@ -25,7 +25,9 @@ curl -fsS http://127.0.0.1:9564/health/ready
 pid=$(pgrep -f '^node dist/cmd/server.js' | head -n 1)
 
 cli() { node dist/cli/main.js --addr "$addr" "$@"; }
-cli health
+cli health   # no credentials needed
+if cli products list >/dev/null 2>&1 && [ ! -f .orderflow/token ]; then echo "smoke: an unauthenticated call succeeded" >&2; exit 1; fi
+npm run --silent token -- --subject smoke >/dev/null
 order=$(cli orders create --customer smoke --item espresso-beans-1kg:2 --item ceramic-cup:1 --key smoke-1)
 echo "$order"
 id=$(printf '%s' "$order" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).order.id))')

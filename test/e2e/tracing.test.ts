@@ -60,8 +60,15 @@ test('one trace: orders SERVER → orders CLIENT → catalog SERVER → catalog 
   expect(order?.total?.amountMinor).toBe(1250n); // priced by the remote catalog
   expect(traceId).toMatch(/^[0-9a-f]{32}$/);
 
-  const spans = (await collector.waitFor((all) => all.some((s) => s.service === 'catalog' && s.traceId === traceId && s.name.startsWith('SELECT'))))
-    .filter((s) => s.traceId === traceId);
+  const arrived = (all: CollectedSpan[], service: string, name: (n: string) => boolean) => all.some((s) => s.traceId === traceId && s.service === service && name(s.name));
+  const spans = (
+    await collector.waitFor(
+      (all) =>
+        arrived(all, 'catalog', (n) => n.startsWith('SELECT')) &&
+        arrived(all, 'orders', (n) => n.endsWith('/CreateOrder')) &&
+        arrived(all, 'orders', (n) => n.endsWith('/BatchGetProducts')),
+    )
+  ).filter((s) => s.traceId === traceId);
   const [root] = byName(spans, 'orders', 'orderflow.orders.v1.OrderService/CreateOrder');
   const [client] = byName(spans, 'orders', 'orderflow.catalog.v1.CatalogService/BatchGetProducts');
   const [server] = byName(spans, 'catalog', 'orderflow.catalog.v1.CatalogService/BatchGetProducts');
@@ -82,7 +89,7 @@ test('a log line names the trace; the caller’s traceparent is continued; the d
   const metadata = Metadata({ traceparent: `00-${callerTrace}-b7ad6b7169203331-01` });
   await api.orders.createOrder({ customerId: 'traced-2', items: [{ productId: 'cup', quantity: 1 }] }, { metadata });
   const line = await orders.output.waitFor((l) => l.msg === 'finished call' && l.method === 'CreateOrder' && l.trace_id === callerTrace);
-  const spans = await collector.waitFor((all) => all.some((s) => s.traceId === line.trace_id && s.service === 'catalog'));
+  const spans = await collector.waitFor((all) => all.some((s) => s.traceId === line.trace_id && s.service === 'catalog') && all.some((s) => s.spanId === line.span_id));
   const root = spans.find((s) => s.spanId === line.span_id);
   expect(root).toMatchObject({ service: 'orders', parentSpanId: 'b7ad6b7169203331' });
   // orders called catalog with its own per-attempt timeout (2 s by default) as grpc-timeout.

@@ -20,6 +20,8 @@ export type TestAppOptions = {
   /** Settings merged over the base test config, e.g. { grpc: { maxReceiveMessageBytes: 1024 } }. */
   config?: Record<string, unknown>;
   seams?: AppSeams;
+  /** Environment the config loader sees: secret references ({ fromEnv }) and ORDERFLOW_* overrides. */
+  env?: Record<string, string>;
 };
 
 export const TEST_PRODUCTS = [
@@ -57,7 +59,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const embedded = options.store === 'embedded' ? await freshEmbeddedDataDir() : undefined;
   const store = embedded === undefined ? { kind: 'memory' } : { kind: 'embedded', dataDir: embedded.dataDir };
   const yaml = testConfigDocument(store, options.config);
-  const config = parseConfig(yaml, 'test config');
+  const config = parseConfig(yaml, 'test config', options.env ?? {});
   const logs: Record<string, unknown>[] = [];
   const destination = new Writable({
     write(chunk: Buffer, _encoding, done) {

@@ -70,7 +70,7 @@ export function createGrpcServer(config: GrpcServerConfig, deps: GrpcServerDeps,
   return {
     listen(host, port) {
       const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-      return server.listen(address, serverCredentials(config.tls));
+      return serverCredentials(config.tls).then((credentials) => server.listen(address, credentials));
     },
 
     async drain(timeoutMs) {

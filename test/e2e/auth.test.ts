@@ -1,0 +1,169 @@
+// Authentication and authorization over real gRPC: JWTs (HS256, and RS256/ES256 from a JWKS
+// file that is re-read when it changes), API keys, per-method scopes, customer ownership, the
+// per-caller rate limit, default deadlines and the import cap.
+import { createServer, type Server } from 'node:net';
+import { Metadata } from 'nice-grpc';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { connect, type Clients } from '../support/clients.js';
+import { failure } from '../support/grpc-errors.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+import { asymmetricSigner, AUDIENCE, hs256Token, ISSUER, randomSecret, sha256, writeJwks } from '../support/tokens.js';
+
+const secret = randomSecret();
+const apiKey = `ok_${randomSecret()}`;
+const ALL = ['orders:read', 'orders:write', 'catalog:read', 'catalog:write'];
+let rsa: Awaited<ReturnType<typeof asymmetricSigner>>;
+let ec: Awaited<ReturnType<typeof asymmetricSigner>>;
+let jwksFile: string;
+let app: TestApp;
+let api: Clients;
+
+beforeAll(async () => {
+  rsa = await asymmetricSigner('RS256', 'rsa-1');
+  ec = await asymmetricSigner('ES256', 'ec-1');
+  jwksFile = writeJwks([rsa.jwk]);
+  app = await startTestApp({
+    env: { TEST_HS256: secret, TEST_API_KEY_SHA256: sha256(apiKey) },
+    config: {
+      auth: {
+        enabled: true,
+        jwt: { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256', 'RS256', 'ES256'], hs256Secret: { fromEnv: 'TEST_HS256' }, jwksFile, leewaySeconds: 5 },
+        apiKeys: [{ subject: 'checkout-service', sha256: { fromEnv: 'TEST_API_KEY_SHA256' }, scopes: [...ALL, 'orders:admin'] }],
+      },
+      limits: { ratePerSecond: 1000, rateBurst: 1000 },
+    },
+  });
+  api = connect(app.grpcAddress);
+});
+
+afterAll(async () => {
+  api.close();
+  await app.stop();
+});
+
+const bearer = (token: string) => ({ metadata: Metadata({ authorization: `Bearer ${token}` }) });
+const as = async (subject: string, scopes = ALL) => bearer(await hs256Token(secret, { subject, scopes }));
+
+describe('authentication', () => {
+  test('health needs no credentials; everything else does', async () => {
+    expect((await api.health.check({ service: '' })).status).toBe(1);
+    const error = await failure(api.catalog.getProduct({ id: 'cup' }));
+    expect(error).toMatchObject({ code: 'UNAUTHENTICATED', details: expect.stringMatching(/missing credentials/) });
+  });
+
+  test('an HS256 token with the right issuer, audience and scope is accepted', async () => {
+    expect((await api.catalog.getProduct({ id: 'cup' }, await as('alice'))).product?.id).toBe('cup');
+  });
+
+  test('RS256 and ES256 tokens verify against the JWKS file, which is re-read when it changes', async () => {
+    expect((await api.catalog.getProduct({ id: 'cup' }, bearer(await rsa.sign({ scopes: ['catalog:read'] })))).product?.id).toBe('cup');
+    const ecToken = await ec.sign({ scopes: ['catalog:read'] });
+    expect((await failure(api.catalog.getProduct({ id: 'cup' }, bearer(ecToken)))).code).toBe('UNAUTHENTICATED');
+    await new Promise((resolve) => setTimeout(resolve, 20)); // a new modification time
+    writeJwks([rsa.jwk, ec.jwk], jwksFile); // key rotation: publish the new key, no restart
+    expect((await api.catalog.getProduct({ id: 'cup' }, bearer(ecToken))).product?.id).toBe('cup');
+  });
+
+  test('each kind of bad token is UNAUTHENTICATED with a reason that reveals nothing secret', async () => {
+    const cases: [string, Promise<string>, RegExp][] = [
+      ['forged', hs256Token(randomSecret(), { scopes: ALL }), /signature invalid/],
+      ['expired', hs256Token(secret, { scopes: ALL, expiresIn: Math.floor(Date.now() / 1000) - 60 }), /expired/],
+      ['not yet valid', hs256Token(secret, { scopes: ALL, notBefore: '10m' }), /"nbf"/],
+      ['wrong audience', hs256Token(secret, { scopes: ALL, audience: 'someone-else' }), /"aud"/],
+      ['wrong issuer', hs256Token(secret, { scopes: ALL, issuer: 'evil' }), /"iss"/],
+      ['no subject', hs256Token(secret, { scopes: ALL, subject: undefined as unknown as string }).then((t) => t), /./],
+    ];
+    for (const [name, token, reason] of cases) {
+      const error = await failure(api.catalog.getProduct({ id: 'cup' }, bearer(await token)));
+      expect.soft(error.code, name).toBe('UNAUTHENTICATED');
+      expect.soft(error.details, name).toMatch(reason);
+      expect.soft(error.details, name).not.toContain(secret);
+    }
+    const none = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'x', iss: ISSUER, aud: AUDIENCE, exp: 9e9, scope: 'catalog:read' })).toString('base64url')}.`;
+    expect(await failure(api.catalog.getProduct({ id: 'cup' }, bearer(none)))).toMatchObject({ code: 'UNAUTHENTICATED' });
+  });
+
+  test('API keys: the right key is accepted, any other refused', async () => {
+    const withKey = (key: string) => ({ metadata: Metadata({ 'x-api-key': key }) });
+    expect((await api.catalog.getProduct({ id: 'cup' }, withKey(apiKey))).product?.id).toBe('cup');
+    expect((await failure(api.catalog.getProduct({ id: 'cup' }, withKey(`${apiKey}x`)))).code).toBe('UNAUTHENTICATED');
+  });
+});
+
+describe('authorization', () => {
+  test('a valid token without the method\'s scope is PERMISSION_DENIED', async () => {
+    const reader = await as('alice', ['catalog:read']);
+    const error = await failure(api.catalog.upsertProduct({ product: { id: 'x', name: 'X', price: { currencyCode: 'EUR', amountMinor: 1n } } }, reader));
+    expect(error).toMatchObject({ code: 'PERMISSION_DENIED', details: expect.stringMatching(/catalog:write/) });
+    expect((await failure(api.orders.listOrders({}, reader))).code).toBe('PERMISSION_DENIED');
+  });
+
+  test('customers see and change only their own orders; an admin scope sees everyone\'s', async () => {
+    const alice = await as('alice');
+    const bob = await as('bob');
+    const admin = await as('ops', [...ALL, 'orders:admin']);
+    const { order } = await api.orders.createOrder({ customerId: 'bob', items: [{ productId: 'cup', quantity: 1 }] }, bob);
+    expect((await failure(api.orders.getOrder({ id: order!.id }, alice))).code).toBe('PERMISSION_DENIED');
+    expect((await failure(api.orders.createOrder({ customerId: 'bob', items: [{ productId: 'cup', quantity: 1 }] }, alice))).code).toBe('PERMISSION_DENIED');
+    expect((await failure(api.orders.listOrders({ customerId: 'bob' }, alice))).code).toBe('PERMISSION_DENIED');
+    expect((await api.orders.listOrders({}, bob)).orders.every((o) => o.customerId === 'bob')).toBe(true);
+    expect((await api.orders.getOrder({ id: order!.id }, admin)).order?.customerId).toBe('bob');
+  });
+
+  test('the access log names the principal', async () => {
+    await api.catalog.listProducts({}, await as('carol'));
+    expect(app.logs.some((l) => l.msg === 'finished call' && l.method === 'ListProducts' && l.principal === 'carol')).toBe(true);
+  });
+});
+
+describe('limits', () => {
+  let limited: TestApp;
+  let client: Clients;
+  let blackhole: Server;
+
+  beforeAll(async () => {
+    // A "catalog" that accepts connections and never answers: CreateOrder can only time out.
+    blackhole = createServer(() => {}).listen(0, '127.0.0.1');
+    await new Promise((resolve) => blackhole.once('listening', resolve));
+    const port = (blackhole.address() as { port: number }).port;
+    limited = await startTestApp({
+      env: { TEST_HS256: secret },
+      config: {
+        services: { catalog: false },
+        catalog: { remote: { address: `127.0.0.1:${port}`, timeoutMs: 60_000 } },
+        auth: { enabled: true, jwt: { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'], hs256Secret: { fromEnv: 'TEST_HS256' } } },
+        limits: { ratePerSecond: 1, rateBurst: 3, defaultDeadlineMs: 400, maxImportItems: 2 },
+      },
+    });
+    client = connect(limited.grpcAddress);
+  });
+
+  afterAll(async () => {
+    client.close();
+    await limited.stop();
+    blackhole.close();
+  });
+
+  test('a unary call without a deadline gets the default one: DEADLINE_EXCEEDED, not a hang', async () => {
+    const started = Date.now();
+    const error = await failure(client.orders.createOrder({ customerId: 'slow', items: [{ productId: 'cup', quantity: 1 }] }, await as('slow')));
+    expect(error.code).toBe('DEADLINE_EXCEEDED');
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  test('an import carries at most maxImportItems: the rest is reported, not read', async () => {
+    async function* three() {
+      for (let i = 0; i < 3; i++) yield { order: { customerId: 'imp', items: [], idempotencyKey: `k${i}` } };
+    }
+    const result = await client.orders.importOrders(three(), await as('imp'));
+    expect(result.errors.at(-1)).toMatchObject({ index: 2, code: 'RESOURCE_EXHAUSTED' });
+  });
+
+  test('past its burst, a caller gets RESOURCE_EXHAUSTED while others still get through', async () => {
+    const dave = await as('dave');
+    const codes: string[] = [];
+    for (let i = 0; i < 6; i++) codes.push(await client.orders.listOrders({}, dave).then(() => 'OK', (e: { code: number }) => (e.code === 8 ? 'RESOURCE_EXHAUSTED' : String(e.code))));
+    expect(codes.filter((c) => c === 'RESOURCE_EXHAUSTED').length).toBeGreaterThanOrEqual(2);
+    expect((await client.orders.listOrders({}, await as('erin'))).orders).toEqual([]);
+  });
+});
