@@ -33,7 +33,9 @@ echo "$order"
 id=$(printf '%s' "$order" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).order.id))')
 cli orders get "$id" | grep -q '"ORDER_STATUS_PENDING"'
 cli orders set-status "$id" PAID | grep -q '"ORDER_STATUS_PAID"'
-curl -fsS http://127.0.0.1:9564/metrics | grep -q '^nodejs_heap_size_used_bytes'
+metrics=$(curl -fsS http://127.0.0.1:9564/metrics)
+grep -q '^nodejs_heap_size_used_bytes' <<<"$metrics"
+grep -q '^grpc_server_handled_total{.*grpc_method="CreateOrder".*grpc_code="OK"} 1' <<<"$metrics"
 
 kill -TERM "$pid"
 code=0
