@@ -18,8 +18,8 @@ function activeTraceFields(): Record<string, string> {
 }
 
 /**
- * Every line carries time (ISO 8601), level (a name), msg and the `base` fields (app, env).
- * and, inside a traced call, trace_id and span_id. `destination` defaults to stdout, written synchronously so nothing is lost at exit.
+ * Every line carries time (ISO 8601), level (a name), msg, the `base` fields (app, env)
+ * and, inside a traced call, trace_id and span_id. `destination` defaults to stdout.
  */
 export function createLogger(config: LogConfig, base: Record<string, unknown>, destination?: DestinationStream): Logger {
   const options = {
@@ -41,5 +41,8 @@ export function createLogger(config: LogConfig, base: Record<string, unknown>, d
     });
     return pino(options, stream);
   }
-  return pino(options, destination ?? pino.destination({ dest: 1, sync: true }));
+  // Asynchronous writes, so that a slow reader of stdout (a log shipper) costs buffering, not a
+  // blocked event loop; pino flushes what is buffered when the process exits. Past 16 MiB
+  // waiting, lines are dropped rather than memory exhausted.
+  return pino(options, destination ?? pino.destination({ dest: 1, sync: false, maxLength: 16 * 1024 * 1024 }));
 }

@@ -46,13 +46,26 @@ export function contextMiddleware(propagator: TextMapPropagator, calls: CallRegi
     const record = calls.get(ctx.metadata.get(INTERNAL_CALL_KEY));
     const deadline = effectiveDeadline(call, record, defaults);
     const active = activeContext(record, ctx.metadata, propagator, deadline);
-    const timeout = Number.isFinite(deadline) ? AbortSignal.timeout(Math.max(deadline - Date.now(), 0)) : undefined;
-    const signal = timeout === undefined ? ctx.signal : AbortSignal.any([ctx.signal, timeout]);
-    const inner = call.next(call.request, { ...ctx, signal }) as AsyncGenerator<Response, Response | void, undefined>;
-    // A handler that ignores its signal (a query cannot be interrupted) is not waited for past
-    // the deadline: the call ends DEADLINE_EXCEEDED and the handler's late result is dropped.
-    const expired = timeout === undefined ? undefined : new Promise<never>((_, reject) => timeout.addEventListener('abort', () => reject(DEADLINE_EXCEEDED()), { once: true }));
+    // One timer per call, cleared when the call ends: an AbortSignal.timeout would hold the
+    // call's memory until its deadline (10 s by default) even after it finished.
+    const controller = new AbortController();
+    const forward = () => controller.abort(ctx.signal.reason);
+    ctx.signal.addEventListener('abort', forward, { once: true });
+    let timer: NodeJS.Timeout | undefined;
+    // A unary handler that ignores its signal (a query cannot be interrupted) is not waited for
+    // past the deadline: the call ends DEADLINE_EXCEEDED and the late result is dropped. Streams
+    // are ended at their deadline by grpc-js, which aborts ctx.signal.
+    const unary = !call.requestStream && !call.responseStream;
+    const expired = unary && Number.isFinite(deadline)
+      ? new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            controller.abort(DEADLINE_EXCEEDED());
+            reject(DEADLINE_EXCEEDED());
+          }, Math.max(deadline - Date.now(), 0));
+        })
+      : undefined;
     expired?.catch(() => {});
+    const inner = call.next(call.request, { ...ctx, signal: controller.signal }) as AsyncGenerator<Response, Response | void, undefined>;
     const step = (advance: () => Promise<IteratorResult<Response, Response | void>>) => {
       const stepped = context.with(active, advance);
       return expired === undefined ? stepped : Promise.race([stepped, expired]);
@@ -72,9 +85,11 @@ export function contextMiddleware(propagator: TextMapPropagator, calls: CallRegi
       done = true;
       return result.value;
     } catch (error) {
-      if (timeout?.aborted === true && !ctx.signal.aborted) throw DEADLINE_EXCEEDED();
+      if (controller.signal.aborted && !ctx.signal.aborted) throw DEADLINE_EXCEEDED();
       throw error;
     } finally {
+      clearTimeout(timer);
+      ctx.signal.removeEventListener('abort', forward);
       if (!done) void context.with(active, () => inner.return(undefined)).catch(() => {});
     }
   };
