@@ -1,4 +1,5 @@
-import { DomainError } from './errors.js';
+import { DomainError, invalidField } from './errors.js';
+import { describeCustomerIdRule, isCustomerId } from './order.js';
 
 /**
  * On whose behalf a use case runs. An administrator (or a trusted service) acts for any
@@ -15,8 +16,12 @@ export function assertActsFor(actor: Actor, customerId: string): void {
   }
 }
 
-/** The customer filter a caller may use: '' means "mine" for a customer, "everyone" for an admin. */
-export function customerScope(actor: Actor, requested: string): string {
+/**
+ * The customer filter a caller may use: '' means "mine" for a customer, "everyone" for an admin.
+ * A malformed filter is INVALID (named `field`).
+ */
+export function customerScope(actor: Actor, requested: string, field = 'customer_id'): string {
+  if (requested !== '' && !isCustomerId(requested)) throw invalidField(field, describeCustomerIdRule());
   if (actor.kind === 'any') return requested;
   if (requested === '') return actor.customerId;
   assertActsFor(actor, requested);

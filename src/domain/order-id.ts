@@ -2,6 +2,10 @@ import { invalidField } from './errors.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+export function isOrderId(value: string): boolean {
+  return UUID.test(value);
+}
+
 /** Order ids are UUIDs; any well-formed one is accepted (and lower-cased), others are INVALID. */
 export function parseOrderId(value: string, field = 'id'): string {
   if (UUID.test(value)) return value.toLowerCase();

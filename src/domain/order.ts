@@ -1,6 +1,6 @@
 import { DomainError, Violations } from './errors.js';
 import { MAX_AMOUNT_MINOR, type Money } from './money.js';
-import type { Product } from './product.js';
+import { describeProductIdRule, isProductId, type Product } from './product.js';
 
 export const ORDER_STATUSES = ['PENDING', 'PAID', 'SHIPPED', 'DELIVERED', 'CANCELLED'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
@@ -50,12 +50,19 @@ export function canMove(from: OrderStatus, to: OrderStatus): boolean {
 
 const PRINTABLE = /^[^\p{Cc}]+$/u;
 
+/** 1 to 128 characters, no control characters (NUL and friends cannot be stored or compared). */
+export function isCustomerId(value: string): boolean {
+  return value.length > 0 && value.length <= ORDER_LIMITS.customerIdLength && PRINTABLE.test(value);
+}
+
+export function describeCustomerIdRule(): string {
+  return `must be 1 to ${ORDER_LIMITS.customerIdLength} printable characters`;
+}
+
 export function validateNewOrder(input: NewOrder, prefix = ''): void {
   const violations = new Violations();
   const { customerId, idempotencyKey, items } = input;
-  if (customerId.length === 0 || customerId.length > ORDER_LIMITS.customerIdLength || !PRINTABLE.test(customerId)) {
-    violations.add(`${prefix}customer_id`, `must be 1 to ${ORDER_LIMITS.customerIdLength} printable characters`);
-  }
+  if (!isCustomerId(customerId)) violations.add(`${prefix}customer_id`, describeCustomerIdRule());
   if (idempotencyKey.length > ORDER_LIMITS.idempotencyKeyLength || (idempotencyKey !== '' && !PRINTABLE.test(idempotencyKey))) {
     violations.add(`${prefix}idempotency_key`, `must be at most ${ORDER_LIMITS.idempotencyKeyLength} printable characters`);
   }
@@ -65,7 +72,7 @@ export function validateNewOrder(input: NewOrder, prefix = ''): void {
   const seen = new Set<string>();
   items.slice(0, ORDER_LIMITS.items).forEach((item, i) => {
     const at = `${prefix}items[${i}]`;
-    if (item.productId === '') violations.add(`${at}.product_id`, 'is required');
+    if (!isProductId(item.productId)) violations.add(`${at}.product_id`, describeProductIdRule());
     else if (seen.has(item.productId)) violations.add(`${at}.product_id`, 'appears more than once; add the quantities instead');
     seen.add(item.productId);
     if (!Number.isInteger(item.quantity) || item.quantity < 1 || item.quantity > ORDER_LIMITS.quantity) {

@@ -28,8 +28,8 @@ export function validateProductInput(input: ProductInput, prefix = ''): Money {
   const violations = new Violations();
   if (!isProductId(input.id)) violations.add(`${prefix}id`, describeProductIdRule());
   const name = input.name.trim();
-  if (name.length === 0 || name.length > MAX_PRODUCT_NAME_LENGTH) {
-    violations.add(`${prefix}name`, `must be 1 to ${MAX_PRODUCT_NAME_LENGTH} characters, not blank`);
+  if (name.length === 0 || name.length > MAX_PRODUCT_NAME_LENGTH || /\p{Cc}/u.test(name)) {
+    violations.add(`${prefix}name`, `must be 1 to ${MAX_PRODUCT_NAME_LENGTH} characters, not blank, without control characters`);
   }
   const price = input.price;
   if (price === undefined) {

@@ -1,5 +1,6 @@
 // nice-grpc middleware applied to every call: error mapping (one table, internal causes logged
 // and hidden) and the terminator that ends long streams cleanly at shutdown.
+import { setMaxListeners } from 'node:events';
 import type { CallContext, ServerMiddleware, ServerMiddlewareCall } from 'nice-grpc-common';
 import type { Logger } from '../../platform/logger.js';
 import { InternalServerError, isAbortError, toServerError } from './error-table.js';
@@ -22,6 +23,8 @@ export type TerminatorContext = { abortOnTerminate(): void };
 
 export function createTerminator() {
   const terminating = new AbortController();
+  // Every open stream listens to this one signal.
+  setMaxListeners(0, terminating.signal);
 
   const middleware: ServerMiddleware<TerminatorContext> = async function* terminator<Request, Response>(
     call: ServerMiddlewareCall<Request, Response, TerminatorContext>,

@@ -1,5 +1,6 @@
 // grpc handlers for orderflow.catalog.v1.CatalogService: map, call one use case, map back.
 import type { CatalogUseCases } from '../../domain/catalog-use-cases.js';
+import { isProductId } from '../../domain/product.js';
 import type { ServiceImplementation } from 'nice-grpc';
 import type { CatalogServiceDefinition } from '../../gen/orderflow/catalog/v1/catalog_service.js';
 import { fromUpsertProductRequest, toProtoProduct } from './catalog-mapping.js';
@@ -18,7 +19,7 @@ export function catalogService(catalog: CatalogUseCases): ServiceImplementation<
       return { products: products.map(toProtoProduct), missingIds };
     },
     async listProducts(request) {
-      const afterId = decodePageToken(request.pageToken, '');
+      const afterId = decodePageToken(request.pageToken, '', isProductId);
       const page = await catalog.list({ pageSize: request.pageSize, afterId });
       return { products: page.products.map(toProtoProduct), nextPageToken: encodePageToken(page.nextAfterId, '') };
     },

@@ -32,8 +32,10 @@ export class InternalServerError extends ServerError {
   }
 }
 
+/** An abort (client cancel, shutdown) or a timeout signal's reason: the call is over, not failed. */
 export function isAbortError(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'AbortError';
+  const name = typeof error === 'object' && error !== null ? (error as { name?: unknown }).name : undefined;
+  return name === 'AbortError' || name === 'TimeoutError';
 }
 
 /** What a handler's failure becomes on the wire. Abort errors pass through (the call is gone). */

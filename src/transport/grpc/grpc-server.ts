@@ -4,10 +4,11 @@
 import { createServer, type Server } from 'nice-grpc';
 import { errorDetailsServerMiddleware } from 'nice-grpc-error-details';
 import { type AuthContext, type AuthorizationDeps, authorizationMiddleware } from './authorization.js';
-import { contextMiddleware, type DeadlineDefaults } from './call-context.js';
+import { contextMiddleware } from './call-context.js';
 import { createTerminator, errorMiddleware, type TerminatorContext } from './call-middleware.js';
 import { createCallRegistry } from './call-registry.js';
-import { serverInterceptor, type ServerTelemetry } from './server-telemetry.js';
+import { type DeadlineDefaults, serverInterceptor, type ServerTelemetry } from './server-telemetry.js';
+import { malformedRequests } from './strict-decoding.js';
 import { serverCredentials, type TlsConfig } from './tls.js';
 
 export type GrpcServerConfig = Readonly<{
@@ -58,12 +59,13 @@ export function createGrpcServer(config: GrpcServerConfig, deps: GrpcServerDeps,
   const { log } = telemetry;
   const terminator = createTerminator();
   const calls = createCallRegistry();
-  const interceptor = serverInterceptor({ telemetry: config.callTelemetry ? telemetry : undefined, calls });
+  const interceptor = serverInterceptor({ telemetry: config.callTelemetry ? telemetry : undefined, calls, deadlines });
   const server = createServer({ ...channelOptions(config), interceptors: [interceptor] })
-    .use(contextMiddleware(telemetry.propagator, calls, deadlines))
+    .use(contextMiddleware(telemetry.propagator, calls))
     .use(errorDetailsServerMiddleware)
     .use(errorMiddleware(log))
     .use(authorizationMiddleware({ ...auth, calls }))
+    .use(malformedRequests)
     .use(terminator.middleware);
   add(server);
 

@@ -1,4 +1,5 @@
 // Order proto messages to and from domain values. No logic beyond the mapping.
+import { invalidField } from '../../domain/errors.js';
 import type { NewOrder, Order, OrderStatus } from '../../domain/order.js';
 import type { OrderEvent, OrderEventType } from '../../domain/order-event.js';
 import {
@@ -27,9 +28,12 @@ const TO_PROTO_EVENT_TYPE: Readonly<Record<OrderEventType, ProtoOrderEventType>>
   STATUS_CHANGED: ProtoOrderEventType.ORDER_EVENT_TYPE_STATUS_CHANGED,
 };
 
-/** undefined for ORDER_STATUS_UNSPECIFIED and for numbers this server does not know. */
+/** undefined for ORDER_STATUS_UNSPECIFIED; INVALID (field `status`) for numbers this server does not know. */
 export function fromProtoStatus(status: ProtoOrderStatus): OrderStatus | undefined {
-  return FROM_PROTO_STATUS.get(status);
+  if (status === ProtoOrderStatus.ORDER_STATUS_UNSPECIFIED) return undefined;
+  const known = FROM_PROTO_STATUS.get(status);
+  if (known === undefined) throw invalidField('status', `unknown status ${String(status)}`);
+  return known;
 }
 
 export function toProtoOrder(order: Order): ProtoOrder {

@@ -1,5 +1,6 @@
 // grpc handlers for orderflow.orders.v1.OrderService: map, call one use case, map back.
 import { invalidField } from '../../domain/errors.js';
+import { isOrderId } from '../../domain/order-id.js';
 import type { NewOrder } from '../../domain/order.js';
 import type { OrderUseCases } from '../../domain/order-use-cases.js';
 import type { ServiceImplementation } from 'nice-grpc';
@@ -28,7 +29,7 @@ export function orderService(orders: OrderUseCases, limits: { maxImportItems: nu
     async listOrders(request, context) {
       const status = fromProtoStatus(request.status);
       const filter = JSON.stringify([request.customerId, status ?? '']);
-      const beforeId = decodePageToken(request.pageToken, filter);
+      const beforeId = decodePageToken(request.pageToken, filter, isOrderId);
       const page = await orders.list({ customerId: request.customerId, status, pageSize: request.pageSize, beforeId }, context.actor);
       return { orders: page.orders.map(toProtoOrder), nextPageToken: encodePageToken(page.nextBeforeId, filter) };
     },

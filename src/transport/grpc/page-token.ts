@@ -10,8 +10,11 @@ export function encodePageToken(last: string, filter: string): string {
   return Buffer.from(JSON.stringify(token)).toString('base64url');
 }
 
-/** The last key of the previous page ('' for the first page); INVALID if foreign or stale. */
-export function decodePageToken(token: string, filter: string, field = 'page_token'): string {
+/**
+ * The last key of the previous page ('' for the first page); INVALID if foreign, stale, or
+ * holding a key that `isKey` rejects (a forged token must not reach the store).
+ */
+export function decodePageToken(token: string, filter: string, isKey: (key: string) => boolean, field = 'page_token'): string {
   if (token === '') return '';
   let parsed: Partial<PageToken> | undefined;
   try {
@@ -19,7 +22,7 @@ export function decodePageToken(token: string, filter: string, field = 'page_tok
   } catch {
     parsed = undefined;
   }
-  if (parsed?.v !== 1 || typeof parsed.last !== 'string' || typeof parsed.filter !== 'string') {
+  if (parsed?.v !== 1 || typeof parsed.last !== 'string' || typeof parsed.filter !== 'string' || !isKey(parsed.last)) {
     throw invalidField(field, 'is not a page token issued by this API; pass next_page_token unchanged');
   }
   if (parsed.filter !== filter) {

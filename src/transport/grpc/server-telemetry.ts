@@ -11,7 +11,10 @@ import { metadataGetter, TRACE_ID_HEADER } from './call-context.js';
 import { type CallRecord, type CallRegistry, INTERNAL_CALL_KEY } from './call-registry.js';
 
 export type ServerTelemetry = Readonly<{ log: Logger; metrics: GrpcMetrics; tracer: Tracer; propagator: TextMapPropagator }>;
-export type InterceptorOptions = Readonly<{ telemetry: ServerTelemetry | undefined; calls: CallRegistry }>;
+/** Deadlines for unary calls that arrive without one: a default, and per "package.Service/Method". */
+export type DeadlineDefaults = Readonly<{ defaultMs: number; methodMs: Readonly<Record<string, number>> }>;
+
+export type InterceptorOptions = Readonly<{ telemetry: ServerTelemetry | undefined; calls: CallRegistry; deadlines: DeadlineDefaults }>;
 
 type Definition = Parameters<ServerInterceptor>[0];
 type Call = Parameters<ServerInterceptor>[1];
@@ -28,7 +31,7 @@ const FAULTS = new Set<number>([Status.UNKNOWN, Status.INTERNAL, Status.DATA_LOS
  */
 const DEADLINE_TOLERANCE_MS = 50;
 
-function deadlineMs(call: Call): number {
+function clientDeadline(call: Call): number {
   const deadline = call.getDeadline();
   return deadline instanceof Date ? deadline.getTime() : deadline;
 }
@@ -44,8 +47,20 @@ function peerAttributes(peer: string): Record<string, string | number> {
   return match === null ? {} : { 'network.peer.address': match[1] ?? '', 'network.peer.port': Number(match[2]) };
 }
 
-export function serverInterceptor({ telemetry, calls }: InterceptorOptions): ServerInterceptor {
-  return (definition, call) => observe(telemetry, calls, definition, call);
+export function serverInterceptor(options: InterceptorOptions): ServerInterceptor {
+  return (definition, call) => observe(options, definition, call);
+}
+
+/**
+ * A unary call that brings no deadline gets the default one, enforced from the moment its headers
+ * arrive: also a request whose body never comes is ended. Streams are long-lived by design.
+ */
+function enforceDefaultDeadline(options: InterceptorOptions, definition: Definition, call: Call): { deadline: number; timer: NodeJS.Timeout | undefined } {
+  const fromClient = clientDeadline(call);
+  if (Number.isFinite(fromClient) || definition.requestStream || definition.responseStream) return { deadline: fromClient, timer: undefined };
+  const ms = options.deadlines.methodMs[definition.path.slice(1)] ?? options.deadlines.defaultMs;
+  const timer = setTimeout(() => call.sendStatus({ code: Status.DEADLINE_EXCEEDED, details: 'deadline exceeded', metadata: new Metadata() }), ms);
+  return { deadline: Date.now() + ms, timer };
 }
 
 type CallState = { record: CallRecord; id: string | undefined; ended: boolean; headersSent: boolean };
@@ -58,12 +73,13 @@ function startSpan(telemetry: ServerTelemetry | undefined, definition: Definitio
   return telemetry.tracer.startSpan(`${service}/${method}`, { kind: SpanKind.SERVER, attributes }, parent);
 }
 
-function observe(telemetry: ServerTelemetry | undefined, calls: CallRegistry, definition: Definition, call: Call): ServerInterceptingCall {
+function observe(options: InterceptorOptions, definition: Definition, call: Call): ServerInterceptingCall {
+  const { telemetry, calls } = options;
   const { service, method } = splitMethodPath(definition.path);
   const type = grpcType(definition);
   const peer = call.getPeer();
   const started = performance.now();
-  const deadline = deadlineMs(call);
+  const { deadline, timer } = enforceDefaultDeadline(options, definition, call);
   const callMetrics = telemetry?.metrics.start({ service, method, type });
   const state: CallState = {
     record: { span: trace.wrapSpanContext(INVALID_SPAN_CONTEXT), deadline, clientCommonName: clientCommonName(call) },
@@ -74,10 +90,12 @@ function observe(telemetry: ServerTelemetry | undefined, calls: CallRegistry, de
   const end = (code: number, details?: string) => {
     if (state.ended) return;
     state.ended = true;
+    clearTimeout(timer);
     if (state.id !== undefined) calls.delete(state.id);
     if (telemetry === undefined || callMetrics === undefined) return;
     finish(telemetry, callMetrics, state.record, { service, method, type, peer, started, deadline, code, details });
   };
+  seeInternalStatuses(call, end);
   return new ServerInterceptingCall(call, {
     start(next) {
       next({
@@ -118,6 +136,20 @@ function observe(telemetry: ServerTelemetry | undefined, calls: CallRegistry, de
   });
 }
 
+/**
+ * grpc-js ends some calls itself (message too large, deadline, undecodable frames) by calling
+ * sendStatus on its own call object, past every interceptor. Wrapping that method on this call's
+ * object lets the metrics and the access log record the code the client really got, instead of
+ * seeing only the cancellation that follows.
+ */
+function seeInternalStatuses(call: Call, end: (code: number, details?: string) => void): void {
+  const sendStatus = call.sendStatus.bind(call);
+  call.sendStatus = (status) => {
+    end(status.code, status.details);
+    sendStatus(status);
+  };
+}
+
 type Outcome = { service: string; method: string; type: string; peer: string; started: number; deadline: number; code: number; details: string | undefined };
 
 /** Ends the span, records the metrics and writes the access-log line. */
@@ -132,7 +164,7 @@ function finish(telemetry: ServerTelemetry, metrics: CallMetrics, record: CallRe
   span.end();
   const level = FAULTS.has(code) ? 'error' : DEGRADED.has(code) ? 'warn' : 'info';
   const duration_ms = Math.round((performance.now() - started) * 100) / 100;
-  // The time the client allowed (from grpc-timeout), if any: shows deadlines propagating.
+  // The time the call was allowed (from grpc-timeout, or the default), if any.
   const deadline_ms = Number.isFinite(deadline) ? Math.round(deadline - (performance.timeOrigin + started)) : undefined;
   telemetry.log[level]({ service, method, type, code: codeName, duration_ms, deadline_ms, peer, principal, trace_id: traceId, span_id: spanId }, 'finished call');
 }

@@ -11,6 +11,7 @@ import type { AppGrpcServer } from './grpc-server.js';
 import { HealthDefinition, healthService } from './health-service.js';
 import { orderService } from './order-service.js';
 import { reflectionService, ServerReflectionService, ServerReflectionV1AlphaService } from './reflection.js';
+import { strictlyDecoded } from './strict-decoding.js';
 
 /** What this process serves: a service is hosted when its use cases are given. */
 export type ServiceDeps = Readonly<{
@@ -41,8 +42,8 @@ export function servedMethods(deps: Pick<ServiceDeps, 'orders' | 'catalog' | 're
 }
 
 export function addServices(server: AppGrpcServer, deps: ServiceDeps): void {
-  if (deps.orders !== undefined) server.add(OrderServiceDefinition, orderService(deps.orders, deps));
-  if (deps.catalog !== undefined) server.add(CatalogServiceDefinition, catalogService(deps.catalog));
+  if (deps.orders !== undefined) server.add(strictlyDecoded(OrderServiceDefinition), orderService(deps.orders, deps));
+  if (deps.catalog !== undefined) server.add(strictlyDecoded(CatalogServiceDefinition), catalogService(deps.catalog));
   const names = hosted(deps).map((d) => d.fullName);
   server.add(HealthDefinition, healthService(deps.health, names));
   if (deps.reflection) {
