@@ -1,6 +1,7 @@
 // Authentication and authorization over real gRPC: JWTs (HS256, and RS256/ES256 from a JWKS
 // file that is re-read when it changes), API keys, per-method scopes, customer ownership, the
 // per-caller rate limit, default deadlines and the import cap.
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { Metadata } from 'nice-grpc';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -62,6 +63,27 @@ describe('authentication', () => {
     await new Promise((resolve) => setTimeout(resolve, 20)); // a new modification time
     writeJwks([rsa.jwk, ec.jwk], jwksFile); // key rotation: publish the new key, no restart
     expect((await api.catalog.getProduct({ id: 'cup' }, bearer(ecToken))).product?.id).toBe('cup');
+  });
+
+  test('RS256 tokens also verify against a JWKS URL (fetched once, then cached)', async () => {
+    let fetches = 0;
+    const jwksServer = createHttpServer((_, res) => {
+      fetches++;
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [rsa.jwk] }));
+    }).listen(0, '127.0.0.1');
+    await new Promise((resolve) => jwksServer.once('listening', resolve));
+    const jwksUrl = `http://127.0.0.1:${(jwksServer.address() as { port: number }).port}/.well-known/jwks.json`;
+    const remote = await startTestApp({ config: { auth: { enabled: true, jwt: { issuer: ISSUER, audience: AUDIENCE, algorithms: ['RS256'], jwksUrl } } } });
+    const client = connect(remote.grpcAddress);
+    try {
+      for (let i = 0; i < 3; i++) expect((await client.catalog.getProduct({ id: 'cup' }, bearer(await rsa.sign({ scopes: ['catalog:read'] })))).product?.id).toBe('cup');
+      expect(fetches).toBe(1);
+      expect((await failure(client.catalog.getProduct({ id: 'cup' }, bearer(await hs256Token(secret, { scopes: ['catalog:read'] }))))).code).toBe('UNAUTHENTICATED'); // HS256 not allowed here
+    } finally {
+      client.close();
+      await remote.stop();
+      jwksServer.close();
+    }
   });
 
   test('each kind of bad token is UNAUTHENTICATED with a reason that reveals nothing secret', async () => {
