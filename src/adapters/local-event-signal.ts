@@ -14,7 +14,7 @@ export class LocalEventSignal implements EventSignal {
   }
 
   wait(afterSequence: bigint, signal: AbortSignal): Promise<void> {
-    signal.throwIfAborted();
+    if (signal.aborted) return Promise.reject(signal.reason as Error);
     if (this.latest > afterSequence) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const onAbort = () => {
