@@ -1,6 +1,7 @@
 // SqlDriver over node-postgres: a connection pool to a PostgreSQL server. int8 is parsed to
 // bigint for this pool only (no global type-parser change).
 import pg from 'pg';
+import { DomainError } from '../../domain/errors.js';
 import type { SqlDriver, SqlExecutor } from './sql-driver.js';
 
 const INT8_OID = 20;
@@ -23,15 +24,34 @@ const types = {
     oid === INT8_OID ? parseInt8 : (pg.types.getTypeParser(oid, format) as unknown)) as typeof pg.types.getTypeParser,
 };
 
+const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN']);
+/** SQLSTATE class 08 (connection), 57P0x (server shutting down or starting), 53300 (too many connections). */
+const UNAVAILABLE_STATES = /^(08...|57P0[123]|53300)$/;
+
+/**
+ * A server that cannot be reached is UNAVAILABLE to the domain (clients may retry); anything else
+ * (a constraint, a bug in the SQL) stays an infrastructure error and becomes INTERNAL.
+ */
+export function unavailableOr(error: unknown): unknown {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  const unreachable =
+    (typeof code === 'string' && (NETWORK_ERRORS.has(code) || UNAVAILABLE_STATES.test(code))) ||
+    (typeof message === 'string' && /timeout exceeded when trying to connect|Connection terminated/i.test(message));
+  return unreachable ? new DomainError('UNAVAILABLE', 'the store is unavailable; retry later', [], { cause: error }) : error;
+}
+
+async function guarded<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw unavailableOr(error);
+  }
+}
+
 function executor(client: pg.Pool | pg.PoolClient): SqlExecutor {
   return {
-    async query<Row extends object>(text: string, params: readonly unknown[] = []) {
-      const result = await client.query<Row>(text, params as unknown[]);
-      return result.rows;
-    },
-    async exec(script: string) {
-      await client.query(script);
-    },
+    query: <Row extends object>(text: string, params: readonly unknown[] = []) => guarded(async () => (await client.query<Row>(text, params as unknown[])).rows),
+    exec: (script: string) => guarded(async () => void (await client.query(script))),
   };
 }
 
@@ -50,7 +70,7 @@ export function openPgDriver(options: PgDriverOptions): SqlDriver {
   return {
     ...executor(pool),
     async transaction(work) {
-      const client = await pool.connect();
+      const client = await guarded(() => pool.connect());
       let broken: Error | undefined;
       try {
         await client.query('BEGIN');
