@@ -12,6 +12,8 @@ log=$(mktemp)
 trap 'kill -9 "$pid" 2>/dev/null || true; rm -rf "$data_dir" "$log"' EXIT
 export ORDERFLOW_STORE__DATA_DIR="$data_dir/data"
 export ORDERFLOW_GRPC__PORT=50151 ORDERFLOW_ADMIN__PORT=9564
+# Spans to stdout: proves tracing works as built and started (node dist/..., ESM, no --import).
+export ORDERFLOW_TRACING__EXPORTERS='[{kind: console}]' ORDERFLOW_TRACING__BATCH__SCHEDULED_DELAY_MS=200
 addr=127.0.0.1:50151
 
 CONF_PATH=config/dev.yaml npm start >"$log" 2>&1 &
@@ -36,6 +38,9 @@ cli orders set-status "$id" PAID | grep -q '"ORDER_STATUS_PAID"'
 metrics=$(curl -fsS http://127.0.0.1:9564/metrics)
 grep -q '^nodejs_heap_size_used_bytes' <<<"$metrics"
 grep -q '^grpc_server_handled_total{.*grpc_method="CreateOrder".*grpc_code="OK"} 1' <<<"$metrics"
+
+sleep 1
+grep -q "name: 'orderflow.orders.v1.OrderService/CreateOrder'" "$log" || { echo "smoke: no CreateOrder span was exported" >&2; exit 1; }
 
 kill -TERM "$pid"
 code=0
