@@ -63,7 +63,7 @@ export function orderService(orders: OrderUseCases, limits: { maxImportItems: nu
       const tracker = await orders.track(context.actor, stop.signal);
       let requestFailure: unknown;
       // Requests are read concurrently with the events being sent; a bad request ends both.
-      const reading = (async () => {
+      void (async () => {
         for await (const request of requests) await applyTrackRequest(tracker, request);
       })().catch((error: unknown) => {
         requestFailure = error;
@@ -76,7 +76,6 @@ export function orderService(orders: OrderUseCases, limits: { maxImportItems: nu
       } finally {
         context.signal.removeEventListener('abort', onAbort);
         stop.abort();
-        void reading;
       }
     },
   };
