@@ -2,6 +2,7 @@
 // in memory when none is given). One connection; PGlite queues concurrent queries itself.
 import { mkdirSync } from 'node:fs';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { DomainError } from '../../domain/errors.js';
 import type { SqlDriver, SqlExecutor } from './sql-driver.js';
 
 function executor(db: PGlite | Transaction): SqlExecutor {
@@ -25,6 +26,10 @@ export async function openPgliteDriver(dataDir: string | undefined): Promise<Sql
     running++;
     try {
       return await work();
+    } catch (error) {
+      // Closed during a forced shutdown: the store is gone for this process, not broken.
+      if (db.closed) throw new DomainError('UNAVAILABLE', 'the store is unavailable; retry later', [], { cause: error });
+      throw error;
     } finally {
       running--;
     }

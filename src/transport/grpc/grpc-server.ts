@@ -36,7 +36,7 @@ export type GrpcServer = {
   listen(host: string, port: number): Promise<number>;
   /** Ends streams, waits up to `timeoutMs` for calls to finish; resolves false if it had to cancel some. */
   drain(timeoutMs: number): Promise<boolean>;
-  /** Cancels every call now (clients get CANCELLED). */
+  /** Stops accepting and ends the drain at once; calls still open end with the process. */
   force(): void;
 };
 
@@ -68,6 +68,11 @@ export function createGrpcServer(config: GrpcServerConfig, deps: GrpcServerDeps,
     .use(malformedRequests)
     .use(terminator.middleware);
   add(server);
+  // grpc-js' forceShutdown closes the listener but, with channelz off, does not destroy open
+  // connections (it only tracks them for channelz; grpc-js 1.14.7). So a forced stop does not
+  // wait for them: the drain ends at once and the process exit closes what is left.
+  let forced: () => void = () => {};
+  const whenForced = new Promise<false>((resolve) => (forced = () => resolve(false)));
 
   return {
     listen(host, port) {
@@ -81,7 +86,7 @@ export function createGrpcServer(config: GrpcServerConfig, deps: GrpcServerDeps,
       const timedOut = new Promise<false>((resolve) => {
         timer = setTimeout(() => resolve(false), timeoutMs);
       });
-      const drained = await Promise.race([server.shutdown().then(() => true as const), timedOut]);
+      const drained = await Promise.race([server.shutdown().then(() => true as const), timedOut, whenForced]);
       clearTimeout(timer);
       if (!drained) {
         log.warn({ timeout_ms: timeoutMs }, 'calls still running after the shutdown timeout; cancelling them');
@@ -92,6 +97,7 @@ export function createGrpcServer(config: GrpcServerConfig, deps: GrpcServerDeps,
 
     force() {
       server.forceShutdown();
+      forced();
     },
   };
 }
