@@ -2,6 +2,7 @@
 // wires the application by hand; start() listens, stop() shuts down in the documented order.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { credentials } from '@grpc/grpc-js';
 import type { TextMapPropagator, Tracer } from '@opentelemetry/api';
 import type { DestinationStream } from 'pino';
 import type { MetricsRegistry } from './platform/metrics.js';
@@ -157,6 +158,7 @@ function productCatalog(config: Config, store: Store, telemetry: Telemetry, clos
   const client = createUnaryClient({
     ...remote,
     ...telemetry,
+    ...remoteCredentials(remote),
     metrics: createGrpcMetrics(telemetry.registry, 'client', CATALOG_CLIENT_METHODS),
     onRetry: ({ path, attempt, backoffMs, error }) => telemetry.log.warn({ path, attempt, backoff_ms: backoffMs, err: error }, 'catalog call failed; retrying'),
   });
@@ -164,6 +166,16 @@ function productCatalog(config: Config, store: Store, telemetry: Telemetry, clos
   const observer = prometheusCacheObserver(telemetry.registry, 'products', (error) => telemetry.log.warn({ err: error }, 'product cache failed'));
   const cache = tracedCache(new MemoryCache({ maxEntries: remote.cacheMaxEntries }), telemetry.tracer, 'memory');
   return cachedProductCatalog(new GrpcProductCatalog(client), cache, { ttlMs: remote.cacheTtlMs, observer });
+}
+
+function remoteCredentials(remote: NonNullable<Config['catalog']['remote']>) {
+  const { tls, apiKey } = remote;
+  const read = (file: string | undefined) => (file === undefined ? null : readFileSync(file));
+  return {
+    credentials: tls.enabled ? credentials.createSsl(read(tls.caFile), read(tls.keyFile), read(tls.certFile)) : credentials.createInsecure(),
+    channelOptions: tls.serverName === undefined ? {} : { 'grpc.ssl_target_name_override': tls.serverName },
+    metadata: apiKey === undefined ? {} : { 'x-api-key': apiKey.reveal() },
+  };
 }
 
 async function openStore(config: Config, telemetry: Telemetry, onCommit: EventsCommitted): Promise<Store> {

@@ -120,6 +120,20 @@ export const configSchema = z.strictObject({
           /** Products are cached this long (prices may be this stale for new orders). */
           cacheTtlMs: nonNegativeInt.default(5000),
           cacheMaxEntries: positiveInt.default(10_000),
+          /** How this process proves itself to the catalog: an API key sent as x-api-key. */
+          apiKey: secretRef.optional(),
+          /** TLS to the catalog; a client certificate (certFile/keyFile) for mTLS identities. */
+          tls: z
+            .strictObject({
+              enabled: z.boolean().default(false),
+              /** CA bundle that signed the catalog's certificate; the system roots when absent. */
+              caFile: z.string().min(1).optional(),
+              certFile: z.string().min(1).optional(),
+              keyFile: z.string().min(1).optional(),
+              /** Name to verify in the catalog's certificate, when it differs from the address. */
+              serverName: z.string().min(1).optional(),
+            })
+            .prefault({}),
         })
         .optional(),
     })

@@ -10,6 +10,7 @@ import { failure } from '../support/grpc-errors.js';
 import { sample, scrape } from '../support/scrape.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { type CollectedSpan, startTraceCollector } from '../support/trace-collector.js';
+import { randomSecret, sha256 } from '../support/tokens.js';
 
 let collector: Awaited<ReturnType<typeof startTraceCollector>>;
 let catalog: TestApp;
@@ -18,10 +19,29 @@ let api: Clients;
 
 const tracing = () => ({ exporters: [{ kind: 'zipkin', endpoint: collector.zipkinEndpoint }], batch: { scheduledDelayMs: 100 } });
 
+// orders proves itself to catalog with an API key, as deployed services do.
+const serviceKey = `svc_${randomSecret()}`;
+
 beforeAll(async () => {
   collector = await startTraceCollector();
-  catalog = await startTestApp({ config: { service: { name: 'catalog' }, services: { orders: false }, tracing: tracing() } });
-  orders = await startTestApp({ config: { service: { name: 'orders' }, services: { catalog: false }, catalog: { remote: { address: catalog.grpcAddress, cacheTtlMs: 60_000 } }, tracing: tracing() } });
+  catalog = await startTestApp({
+    env: { ORDERS_KEY_SHA256: sha256(serviceKey) },
+    config: {
+      service: { name: 'catalog' },
+      services: { orders: false },
+      tracing: tracing(),
+      auth: { enabled: true, apiKeys: [{ subject: 'orders-service', sha256: { fromEnv: 'ORDERS_KEY_SHA256' }, scopes: ['catalog:read'] }] },
+    },
+  });
+  orders = await startTestApp({
+    env: { CATALOG_API_KEY: serviceKey },
+    config: {
+      service: { name: 'orders' },
+      services: { catalog: false },
+      catalog: { remote: { address: catalog.grpcAddress, cacheTtlMs: 60_000, apiKey: { fromEnv: 'CATALOG_API_KEY' } } },
+      tracing: tracing(),
+    },
+  });
   api = connect(orders.grpcAddress);
 });
 
@@ -39,6 +59,19 @@ test('this process serves only OrderService; prices come from the remote catalog
   expect((await failure(api.catalog.getProduct({ id: 'cup' }))).code).toBe('UNIMPLEMENTED');
   const { order } = await api.orders.createOrder({ customerId: 'r1', items: [{ productId: 'tea', quantity: 2 }] });
   expect(order?.total).toEqual({ currencyCode: 'USD', amountMinor: 1800n });
+});
+
+test('orders authenticates to the catalog with its API key; a catalog that refuses it is an INTERNAL error, not retried', async () => {
+  expect(catalog.logs.some((l) => l.msg === 'finished call' && l.method === 'BatchGetProducts' && l.principal === 'orders-service')).toBe(true);
+  const keyless = await startTestApp({ config: { services: { catalog: false }, catalog: { remote: { address: catalog.grpcAddress } } } });
+  const client = connect(keyless.grpcAddress);
+  try {
+    expect((await failure(client.orders.createOrder({ customerId: 'k', items: [{ productId: 'cup', quantity: 1 }] }))).code).toBe('INTERNAL');
+    expect(await clientCalls(keyless, 'Unauthenticated')).toBe(1);
+  } finally {
+    client.close();
+    await keyless.stop();
+  }
 });
 
 test('products are cached: a second order for them makes no remote call', async () => {

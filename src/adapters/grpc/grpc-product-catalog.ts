@@ -1,6 +1,6 @@
 // ProductCatalog answered by a remote CatalogService over gRPC (BatchGetProducts): used when
 // orders and catalog run in different processes.
-import type { ServiceError } from '@grpc/grpc-js';
+import { type ServiceError, status as Status } from '@grpc/grpc-js';
 import { DomainError } from '../../domain/errors.js';
 import type { ProductCatalog } from '../../domain/ports.js';
 import type { Product } from '../../domain/product.js';
@@ -50,6 +50,10 @@ export class GrpcProductCatalog implements ProductCatalog {
       return new Map(response.products.map((p) => [p.id, fromProtoProduct(p)]));
     } catch (error) {
       if (signal?.aborted === true) throw error;
+      // Down, overloaded or too slow: the caller may retry. Anything else (refused credentials,
+      // a bug) is not fixed by retrying and stays an internal error, logged with its cause.
+      const code = (error as Partial<ServiceError>).code;
+      if (code !== Status.UNAVAILABLE && code !== Status.DEADLINE_EXCEEDED && code !== Status.RESOURCE_EXHAUSTED) throw error;
       const details = (error as Partial<ServiceError>).details ?? String(error);
       throw new DomainError('UNAVAILABLE', 'the product catalog is unavailable; retry later', [], { cause: new Error(details, { cause: error }) });
     }

@@ -24,6 +24,10 @@ export type UnaryClientOptions = Readonly<{
   propagator: TextMapPropagator;
   metrics: GrpcMetrics;
   credentials?: ChannelCredentials;
+  /** Channel options, e.g. grpc.ssl_target_name_override. */
+  channelOptions?: Record<string, string | number>;
+  /** Sent with every call, e.g. { 'x-api-key': … }; never logged. */
+  metadata?: Readonly<Record<string, string>>;
   /** Told of each failed attempt that will be retried (for a log line). */
   onRetry?: (info: { path: string; attempt: number; backoffMs: number; error: ServiceError }) => void;
 }>;
@@ -34,6 +38,7 @@ export type UnaryClient = ReturnType<typeof createUnaryClient>;
 
 export function createUnaryClient(options: UnaryClientOptions) {
   const client = new Client(options.address, options.credentials ?? grpcCredentials.createInsecure(), {
+    ...options.channelOptions,
     'grpc.keepalive_time_ms': 30_000,
     'grpc.keepalive_timeout_ms': 10_000,
     // Retries are ours (below), with the caller's deadline in view.
@@ -48,6 +53,7 @@ export function createUnaryClient(options: UnaryClientOptions) {
       (span) => {
         const metrics = options.metrics.start({ service, method: name, type: 'unary' });
         const metadata = new Metadata();
+        for (const [key, value] of Object.entries(options.metadata ?? {})) metadata.set(key, value);
         options.propagator.inject(context.active(), metadata, metadataSetter);
         return new Promise<Response>((resolve, reject) => {
           const call = client.makeUnaryRequest(
