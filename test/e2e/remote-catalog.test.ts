@@ -3,7 +3,7 @@
 // cancellations and deadlines.
 import { Client as GrpcClient, credentials, Metadata } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { WatchOrdersRequest } from '../../src/gen/orderflow/orders/v1/order_service.js';
+import { CreateOrderRequest, WatchOrdersRequest } from '../../src/gen/orderflow/orders/v1/order_service.js';
 import { reader } from '../support/async-queue.js';
 import { connect, type Clients } from '../support/clients.js';
 import { failure } from '../support/grpc-errors.js';
@@ -72,6 +72,27 @@ test('orders authenticates to the catalog with its API key; a catalog that refus
     client.close();
     await keyless.stop();
   }
+});
+
+test('the caller\'s remaining deadline travels on to the catalog (grpc-timeout), capped by it', async () => {
+  const client = new GrpcClient(orders.grpcAddress, credentials.createInsecure());
+  const request = CreateOrderRequest.fromPartial({ customerId: 'in-a-hurry', items: [{ productId: 'ghost-product', quantity: 1 }] });
+  await new Promise<void>((resolve) =>
+    client.makeUnaryRequest(
+      '/orderflow.orders.v1.OrderService/CreateOrder',
+      (r: CreateOrderRequest) => Buffer.from(CreateOrderRequest.encode(r).finish()),
+      (bytes: Buffer) => bytes,
+      request,
+      new Metadata(),
+      { deadline: Date.now() + 700 },
+      () => resolve(),
+    ),
+  );
+  client.close();
+  // Absent products are never cached, so this order made a remote call.
+  const remote = catalog.logs.filter((l) => l.msg === 'finished call' && l.method === 'BatchGetProducts').at(-1);
+  expect(remote?.deadline_ms).toBeGreaterThan(0);
+  expect(remote?.deadline_ms).toBeLessThanOrEqual(700); // not the client's own 2000 ms
 });
 
 test('products are cached: a second order for them makes no remote call', async () => {
