@@ -5,26 +5,15 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { reader } from '../support/async-queue.js';
 import { connect } from '../support/clients.js';
-import { POSTGRES, serviceAvailable } from '../support/required-services.js';
+import { POSTGRES, postgresAdmin as admin, serviceAvailable } from '../support/required-services.js';
 import { startTestApp, testConfigDocument } from '../support/test-app.js';
 
 const available = await serviceAvailable('PostgreSQL', POSTGRES.host, POSTGRES.port);
 const database = `orderflow_app_${randomBytes(4).toString('hex')}`;
 const store = { kind: 'postgres', host: POSTGRES.host, port: POSTGRES.port, database, user: POSTGRES.user, password: { fromEnv: 'PG_TEST_PASSWORD' } };
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ host: POSTGRES.host, port: POSTGRES.port, user: POSTGRES.user, database: 'postgres' });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 describe.skipIf(!available)('the service on PostgreSQL', () => {
   const dir = mkdtempSync(join(tmpdir(), 'orderflow-pg-app-'));

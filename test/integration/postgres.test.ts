@@ -1,6 +1,5 @@
 // The contract suites against a real PostgreSQL server, in a database made for this file.
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { migrate } from '../../src/adapters/postgres/migrator.js';
 import { openPgDriver } from '../../src/adapters/postgres/pg-driver.js';
@@ -8,22 +7,12 @@ import { PostgresProductRepository } from '../../src/adapters/postgres/product-r
 import type { SqlDriver } from '../../src/adapters/postgres/sql-driver.js';
 import { orderStoreContract } from '../contracts/order-store.contract.js';
 import { productRepositoryContract } from '../contracts/product-repository.contract.js';
-import { POSTGRES, serviceAvailable } from '../support/required-services.js';
+import { POSTGRES, postgresAdmin as admin, serviceAvailable } from '../support/required-services.js';
 import { openCleanSqlStore, resetSqlStore } from './sql-store-fixture.js';
 
 const available = await serviceAvailable('PostgreSQL', POSTGRES.host, POSTGRES.port);
 const database = `orderflow_test_${randomBytes(4).toString('hex')}`;
 let driver: SqlDriver;
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ host: POSTGRES.host, port: POSTGRES.port, user: POSTGRES.user, database: 'postgres' });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 test('a server that cannot be reached is UNAVAILABLE to the domain, not an internal error', async () => {
   const unreachable = openPgDriver({ host: '127.0.0.1', port: 1, database: 'x', user: 'x', password: undefined, poolMax: 1, connectTimeoutMs: 500, onIdleError: () => {} });
