@@ -29,7 +29,8 @@ import { orderUseCases } from './domain/order-use-cases.js';
 import type { Clock, IdGenerator, ProductCatalog } from './domain/ports.js';
 import { createAdminServer } from './platform/admin-server.js';
 import { createAuthenticator } from './platform/auth/authenticator.js';
-import { type Config, ConfigError, describeConfig } from './platform/config.js';
+import type { Config } from './config.js';
+import { ConfigError, describeConfig } from './platform/config.js';
 import { createDebugRoutes } from './platform/debug-routes.js';
 import { createGrpcMetrics } from './platform/grpc-metrics.js';
 import { createHealth } from './platform/health.js';
@@ -109,7 +110,7 @@ async function assemble(config: Config, seams: AppSeams, log: Logger, closers: C
     },
     (server) => addServices(server, served),
   );
-  const admin = createAdminServer({ health, registry, log, routes: createDebugRoutes({ ...config.debug, log }) });
+  const admin = createAdminServer({ health, registry, log, routes: createDebugRoutes({ ...config.debug, log, name: config.service.name }) });
   return lifecycle(config, { log, grpc, admin, health, closers });
 }
 

@@ -4,7 +4,8 @@
 import { migrate } from '../adapters/postgres/migrator.js';
 import { openPgDriver } from '../adapters/postgres/pg-driver.js';
 import { openPgliteDriver } from '../adapters/postgres/pglite-driver.js';
-import { ConfigError, loadConfig } from '../platform/config.js';
+import { loadConfig } from '../config.js';
+import { ConfigError } from '../platform/config.js';
 import { createLogger } from '../platform/logger.js';
 
 let config;

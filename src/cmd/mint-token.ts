@@ -5,7 +5,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SignJWT } from 'jose';
-import { ConfigError, loadConfig } from '../platform/config.js';
+import { loadConfig } from '../config.js';
+import { ConfigError } from '../platform/config.js';
 
 const DEFAULT_SCOPES = 'orders:read,orders:write,catalog:read';
 const TOKEN_FILE = '.orderflow/token';

@@ -1,6 +1,7 @@
 // Entry point: CONF_PATH=config/dev.yaml node dist/cmd/server.js (npm start builds, then runs it).
 import { createApp } from '../app.js';
-import { ConfigError, loadConfig } from '../platform/config.js';
+import { loadConfig } from '../config.js';
+import { ConfigError } from '../platform/config.js';
 import { exitOnFatalErrors, onShutdownSignal } from '../platform/lifecycle.js';
 
 let config;

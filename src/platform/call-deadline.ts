@@ -2,7 +2,7 @@
 // outbound calls made on its behalf can pass on the time that is left.
 import { type Context, context, createContextKey } from '@opentelemetry/api';
 
-const DEADLINE = createContextKey('orderflow.call-deadline');
+const DEADLINE = createContextKey('platform.call-deadline');
 
 /** `deadline` in epoch milliseconds; Infinity or undefined means none. */
 export function withDeadline(ctx: Context, deadline: number | undefined): Context {

@@ -1,5 +1,5 @@
-// The security part of the configuration schema: TLS on the gRPC port, authentication, and
-// per-caller limits. Kept apart from config-schema.ts so that each file stays readable.
+// Reusable parts of a gRPC service's configuration schema: TLS on the gRPC port, authentication
+// and per-caller limits, with the checks that span their keys.
 import { z } from 'zod';
 import { secretRef } from './config-secret.js';
 
@@ -55,19 +55,16 @@ export const authSchema = z
   })
   .prefault({});
 
-export const limitsSchema = z
-  .strictObject({
-    /** Calls per second allowed to one caller (token bucket), and the burst above it. */
-    ratePerSecond: positiveInt.default(200),
-    rateBurst: positiveInt.default(400),
-    /** Unary calls whose client sent no deadline get this one. */
-    defaultDeadlineMs: positiveInt.default(10_000),
-    /** Per-method defaults, by "package.Service/Method". */
-    methodDeadlinesMs: z.record(z.string(), positiveInt).default({}),
-    /** Items one ImportOrders stream may carry; the rest is refused and reported. */
-    maxImportItems: positiveInt.default(10_000),
-  })
-  .prefault({});
+/** Per-caller limits; a service adds its own keys to this shape. */
+export const limitsShape = {
+  /** Calls per second allowed to one caller (token bucket), and the burst above it. */
+  ratePerSecond: positiveInt.default(200),
+  rateBurst: positiveInt.default(400),
+  /** Unary calls whose client sent no deadline get this one. */
+  defaultDeadlineMs: positiveInt.default(10_000),
+  /** Per-method defaults, by "package.Service/Method". */
+  methodDeadlinesMs: z.record(z.string(), positiveInt).default({}),
+};
 
 type Security = {
   env: 'dev' | 'staging' | 'prod';

@@ -1,28 +1,36 @@
 /**
- * Loads the configuration: YAML from the file named by CONF_PATH, then ORDERFLOW_* environment
- * overrides, validated by the schema in config-schema.ts, secret references resolved. The only
- * module that reads process.env. Every failure is a ConfigError whose message names each key at
- * fault; entry points print it and exit with code 2.
+ * Loads a service's configuration: YAML from the file named by CONF_PATH, then environment
+ * overrides (<PREFIX>A__B_C sets a.bC), validated by the service's zod schema and cross-field
+ * checks, secret references resolved. The only module that reads process.env; it knows no
+ * service's keys (the schema comes in a ConfigSpec). Every failure is a ConfigError whose message
+ * names each key at fault; entry points print it and exit with code 2.
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
-import { type Config, configSchema, crossFieldProblems, SECRET_REF_MESSAGE, type SecretRef } from './config-schema.js';
+import { SECRET_REF_MESSAGE, type SecretRef, type WithSecrets } from './config-secret.js';
 import { Secret } from './secret.js';
-
-export type { Config } from './config-schema.js';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
+export type Env = Readonly<Record<string, string | undefined>>;
 
-/** Prefix of override variables: ORDERFLOW_GRPC__PORT=50052 sets grpc.port. */
-export const ENV_PREFIX = 'ORDERFLOW_';
+/** What a service's configuration is: its schema, rules across keys, and its override prefix. */
+export type ConfigSpec<Schema extends z.ZodType> = Readonly<{
+  schema: Schema;
+  /** Problems the schema cannot express (one key requiring another), one sentence each. */
+  check: (parsed: z.output<Schema>) => string[];
+  /** Prefix of override variables, e.g. "ORDERFLOW_": ORDERFLOW_GRPC__PORT=50052 sets grpc.port. */
+  envPrefix: string;
+}>;
+
+/** The validated configuration, secrets resolved, deeply frozen. */
+export type Loaded<Schema extends z.ZodType> = WithSecrets<z.output<Schema>>;
 
 /** `defaultPath` is used when CONF_PATH is unset (developer tools; the server always needs it). */
-export function loadConfig(env: Env = process.env, defaultPath?: string): Config {
+export function loadConfig<Schema extends z.ZodType>(spec: ConfigSpec<Schema>, env: Env = process.env, defaultPath?: string): Loaded<Schema> {
   const path = env.CONF_PATH ?? defaultPath;
   if (path === undefined || path.trim() === '') {
     throw new ConfigError('CONF_PATH is not set: point it at a YAML config file, for example CONF_PATH=config/dev.yaml');
@@ -34,10 +42,10 @@ export function loadConfig(env: Env = process.env, defaultPath?: string): Config
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
     throw new ConfigError(`cannot read the config file CONF_PATH=${path}: ${reason}`);
   }
-  return parseConfig(text, path, env);
+  return parseConfig(spec, text, path, env);
 }
 
-export function parseConfig(text: string, source: string, env: Env = {}): Config {
+export function parseConfig<Schema extends z.ZodType>(spec: ConfigSpec<Schema>, text: string, source: string, env: Env = {}): Loaded<Schema> {
   let document: unknown;
   try {
     document = parseYaml(text, { prettyErrors: true }) ?? {};
@@ -48,26 +56,26 @@ export function parseConfig(text: string, source: string, env: Env = {}): Config
   if (typeof document !== 'object' || Array.isArray(document)) {
     throw new ConfigError(`${source} must hold a YAML mapping of settings, e.g. "env: dev"`);
   }
-  const merged = applyEnvOverrides(document as Record<string, unknown>, env);
-  const result = configSchema.safeParse(merged);
+  const merged = applyEnvOverrides(document as Record<string, unknown>, env, spec.envPrefix);
+  const result = spec.schema.safeParse(merged);
   if (!result.success) {
-    const lines = result.error.issues.map((i) => `  - ${describeIssue(i, merged, env)}`);
+    const lines = result.error.issues.map((i) => `  - ${describeIssue(i, merged, env, spec.envPrefix)}`);
     throw new ConfigError(`${source} is invalid:\n${lines.join('\n')}`);
   }
-  const rules = crossFieldProblems(result.data);
+  const rules = spec.check(result.data);
   if (rules.length > 0) throw new ConfigError(`${source} is invalid:\n${rules.map((p) => `  - ${p}`).join('\n')}`);
   const problems: string[] = [];
   const resolved = resolveSecrets(result.data, [], env, problems);
   if (problems.length > 0) throw new ConfigError(`${source}: secrets could not be resolved:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-  return deepFreeze(resolved) as Config;
+  return deepFreeze(resolved) as Loaded<Schema>;
 }
 
-/** ORDERFLOW_A__B_C=value sets a.bC; the value is read as YAML (numbers, booleans, lists). */
-export function applyEnvOverrides(document: Record<string, unknown>, env: Env): Record<string, unknown> {
+/** <prefix>A__B_C=value sets a.bC; the value is read as YAML (numbers, booleans, lists). */
+export function applyEnvOverrides(document: Record<string, unknown>, env: Env, prefix: string): Record<string, unknown> {
   const result = structuredClone(document);
   for (const [name, raw] of Object.entries(env)) {
-    if (!name.startsWith(ENV_PREFIX) || raw === undefined) continue;
-    const path = name.slice(ENV_PREFIX.length).split('__').map(camelCase);
+    if (!name.startsWith(prefix) || raw === undefined) continue;
+    const path = name.slice(prefix.length).split('__').map(camelCase);
     let node: Record<string, unknown> = result;
     for (const key of path.slice(0, -1)) {
       const next = node[key];
@@ -79,8 +87,8 @@ export function applyEnvOverrides(document: Record<string, unknown>, env: Env): 
   return result;
 }
 
-export function envNameFor(path: string): string {
-  return ENV_PREFIX + path.split('.').map((k) => k.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()).join('__');
+export function envNameFor(path: string, prefix: string): string {
+  return prefix + path.split('.').map((k) => k.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()).join('__');
 }
 
 function camelCase(segment: string): string {
@@ -95,7 +103,7 @@ function parseEnvValue(raw: string): unknown {
   }
 }
 
-function describeIssue(issue: z.core.$ZodIssue, document: unknown, env: Env): string {
+function describeIssue(issue: z.core.$ZodIssue, document: unknown, env: Env, prefix: string): string {
   const key = issue.path.map(String).join('.');
   if (issue.code === 'unrecognized_keys') {
     const keys = issue.keys.map((k) => `"${k}"`).join(', ');
@@ -104,7 +112,8 @@ function describeIssue(issue: z.core.$ZodIssue, document: unknown, env: Env): st
   const got = valueAt(document, issue.path);
   // A literal where a secret reference belongs is probably the secret itself: never echo it.
   const shown = issue.message === SECRET_REF_MESSAGE ? 'a literal value, not shown' : got === undefined ? 'nothing' : JSON.stringify(got);
-  const from = env[envNameFor(key)] === undefined ? '' : `, from ${envNameFor(key)}`;
+  const variable = envNameFor(key, prefix);
+  const from = env[variable] === undefined ? '' : `, from ${variable}`;
   return `${key || '(top level)'}: ${issue.message} (got ${shown}${from})`;
 }
 
@@ -155,6 +164,6 @@ function deepFreeze<T>(value: T): T {
 }
 
 /** The configuration as it may be logged: secrets print as "***" (see Secret). */
-export function describeConfig(config: Config): unknown {
+export function describeConfig(config: object): unknown {
   return JSON.parse(JSON.stringify(config)) as unknown;
 }

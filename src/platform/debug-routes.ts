@@ -6,7 +6,8 @@ import type { Logger } from 'pino';
 import type { AdminRoutes } from './admin-server.js';
 import { recordCpuProfile, takeHeapSnapshot } from './debug-inspector.js';
 
-export type DebugRoutesOptions = Readonly<{ enabled: boolean; maxProfileSeconds: number; log: Logger }>;
+/** `name` (the service's) starts the file names of profiles and snapshots. */
+export type DebugRoutesOptions = Readonly<{ enabled: boolean; maxProfileSeconds: number; log: Logger; name: string }>;
 
 const LOG_LEVELS: readonly string[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const ENDPOINTS = ['/debug/log-level', '/debug/cpu-profile', '/debug/heap-snapshot'];
@@ -37,8 +38,8 @@ function allow(req: IncomingMessage, methods: readonly string[]): void {
 }
 
 /** Named with ISO 8601 time in its basic form (no colons), so the name is a valid file name everywhere. */
-function attachmentHeaders(extension: string): Record<string, string> {
-  const name = `orderflow-${new Date().toISOString().replace(/[-:]/g, '')}.${extension}`;
+function attachmentHeaders(service: string, extension: string): Record<string, string> {
+  const name = `${service}-${new Date().toISOString().replace(/[-:]/g, '')}.${extension}`;
   return { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-disposition': `attachment; filename="${name}"` };
 }
 
@@ -137,7 +138,7 @@ export function createDebugRoutes(options: DebugRoutesOptions): AdminRoutes {
       const profile = await recordCpuProfile(seconds * 1000, signal);
       const bytes = profile === undefined ? 0 : Buffer.byteLength(profile);
       if (profile !== undefined) {
-        res.writeHead(200, { ...attachmentHeaders('cpuprofile'), 'content-length': String(bytes) });
+        res.writeHead(200, { ...attachmentHeaders(options.name, 'cpuprofile'), 'content-length': String(bytes) });
         res.end(profile);
       }
       const fields = { kind: 'cpu-profile', duration_ms: Math.round(performance.now() - started), bytes, client_gone: profile === undefined };
@@ -149,7 +150,7 @@ export function createDebugRoutes(options: DebugRoutesOptions): AdminRoutes {
     await exclusive(async () => {
       const started = performance.now();
       log.info({ kind: 'heap-snapshot' }, 'debug profile started');
-      res.writeHead(200, attachmentHeaders('heapsnapshot'));
+      res.writeHead(200, attachmentHeaders(options.name, 'heapsnapshot'));
       const bytes = await takeHeapSnapshot((chunk) => {
         if (!res.destroyed) res.write(chunk);
       });

@@ -2,7 +2,7 @@
 import { Writable } from 'node:stream';
 import { stringify } from 'yaml';
 import { createApp, type App, type AppSeams } from '../../src/app.js';
-import { type Config, parseConfig } from '../../src/platform/config.js';
+import { type Config, parseConfig } from '../../src/config.js';
 import { freshEmbeddedDataDir } from './embedded-template.js';
 
 export type TestApp = {

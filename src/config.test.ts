@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { describe, expect, test } from 'vitest';
-import { ConfigError, describeConfig, envNameFor, loadConfig, parseConfig } from './config.js';
-import type { Secret } from './secret.js';
+import { loadConfig, parseConfig } from './config.js';
+import { ConfigError, describeConfig, envNameFor } from './platform/config.js';
+import type { Secret } from './platform/secret.js';
 
 /** The least a valid file needs once TLS and authentication are on by default. */
 const OPEN = 'grpc: { tls: { enabled: false } }\nauth: { enabled: false }\n';
@@ -34,7 +35,7 @@ describe('parseConfig', () => {
   });
 
   test('envNameFor spells the override variable of a key', () => {
-    expect(envNameFor('grpc.maxReceiveMessageBytes')).toBe('ORDERFLOW_GRPC__MAX_RECEIVE_MESSAGE_BYTES');
+    expect(envNameFor('grpc.maxReceiveMessageBytes', 'ORDERFLOW_')).toBe('ORDERFLOW_GRPC__MAX_RECEIVE_MESSAGE_BYTES');
   });
 
   test('the result is deeply frozen', () => {

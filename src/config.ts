@@ -1,16 +1,16 @@
-// The configuration schema: one zod schema, every key with its default and meaning. The README's
-// configuration reference follows this file.
+// orderflow's configuration: one zod schema, every key with its default and meaning, loaded by
+// the generic platform loader (src/platform/config.ts). The README's configuration reference
+// follows this file.
 import { z } from 'zod';
-import { secretRef, type SecretRef } from './config-secret.js';
-import { authSchema, limitsSchema, securityProblems, tlsSchema } from './config-security.js';
-import type { Secret } from './secret.js';
+import { type ConfigSpec, type Env, loadConfig as load, type Loaded, parseConfig as parse } from './platform/config.js';
+import { secretRef } from './platform/config-secret.js';
+import { authSchema, limitsShape, securityProblems, tlsSchema } from './platform/config-security.js';
 
 const port = z.number().int().min(0).max(65535);
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().nonnegative();
 const MiB = 1024 * 1024;
 
-export { SECRET_REF_MESSAGE, secretRef, type SecretRef } from './config-secret.js';
 
 const money = z.strictObject({ currencyCode: z.string(), amountMinor: z.union([z.number().int(), z.string().regex(/^\d+$/)]) });
 
@@ -176,7 +176,13 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   auth: authSchema,
-  limits: limitsSchema,
+  limits: z
+    .strictObject({
+      ...limitsShape,
+      /** Items one ImportOrders stream may carry; the rest is refused and reported. */
+      maxImportItems: positiveInt.default(10_000),
+    })
+    .prefault({}),
   debug: z
     .strictObject({
       /** Admin endpoints /debug/log-level, /debug/cpu-profile, /debug/heap-snapshot. Off in prod. */
@@ -208,7 +214,12 @@ export function crossFieldProblems(config: Parsed): string[] {
   }
   return [...problems, ...securityProblems(config)];
 }
-type WithSecrets<T> = T extends SecretRef ? Secret : T extends object ? { readonly [K in keyof T]: WithSecrets<T[K]> } : T;
+export const CONFIG: ConfigSpec<typeof configSchema> = { schema: configSchema, check: crossFieldProblems, envPrefix: 'ORDERFLOW_' };
 
 /** The validated configuration, secrets resolved, deeply frozen. */
-export type Config = WithSecrets<Parsed>;
+export type Config = Loaded<typeof configSchema>;
+
+/** Loads the file named by CONF_PATH (or `defaultPath`) with ORDERFLOW_* overrides from `env`. */
+export const loadConfig = (env?: Env, defaultPath?: string): Config => load(CONFIG, env, defaultPath);
+
+export const parseConfig = (text: string, source: string, env: Env = {}): Config => parse(CONFIG, text, source, env);
