@@ -40,7 +40,8 @@ import { createMetricsRegistry } from './platform/metrics.js';
 import { createRateLimiter } from './platform/rate-limiter.js';
 import { createTracing } from './platform/tracing.js';
 import { createGrpcServer } from './transport/grpc/grpc-server.js';
-import { addServices, servedMethods } from './transport/grpc/services.js';
+import { DEV_PRINCIPAL, METHOD_SCOPES } from './transport/grpc/orderflow-scopes.js';
+import { orderflowMethods } from './transport/grpc/services.js';
 
 /** The only substitutions tests may make: time, ids, and where logs go. */
 export type AppSeams = Readonly<{ now?: Clock; newId?: IdGenerator; logDestination?: DestinationStream }>;
@@ -99,16 +100,21 @@ async function assemble(config: Config, seams: AppSeams, log: Logger, closers: C
       })
     : undefined;
 
-  const served = { orders, catalog, health, reflection: config.grpc.reflection, maxImportItems: config.limits.maxImportItems };
-  const metrics = createGrpcMetrics(registry, 'server', servedMethods(served));
+  const methods = orderflowMethods({ orders, catalog, health, reflection: config.grpc.reflection, maxImportItems: config.limits.maxImportItems });
   const grpc = createGrpcServer(
     config.grpc,
     {
-      telemetry: { ...telemetry, metrics },
-      auth: { authenticate: config.auth.enabled ? createAuthenticator(config.auth) : undefined, limit: createRateLimiter({ ratePerSecond: config.limits.ratePerSecond, burst: config.limits.rateBurst }) },
-      deadlines: { defaultMs: config.limits.defaultDeadlineMs, methodMs: config.limits.methodDeadlinesMs },
+      log,
+      telemetry: config.grpc.callTelemetry ? { ...telemetry, metrics: createGrpcMetrics(registry, 'server', []) } : undefined,
+      admission: {
+        scopes: METHOD_SCOPES,
+        authenticate: config.auth.enabled ? createAuthenticator(config.auth) : undefined,
+        anonymous: DEV_PRINCIPAL,
+        limit: createRateLimiter({ ratePerSecond: config.limits.ratePerSecond, burst: config.limits.rateBurst }),
+      },
+      timeouts: { defaultDeadlineMs: config.limits.defaultDeadlineMs, methodDeadlinesMs: config.limits.methodDeadlinesMs, streamIdleMs: config.limits.streamIdleTimeoutMs },
     },
-    (server) => addServices(server, served),
+    methods,
   );
   const admin = createAdminServer({ health, registry, log, routes: createDebugRoutes({ ...config.debug, log, name: config.service.name }) });
   return lifecycle(config, { log, grpc, admin, health, closers });
@@ -120,7 +126,6 @@ function lifecycle(
 ): App {
   const { log, grpc, admin, health, closers } = parts;
   let stopping: Promise<number> | undefined;
-  let forced = false;
   return {
     log,
     async start() {
@@ -135,18 +140,17 @@ function lifecycle(
         health.stop();
         // Let health watchers receive NOT_SERVING before their streams are ended.
         await new Promise((resolve) => setTimeout(resolve, config.shutdown.drainDelayMs));
-        const drained = await grpc.drain(config.shutdown.timeoutMs);
+        const { cut, reason } = await grpc.drain(config.shutdown.timeoutMs);
         await admin.close();
         const closed = await closers.closeAll(config.shutdown.closeTimeoutMs);
-        const code = drained && closed && !forced ? 0 : 1;
-        log.info({ drained, closed, forced, exit_code: code }, 'stopped');
+        const code = cut === 0 && closed ? 0 : 1;
+        log.info({ drain: reason, calls_cut: cut, closed, exit_code: code }, 'stopped');
         log.flush();
         return code;
       })();
       return stopping;
     },
     force() {
-      forced = true;
       grpc.force();
     },
   };

@@ -1,6 +1,7 @@
 // A caching decorator for OrderRepository.get: use cases never know it exists. Writes go through
 // to the repository first, then refresh the cached copy, so a caller reads its own writes. A
 // reader racing a writer can put back an older copy; it lives at most `ttlMs`.
+import type { CallScope } from '../domain/call-scope.js';
 import type { Order } from '../domain/order.js';
 import type { Cache, OrderQuery, OrderRepository } from '../domain/ports.js';
 import { fromOrderJson, type OrderJson, toOrderJson } from './order-json.js';
@@ -25,7 +26,7 @@ export function cachedOrderRepository(
   }
 
   return {
-    async get(id: string): Promise<Order | undefined> {
+    async get(id: string, scope?: CallScope): Promise<Order | undefined> {
       let cached: string | undefined;
       try {
         cached = await cache.get(key(id));
@@ -37,21 +38,21 @@ export function cachedOrderRepository(
         return fromOrderJson(JSON.parse(cached) as OrderJson);
       }
       observer?.miss();
-      const order = await repository.get(id);
+      const order = await repository.get(id, scope);
       if (order !== undefined) await remember(order);
       return order;
     },
 
-    list: (query: OrderQuery) => repository.list(query),
+    list: (query: OrderQuery, scope?: CallScope) => repository.list(query, scope),
 
-    async create(order: Order) {
-      const result = await repository.create(order);
+    async create(order: Order, scope?: CallScope) {
+      const result = await repository.create(order, scope);
       await remember(result.order);
       return result;
     },
 
-    async update(id: string, change: (current: Order) => Order) {
-      const order = await repository.update(id, change);
+    async update(id: string, change: (current: Order) => Order, scope?: CallScope) {
+      const order = await repository.update(id, change, scope);
       await remember(order);
       return order;
     },

@@ -21,7 +21,7 @@ function decode(text: string): Product {
 export function cachedProductCatalog(catalog: ProductCatalog, cache: Cache, options: { ttlMs: number; observer: CacheObserver }): ProductCatalog {
   const { ttlMs, observer } = options;
   return {
-    async findProducts(ids, signal) {
+    async findProducts(ids, scope) {
       const found = new Map<string, Product>();
       const missing: string[] = [];
       for (const id of ids) {
@@ -31,7 +31,7 @@ export function cachedProductCatalog(catalog: ProductCatalog, cache: Cache, opti
         (cached === undefined ? observer.miss : observer.hit)();
       }
       if (missing.length === 0) return found;
-      for (const [id, product] of await catalog.findProducts(missing, signal)) {
+      for (const [id, product] of await catalog.findProducts(missing, scope)) {
         found.set(id, product);
         await cache.set(key(id), encode(product), ttlMs).catch((error: unknown) => observer.error(error));
       }

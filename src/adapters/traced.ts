@@ -3,7 +3,8 @@
 import { context, type Attributes, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
 
 export async function inClientSpan<T>(tracer: Tracer, name: string, attributes: Attributes, run: () => Promise<T>, describe?: (result: T) => Attributes): Promise<T> {
-  if (trace.getSpan(context.active()) === undefined) return run();
+  // A call whose trace is not sampled records no child spans either (parent-based sampling).
+  if (trace.getSpan(context.active())?.isRecording() !== true) return run();
   return tracer.startActiveSpan(name, { kind: SpanKind.CLIENT, attributes }, async (span) => {
     try {
       const result = await run();

@@ -1,3 +1,4 @@
+import { type CallScope, UNBOUNDED } from './call-scope.js';
 import { invalidField, notFound, Violations } from './errors.js';
 import { pageSize } from './paging.js';
 import { describeProductIdRule, isProductId, type Product, type ProductInput, validateProductInput } from './product.js';
@@ -9,20 +10,20 @@ export type CatalogDeps = Readonly<{ products: ProductRepository; now: Clock }>;
 
 export function catalogUseCases({ products, now }: CatalogDeps) {
   return {
-    async upsert(input: ProductInput): Promise<Product> {
+    async upsert(input: ProductInput, scope: CallScope = UNBOUNDED): Promise<Product> {
       const price = validateProductInput(input, 'product.');
-      return products.upsert({ id: input.id, name: input.name.trim(), price }, now());
+      return products.upsert({ id: input.id, name: input.name.trim(), price }, now(), scope);
     },
 
-    async get(id: string): Promise<Product> {
+    async get(id: string, scope: CallScope = UNBOUNDED): Promise<Product> {
       if (!isProductId(id)) throw invalidField('id', describeProductIdRule());
-      const product = await products.get(id);
+      const product = await products.get(id, scope);
       if (product === undefined) throw notFound('product', id);
       return product;
     },
 
     /** Found products in request order (first appearance), and the ids that match nothing. */
-    async batchGet(ids: readonly string[]): Promise<{ products: Product[]; missingIds: string[] }> {
+    async batchGet(ids: readonly string[], scope: CallScope = UNBOUNDED): Promise<{ products: Product[]; missingIds: string[] }> {
       const violations = new Violations();
       if (ids.length === 0 || ids.length > MAX_BATCH_GET) violations.add('ids', `must hold 1 to ${MAX_BATCH_GET} ids`);
       ids.slice(0, MAX_BATCH_GET).forEach((id, i) => {
@@ -30,7 +31,7 @@ export function catalogUseCases({ products, now }: CatalogDeps) {
       });
       violations.throwIfAny();
       const unique = [...new Set(ids)];
-      const found = new Map((await products.getMany(unique)).map((p) => [p.id, p]));
+      const found = new Map((await products.getMany(unique, scope)).map((p) => [p.id, p]));
       return {
         products: unique.flatMap((id) => found.get(id) ?? []),
         missingIds: unique.filter((id) => !found.has(id)),
@@ -38,9 +39,9 @@ export function catalogUseCases({ products, now }: CatalogDeps) {
     },
 
     /** One page ascending by id; `nextAfterId` is '' on the last page. */
-    async list(query: { pageSize: number; afterId: string }): Promise<{ products: Product[]; nextAfterId: string }> {
+    async list(query: { pageSize: number; afterId: string }, scope: CallScope = UNBOUNDED): Promise<{ products: Product[]; nextAfterId: string }> {
       const limit = pageSize(query.pageSize);
-      const page = await products.list({ afterId: query.afterId, limit: limit + 1 });
+      const page = await products.list({ afterId: query.afterId, limit: limit + 1 }, scope);
       const more = page.length > limit;
       const items = more ? page.slice(0, limit) : page;
       return { products: items, nextAfterId: more ? (items.at(-1)?.id ?? '') : '' };

@@ -19,7 +19,11 @@ export type DomainErrorCode =
   /** The caller is known but may not act on this entity (another customer's order). */
   | 'FORBIDDEN'
   /** The request exceeds a configured limit (e.g. items in one import). */
-  | 'LIMIT_EXCEEDED';
+  | 'LIMIT_EXCEEDED'
+  /** The caller's deadline passed before the work could finish; nothing was committed. */
+  | 'DEADLINE_EXCEEDED'
+  /** A position past the end of what exists (e.g. a download offset beyond the file). */
+  | 'OUT_OF_RANGE';
 
 /** A field-level problem, named by its path in the API (snake_case, e.g. `items[1].quantity`). */
 export type FieldViolation = Readonly<{ field: string; description: string }>;

@@ -1,3 +1,4 @@
+import { UNBOUNDED } from './call-scope.js';
 import { beforeEach, describe, expect, test } from 'vitest';
 import { InProcessProductCatalog } from '../adapters/in-process-catalog.js';
 import { LocalEventSignal } from '../adapters/local-event-signal.js';
@@ -65,7 +66,7 @@ describe('watch', () => {
     const a = await orders.create(newOrder(), ANY_ACTOR);
     await orders.updateStatus(a.order.id, 'PAID', 0n, ANY_ACTOR);
     const abort = new AbortController();
-    const watch = orders.watch({ customerId: '', afterSequence: 1n }, ANY_ACTOR, abort.signal);
+    const watch = orders.watch({ customerId: '', afterSequence: 1n }, ANY_ACTOR, { signal: abort.signal, deadline: Infinity });
     const replayed = await take(watch, 1);
     const live = take(watch, 2);
     await orders.updateStatus(a.order.id, 'SHIPPED', 0n, ANY_ACTOR);
@@ -84,12 +85,12 @@ describe('watch', () => {
     await orders.create(newOrder('c1'), ANY_ACTOR);
     await orders.create(newOrder('c2'), ANY_ACTOR);
     await orders.create(newOrder('c1'), ANY_ACTOR);
-    const watch = orders.watch({ customerId: 'c1', afterSequence: 0n }, ANY_ACTOR, new AbortController().signal);
+    const watch = orders.watch({ customerId: 'c1', afterSequence: 0n }, ANY_ACTOR, UNBOUNDED);
     expect((await take(watch, 2)).map((e) => e.sequence)).toEqual([1n, 3n]);
   });
 
   test('rejects a negative after_sequence', () => {
-    expect(() => orders.watch({ customerId: '', afterSequence: -1n }, ANY_ACTOR, new AbortController().signal)).toThrow(/after_sequence/);
+    expect(() => orders.watch({ customerId: '', afterSequence: -1n }, ANY_ACTOR, UNBOUNDED)).toThrow(/after_sequence/);
   });
 });
 
@@ -97,7 +98,7 @@ describe('track', () => {
   test('delivers events of tracked orders only, while they are tracked', async () => {
     const a = await orders.create(newOrder('c1'), ANY_ACTOR);
     const b = await orders.create(newOrder('c2'), ANY_ACTOR);
-    const tracker = await orders.track(ANY_ACTOR, new AbortController().signal);
+    const tracker = await orders.track(ANY_ACTOR, UNBOUNDED);
     await tracker.track(a.order.id);
     const first = take(tracker.events, 1);
     await orders.updateStatus(b.order.id, 'PAID', 0n, ANY_ACTOR); // b is not tracked: never delivered
@@ -113,7 +114,7 @@ describe('track', () => {
   });
 
   test('rejects a malformed id naming the field', async () => {
-    const tracker = await orders.track(ANY_ACTOR, new AbortController().signal);
+    const tracker = await orders.track(ANY_ACTOR, UNBOUNDED);
     await expect(tracker.track('not-a-uuid')).rejects.toMatchObject({ violations: [expect.objectContaining({ field: 'track_order_id' })] });
   });
 });
@@ -125,7 +126,7 @@ test('importOrders counts created, duplicate and failed items and describes fail
     yield { customerId: 'c1', idempotencyKey: '', items: [{ productId: 'nope', quantity: 1 }] };
     yield newOrder('c1', 'k2');
   }
-  const result = await orders.importOrders(items(), ANY_ACTOR, new AbortController().signal);
+  const result = await orders.importOrders(items(), ANY_ACTOR, UNBOUNDED);
   expect(result).toMatchObject({ created: 2, duplicates: 1, failed: 1 });
   expect(result.errors).toEqual([{ index: 2, error: expect.objectContaining({ code: 'INVALID', violations: [expect.objectContaining({ field: 'order.items[0].product_id' })] }) }]);
 });
@@ -162,20 +163,20 @@ describe('a customer acts only on its own orders', () => {
     const mine = await orders.list({ customerId: '', status: undefined, pageSize: 0, beforeId: '' }, alice);
     expect(mine.orders.map((o) => o.customerId)).toEqual(['alice']);
     await expect(orders.list({ customerId: 'bob', status: undefined, pageSize: 0, beforeId: '' }, alice)).rejects.toMatchObject({ code: 'FORBIDDEN' });
-    expect(() => orders.watch({ customerId: 'bob', afterSequence: 0n }, alice, new AbortController().signal)).toThrow(expect.objectContaining({ code: 'FORBIDDEN' }));
-    const watched = orders.watch({ customerId: '', afterSequence: 0n }, alice, new AbortController().signal);
+    expect(() => orders.watch({ customerId: 'bob', afterSequence: 0n }, alice, UNBOUNDED)).toThrow(expect.objectContaining({ code: 'FORBIDDEN' }));
+    const watched = orders.watch({ customerId: '', afterSequence: 0n }, alice, UNBOUNDED);
     expect((await take(watched, 1)).map((e) => e.order.customerId)).toEqual(['alice']);
   });
 
   test('tracking another customer\'s order is FORBIDDEN; imports report it per item', async () => {
     const bobs = await orders.create(newOrder('bob'), ANY_ACTOR);
-    const tracker = await orders.track(alice, new AbortController().signal);
+    const tracker = await orders.track(alice, UNBOUNDED);
     await expect(tracker.track(bobs.order.id)).rejects.toMatchObject({ code: 'FORBIDDEN' });
     async function* items() {
       yield newOrder('alice');
       yield newOrder('bob');
     }
-    const result = await orders.importOrders(items(), alice, new AbortController().signal);
+    const result = await orders.importOrders(items(), alice, UNBOUNDED);
     expect(result).toMatchObject({ created: 1, failed: 1, errors: [{ index: 1, error: expect.objectContaining({ code: 'FORBIDDEN' }) }] });
   });
 });
@@ -188,7 +189,7 @@ test('importOrders stops reading past maxItems and says so at that index', async
       yield newOrder('c1', `max-${i}`);
     }
   }
-  const result = await orders.importOrders(many(), ANY_ACTOR, new AbortController().signal, 3);
+  const result = await orders.importOrders(many(), ANY_ACTOR, UNBOUNDED, 3);
   expect(result).toMatchObject({ created: 3, failed: 1, errors: [{ index: 3, error: expect.objectContaining({ code: 'LIMIT_EXCEEDED' }) }] });
   expect(read).toBe(4);
 });

@@ -1,4 +1,5 @@
 import { type Actor, assertActsFor, customerScope } from './actor.js';
+import { type CallScope, UNBOUNDED } from './call-scope.js';
 import { DomainError, invalidField, notFound, Violations } from './errors.js';
 import { changeStatus, newOrder, type NewOrder, type Order, type OrderStatus, priceItems, sameItems, validateNewOrder } from './order.js';
 import type { OrderEvent } from './order-event.js';
@@ -41,12 +42,12 @@ export type OrderTracker = {
 type EventFilter = Pick<EventQuery, 'customerId' | 'orderIds'>;
 
 export function orderUseCases({ orders, events, eventSignal, catalog, now, newId, metrics = NO_METRICS }: OrderDeps) {
-  async function create(input: NewOrder, actor: Actor, signal?: AbortSignal, fieldPrefix = ''): Promise<{ order: Order; created: boolean }> {
+  async function create(input: NewOrder, actor: Actor, scope: CallScope = UNBOUNDED, fieldPrefix = ''): Promise<{ order: Order; created: boolean }> {
     validateNewOrder(input, fieldPrefix);
     assertActsFor(actor, input.customerId);
-    const products = await catalog.findProducts([...new Set(input.items.map((i) => i.productId))], signal);
+    const products = await catalog.findProducts([...new Set(input.items.map((i) => i.productId))], scope);
     const { items, total } = priceItems(input, products, fieldPrefix);
-    const result = await orders.create(newOrder({ id: newId(), input, items, total, now: now() }));
+    const result = await orders.create(newOrder({ id: newId(), input, items, total, now: now() }), scope);
     if (result.created) metrics.orderCreated(result.order);
     if (!result.created && !sameItems(result.order, input)) {
       throw new DomainError(
@@ -62,11 +63,12 @@ export function orderUseCases({ orders, events, eventSignal, catalog, now, newId
    * filter is re-read on every query; when its `version` changes during a query, the query is
    * repeated so that a newly tracked order misses nothing.
    */
-  async function* follow(from: bigint, filter: () => { version: number; query: EventFilter; accept(e: OrderEvent): boolean }, signal: AbortSignal) {
+  async function* follow(from: bigint, filter: () => { version: number; query: EventFilter; accept(e: OrderEvent): boolean }, scope: CallScope) {
+    const { signal } = scope;
     let cursor = from;
     for (;;) {
       const current = filter();
-      const { events: batch, head } = await events.read({ ...current.query, afterSequence: cursor, limit: EVENT_PAGE });
+      const { events: batch, head } = await events.read({ ...current.query, afterSequence: cursor, limit: EVENT_PAGE }, scope);
       signal.throwIfAborted();
       if (filter().version !== current.version) continue;
       for (const event of batch) {
@@ -82,9 +84,9 @@ export function orderUseCases({ orders, events, eventSignal, catalog, now, newId
   return {
     create,
 
-    async get(id: string, actor: Actor): Promise<Order> {
+    async get(id: string, actor: Actor, scope: CallScope = UNBOUNDED): Promise<Order> {
       const orderId = parseOrderId(id);
-      const order = await orders.get(orderId);
+      const order = await orders.get(orderId, scope);
       if (order === undefined) throw notFound('order', orderId);
       assertActsFor(actor, order.customerId);
       return order;
@@ -92,7 +94,7 @@ export function orderUseCases({ orders, events, eventSignal, catalog, now, newId
 
     /** One page, newest first; `nextBeforeId` is '' on the last page. */
     /** A customer who names no customer gets its own orders. */
-    async list(query: { customerId: string; status: OrderStatus | undefined; pageSize: number; beforeId: string }, actor: Actor) {
+    async list(query: { customerId: string; status: OrderStatus | undefined; pageSize: number; beforeId: string }, actor: Actor, scope: CallScope = UNBOUNDED) {
       const limit = pageSize(query.pageSize);
       const customerId = customerScope(actor, query.customerId);
       const page = await orders.list({
@@ -100,13 +102,13 @@ export function orderUseCases({ orders, events, eventSignal, catalog, now, newId
         status: query.status,
         beforeId: query.beforeId,
         limit: limit + 1,
-      });
+      }, scope);
       const more = page.length > limit;
       const items = more ? page.slice(0, limit) : page;
       return { orders: items, nextBeforeId: more ? (items.at(-1)?.id ?? '') : '' };
     },
 
-    async updateStatus(id: string, status: OrderStatus | undefined, expectedVersion: bigint, actor: Actor): Promise<Order> {
+    async updateStatus(id: string, status: OrderStatus | undefined, expectedVersion: bigint, actor: Actor, scope: CallScope = UNBOUNDED): Promise<Order> {
       const orderId = parseOrderId(id);
       const violations = new Violations();
       if (status === undefined) violations.add('status', 'is required: the status to move the order to');
@@ -117,34 +119,34 @@ export function orderUseCases({ orders, events, eventSignal, catalog, now, newId
         assertActsFor(actor, order.customerId);
         from = order.status;
         return changeStatus(order, status as OrderStatus, expectedVersion, now());
-      });
+      }, scope);
       metrics.statusChanged(from ?? updated.status, updated.status);
       return updated;
     },
 
-    /** Events after `afterSequence` (optionally one customer's), then live ones, until `signal` aborts. */
-    watch(query: { customerId: string; afterSequence: bigint }, actor: Actor, signal: AbortSignal): AsyncGenerator<OrderEvent, void, undefined> {
+    /** Events after `afterSequence` (optionally one customer's), then live ones, until the scope's signal aborts. */
+    watch(query: { customerId: string; afterSequence: bigint }, actor: Actor, scope: CallScope): AsyncGenerator<OrderEvent, void, undefined> {
       if (query.afterSequence < 0n) throw invalidField('after_sequence', 'must not be negative');
       const scoped = customerScope(actor, query.customerId);
       const customerId = scoped === '' ? undefined : scoped;
       const fixed = { version: 0, query: { customerId }, accept: () => true };
-      return follow(query.afterSequence, () => fixed, signal);
+      return follow(query.afterSequence, () => fixed, scope);
     },
 
     /**
      * Events of a changing set of orders, from the moment each is tracked. Ids are checked as
      * they arrive: a malformed one is INVALID (field `track_order_id` / `untrack_order_id`).
      */
-    async track(actor: Actor, signal: AbortSignal): Promise<OrderTracker> {
+    async track(actor: Actor, scope: CallScope): Promise<OrderTracker> {
       const tracked = new Set<string>();
       let version = 0;
       const filter = () => ({ version, query: { orderIds: [...tracked] }, accept: (e: OrderEvent) => tracked.has(e.order.id) });
-      const start = await events.head();
+      const start = await events.head(scope);
       return {
         async track(id) {
           const orderId = parseOrderId(id, 'track_order_id');
           if (actor.kind === 'customer') {
-            const order = await orders.get(orderId);
+            const order = await orders.get(orderId, scope);
             if (order !== undefined) assertActsFor(actor, order.customerId);
           }
           tracked.add(orderId);
@@ -154,7 +156,7 @@ export function orderUseCases({ orders, events, eventSignal, catalog, now, newId
           tracked.delete(parseOrderId(id, 'untrack_order_id'));
           version++;
         },
-        events: follow(start, filter, signal),
+        events: follow(start, filter, scope),
       };
     },
 
@@ -162,7 +164,7 @@ export function orderUseCases({ orders, events, eventSignal, catalog, now, newId
      * Creates each order as it arrives; item failures are counted, not thrown. Past `maxItems`
      * the stream is not read further: one LIMIT_EXCEEDED error at that index says so.
      */
-    async importOrders(items: AsyncIterable<NewOrder>, actor: Actor, signal: AbortSignal, maxItems = Infinity): Promise<ImportResult> {
+    async importOrders(items: AsyncIterable<NewOrder>, actor: Actor, scope: CallScope, maxItems = Infinity): Promise<ImportResult> {
       const result: ImportResult = { created: 0, duplicates: 0, failed: 0, errors: [] };
       let index = 0;
       for await (const input of items) {
@@ -172,7 +174,7 @@ export function orderUseCases({ orders, events, eventSignal, catalog, now, newId
           break;
         }
         try {
-          const { created } = await create(input, actor, signal, 'order.');
+          const { created } = await create(input, actor, scope, 'order.');
           if (created) result.created++;
           else result.duplicates++;
         } catch (error) {

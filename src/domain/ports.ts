@@ -3,7 +3,12 @@
  * contract, which test/contracts checks against every implementation (in-memory fake, PGlite,
  * PostgreSQL). Methods reject with a DomainError for the failures named here; any other
  * rejection is an infrastructure failure.
+ *
+ * Every method that does I/O takes the caller's CallScope last (UNBOUNDED when omitted): an
+ * adapter stops waiting when its signal aborts, bounds its work by its deadline, and rejects
+ * with DEADLINE_EXCEEDED (nothing written) when the deadline passes first.
  */
+import type { CallScope } from './call-scope.js';
 import type { Money } from './money.js';
 import type { Order, OrderStatus } from './order.js';
 import type { OrderEvent } from './order-event.js';
@@ -13,13 +18,13 @@ export type ProductRecord = Readonly<{ id: string; name: string; price: Money }>
 
 export interface ProductRepository {
   /** Resolves undefined when absent. */
-  get(id: string): Promise<Product | undefined>;
+  get(id: string, scope?: CallScope): Promise<Product | undefined>;
   /** The products that exist among `ids`, in no particular order; absent ids are skipped. */
-  getMany(ids: readonly string[]): Promise<Product[]>;
+  getMany(ids: readonly string[], scope?: CallScope): Promise<Product[]>;
   /** Up to `limit` products with an id greater than `afterId` (byte order), ascending by id. */
-  list(query: Readonly<{ afterId: string; limit: number }>): Promise<Product[]>;
+  list(query: Readonly<{ afterId: string; limit: number }>, scope?: CallScope): Promise<Product[]>;
   /** Creates the product or replaces its name and price; keeps the original createTime. */
-  upsert(product: ProductRecord, now: Date): Promise<Product>;
+  upsert(product: ProductRecord, now: Date, scope?: CallScope): Promise<Product>;
 }
 
 /** What the order domain needs from the catalog, wherever the catalog runs. */
@@ -28,7 +33,7 @@ export interface ProductCatalog {
    * The products that exist among `ids`, keyed by id. Rejects with UNAVAILABLE when the catalog
    * cannot be reached.
    */
-  findProducts(ids: readonly string[], signal?: AbortSignal): Promise<ReadonlyMap<string, Product>>;
+  findProducts(ids: readonly string[], scope?: CallScope): Promise<ReadonlyMap<string, Product>>;
 }
 
 export type OrderQuery = Readonly<{
@@ -41,21 +46,21 @@ export type OrderQuery = Readonly<{
 
 export interface OrderRepository {
   /** Resolves undefined when absent. */
-  get(id: string): Promise<Order | undefined>;
+  get(id: string, scope?: CallScope): Promise<Order | undefined>;
   /** Matching orders, newest first (descending id: ids are time-ordered UUIDv7). */
-  list(query: OrderQuery): Promise<Order[]>;
+  list(query: OrderQuery, scope?: CallScope): Promise<Order[]>;
   /**
    * Stores a new order and appends its CREATED event in one transaction. If the order has an
    * idempotency key and the customer already has an order with that key, nothing is written and
    * that existing order is returned with `created: false` — also when two creates race.
    */
-  create(order: Order): Promise<{ order: Order; created: boolean }>;
+  create(order: Order, scope?: CallScope): Promise<{ order: Order; created: boolean }>;
   /**
    * Loads the order, applies `change` and stores the result with a STATUS_CHANGED event, all in
    * one transaction (concurrent updates of one order are serialised). NOT_FOUND when absent;
    * an error thrown by `change` propagates and nothing is written.
    */
-  update(id: string, change: (current: Order) => Order): Promise<Order>;
+  update(id: string, change: (current: Order) => Order, scope?: CallScope): Promise<Order>;
 }
 
 export type EventQuery = Readonly<{
@@ -73,9 +78,9 @@ export interface OrderEventLog {
    * visible in that snapshot, so a reader that got fewer than `limit` events may continue
    * from `head` without missing any.
    */
-  read(query: EventQuery): Promise<{ events: OrderEvent[]; head: bigint }>;
+  read(query: EventQuery, scope?: CallScope): Promise<{ events: OrderEvent[]; head: bigint }>;
   /** The last committed sequence (0 when the log is empty). */
-  head(): Promise<bigint>;
+  head(scope?: CallScope): Promise<bigint>;
 }
 
 /** Wakes event readers when new events may have been committed. */

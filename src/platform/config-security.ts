@@ -64,6 +64,11 @@ export const limitsShape = {
   defaultDeadlineMs: positiveInt.default(10_000),
   /** Per-method defaults, by "package.Service/Method". */
   methodDeadlinesMs: z.record(z.string(), positiveInt).default({}),
+  /**
+   * A client-streaming or bidi call whose client sends nothing for this long (and a server
+   * stream whose request message does not come) ends DEADLINE_EXCEEDED.
+   */
+  streamIdleTimeoutMs: positiveInt.default(300_000),
 };
 
 type Security = {

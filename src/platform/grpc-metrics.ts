@@ -2,11 +2,15 @@
  * gRPC call metrics with the names and labels of go-grpc-prometheus / go-grpc-middleware, so
  * that existing dashboards work: grpc_{server,client}_{started,handled,msg_received,msg_sent}_total
  * and grpc_{server,client}_handling_seconds. Extensions: the histogram also carries grpc_code
- * (go-grpc-middleware #606), and in-flight calls / open streams are gauges. Every series is
- * created at zero for every method and code up front, as go's InitializeMetrics does, so that
+ * (go-grpc-middleware #606), and in-flight calls / open streams are gauges. Every series exists
+ * at zero for every method and code from the start, as go's InitializeMetrics does, so that
  * rate() never sees an absent series.
+ *
+ * The hot path is a handful of array increments: each method's series are bound once (see
+ * bound-metrics.ts), not looked up by label values on every call as prom-client's own metric
+ * classes do.
  */
-import { Counter, Gauge, Histogram } from 'prom-client';
+import { createBoundFamilies } from './bound-metrics.js';
 import type { MetricsRegistry as Registry } from './metrics.js';
 
 export type GrpcType = 'unary' | 'client_stream' | 'server_stream' | 'bidi_stream';
@@ -32,78 +36,66 @@ export function splitMethodPath(path: string): { service: string; method: string
   return { service: path.slice(1, slash), method: path.slice(slash + 1) };
 }
 
-const LABELS = ['grpc_type', 'grpc_service', 'grpc_method'] as const;
-type Labels = Record<(typeof LABELS)[number], string>;
-
-/** What one call reports as it runs; created by GrpcMetrics.start(). */
-export type CallMetrics = {
+/** One method's series, bound once; what a call reports as it runs. */
+export type MethodMetrics = Readonly<{
+  /** A call began. */
+  start(): void;
   received(): void;
   sent(): void;
-  /** Ends the call once (later calls are ignored); `traceId` becomes the latency exemplar. */
-  end(code: number, traceId?: string): void;
-};
+  /** A call ended with `code` after `seconds`; `traceId` (a sampled trace) becomes the exemplar. */
+  end(code: number, seconds: number, traceId?: string): void;
+}>;
 
-export type GrpcMetrics = ReturnType<typeof createGrpcMetrics>;
+export type GrpcMetrics = Readonly<{ forMethod(method: GrpcMethod): MethodMetrics }>;
 
-export function createGrpcMetrics(registry: Registry, side: 'server' | 'client', methods: readonly GrpcMethod[]) {
-  const registers = [registry];
-  const started = new Counter({ name: `grpc_${side}_started_total`, help: `Total number of RPCs started on the ${side}.`, labelNames: LABELS, registers });
-  const handled = new Counter({
-    name: `grpc_${side}_handled_total`,
-    help: `Total number of RPCs completed on the ${side}, regardless of success or failure.`,
-    labelNames: [...LABELS, 'grpc_code'],
-    registers,
-  });
-  const received = new Counter({ name: `grpc_${side}_msg_received_total`, help: `Total number of RPC stream messages received on the ${side}.`, labelNames: LABELS, registers });
-  const sent = new Counter({ name: `grpc_${side}_msg_sent_total`, help: `Total number of gRPC stream messages sent by the ${side}.`, labelNames: LABELS, registers });
-  const seconds = new Histogram({
-    name: `grpc_${side}_handling_seconds`,
-    help: `Histogram of response latency (seconds) of gRPC calls, by status code, on the ${side}.`,
-    labelNames: [...LABELS, 'grpc_code'],
+export function createGrpcMetrics(registry: Registry, side: 'server' | 'client', methods: readonly GrpcMethod[]): GrpcMetrics {
+  const families = createBoundFamilies(registry, {
+    labelNames: ['grpc_type', 'grpc_service', 'grpc_method'],
+    codes: GO_CODE_NAMES,
+    codeLabel: 'grpc_code',
     buckets: DEFAULT_LATENCY_BUCKETS,
-    enableExemplars: true,
-    registers,
+    counters: {
+      started: { name: `grpc_${side}_started_total`, help: `Total number of RPCs started on the ${side}.` },
+      received: { name: `grpc_${side}_msg_received_total`, help: `Total number of RPC stream messages received on the ${side}.` },
+      sent: { name: `grpc_${side}_msg_sent_total`, help: `Total number of gRPC stream messages sent by the ${side}.` },
+    },
+    handled: { name: `grpc_${side}_handled_total`, help: `Total number of RPCs completed on the ${side}, regardless of success or failure.` },
+    histogram: { name: `grpc_${side}_handling_seconds`, help: `Histogram of response latency (seconds) of gRPC calls, by status code, on the ${side}.` },
+    gauges: {
+      inFlight: { name: `grpc_${side}_calls_in_flight`, help: `Number of gRPC calls in progress on the ${side}.` },
+      open: { name: `grpc_${side}_streams_open`, help: `Number of open streaming gRPC calls on the ${side}.`, only: (labels) => labels[0] !== 'unary' },
+    },
   });
-  const inFlight = new Gauge({ name: `grpc_${side}_calls_in_flight`, help: `Number of gRPC calls in progress on the ${side}.`, labelNames: LABELS, registers });
-  const streams = new Gauge({ name: `grpc_${side}_streams_open`, help: `Number of open streaming gRPC calls on the ${side}.`, labelNames: LABELS, registers });
+  const bound = new Map<string, MethodMetrics>();
 
-  const labelsOf = (m: GrpcMethod): Labels => ({ grpc_type: m.type, grpc_service: m.service, grpc_method: m.method });
-  for (const m of methods) {
-    const labels = labelsOf(m);
-    for (const metric of [started, received, sent]) metric.inc(labels, 0);
-    inFlight.set(labels, 0);
-    if (m.type !== 'unary') streams.set(labels, 0);
-    for (const grpc_code of GO_CODE_NAMES) {
-      handled.inc({ ...labels, grpc_code }, 0);
-      seconds.zero({ ...labels, grpc_code });
-    }
+  function bind(m: GrpcMethod): MethodMetrics {
+    const series = families.series([m.type, m.service, m.method]);
+    const streaming = m.type !== 'unary';
+    return {
+      start() {
+        series.counters.started++;
+        series.gauges.inFlight++;
+        if (streaming) series.gauges.open++;
+      },
+      received: () => void series.counters.received++,
+      sent: () => void series.counters.sent++,
+      end(code, seconds, traceId) {
+        series.observe(code < GO_CODE_NAMES.length ? code : 2, seconds, traceId);
+        series.gauges.inFlight--;
+        if (streaming) series.gauges.open--;
+      },
+    };
   }
 
-  return {
-    start(method: GrpcMethod): CallMetrics {
-      const labels = labelsOf(method);
-      const begun = performance.now();
-      const streaming = method.type !== 'unary';
-      let ended = false;
-      started.inc(labels);
-      inFlight.inc(labels);
-      if (streaming) streams.inc(labels);
-      return {
-        received: () => received.inc(labels),
-        sent: () => sent.inc(labels),
-        end(code, traceId) {
-          if (ended) return;
-          ended = true;
-          const grpc_code = GO_CODE_NAMES[code] ?? 'Unknown';
-          handled.inc({ ...labels, grpc_code });
-          const value = (performance.now() - begun) / 1000;
-          // prom-client types exemplar labels as the metric's own label names; any names are valid.
-          const exemplarLabels = (traceId === undefined ? {} : { trace_id: traceId }) as Partial<Labels>;
-          seconds.observe({ labels: { ...labels, grpc_code }, value, exemplarLabels });
-          inFlight.dec(labels);
-          if (streaming) streams.dec(labels);
-        },
-      };
-    },
+  const forMethod = (m: GrpcMethod): MethodMetrics => {
+    const key = `${m.type} ${m.service}/${m.method}`;
+    let metrics = bound.get(key);
+    if (metrics === undefined) {
+      metrics = bind(m);
+      bound.set(key, metrics);
+    }
+    return metrics;
   };
+  for (const m of methods) forMethod(m);
+  return { forMethod };
 }

@@ -34,7 +34,7 @@ export function createHealth(options: { checkTimeoutMs: number; checkIntervalMs:
   function publish(ready: boolean): void {
     if (ready === lastReady) return;
     lastReady = ready;
-    for (const listener of listeners) listener(ready);
+    for (const listener of [...listeners]) listener(ready);
   }
 
   async function report(): Promise<HealthReport> {
@@ -52,9 +52,22 @@ export function createHealth(options: { checkTimeoutMs: number; checkIntervalMs:
     report,
     /** The readiness seen by the last report (or serving flag change). */
     isReady: () => lastReady,
-    /** Called with the new readiness whenever it changes. */
-    onChange(listener: (ready: boolean) => void): void {
-      listeners.add(listener);
+    /** Resolves with the new readiness when it next changes; rejects with the signal's reason on abort. */
+    changed(signal: AbortSignal): Promise<boolean> {
+      return new Promise((resolve, reject) => {
+        const onAbort = () => {
+          listeners.delete(listener);
+          reject(signal.reason as Error);
+        };
+        const listener = (ready: boolean) => {
+          listeners.delete(listener);
+          signal.removeEventListener('abort', onAbort);
+          resolve(ready);
+        };
+        if (signal.aborted) return onAbort();
+        listeners.add(listener);
+        signal.addEventListener('abort', onAbort, { once: true });
+      });
     },
     /** Start reporting SERVING (after checks pass) and re-check every interval. */
     async start(): Promise<HealthReport> {

@@ -13,9 +13,9 @@ afterEach(() => {
   for (const cleanup of cleanups.splice(0)) cleanup();
 });
 
-async function start(shutdown: Record<string, number>) {
+async function start(shutdown: Record<string, number>, overrides: Record<string, unknown> = {}) {
   const { dataDir, cleanup } = await freshEmbeddedDataDir();
-  const server = await startServerProcess(testConfigDocument({ kind: 'embedded', dataDir }, { shutdown, log: { level: 'info' } }));
+  const server = await startServerProcess(testConfigDocument({ kind: 'embedded', dataDir }, { shutdown, log: { level: 'info' }, ...overrides }));
   const api = connect(server.grpcAddress);
   cleanups.push(() => {
     api.close();
@@ -36,11 +36,12 @@ function slowImport(api: Clients) {
   return { requests, response };
 }
 
-/** A forced stop cancels the call or closes its connection: CANCELLED or UNAVAILABLE. */
-async function cutOff(response: Promise<unknown>): Promise<boolean> {
+/** A call cut at the end of a drain gets UNAVAILABLE (retryable), never CANCELLED or INTERNAL. */
+async function codeOf(response: Promise<unknown>): Promise<number | undefined> {
   const error = await response.then(() => undefined, (e: unknown) => e as { code?: number });
-  return error?.code === 1 || error?.code === 14;
+  return error?.code;
 }
+const UNAVAILABLE = 14;
 
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -66,7 +67,7 @@ describe('SIGTERM', () => {
     expect(exit).toMatchObject({ code: 0, signal: null });
     const messages = server.output.lines.map((l) => l.msg);
     expect(messages).toEqual(expect.arrayContaining(['shutting down', 'stopped']));
-    expect(server.output.lines.find((l) => l.msg === 'stopped')).toMatchObject({ drained: true, closed: true, exit_code: 0 });
+    expect(server.output.lines.find((l) => l.msg === 'stopped')).toMatchObject({ drain: 'drained', calls_cut: 0, closed: true, exit_code: 0 });
   });
 
   test('refuses new calls once draining', async () => {
@@ -85,20 +86,43 @@ describe('SIGTERM', () => {
     expect((await server.exited).code).toBe(0);
   });
 
-  test('cancels calls still running at the shutdown timeout and exits 1, within the timeout', async () => {
+  test('a slow import on a connection older than the keepalive interval is not cut by keepalive pings during the drain', async () => {
+    const { server, api } = await start({ timeoutMs: 20_000, drainDelayMs: 0 }, { grpc: { keepaliveTimeMs: 200, keepaliveTimeoutMs: 5000 } });
+    const watch = reader(api.orders.watchOrders({}));
+    const slow = slowImport(api);
+    slow.requests.push(item(1));
+    await watch.take(1); // the import is running
+    await wait(1000); // the connection has seen several keepalive pings
+    server.child.kill('SIGTERM');
+    await server.output.waitFor((l) => l.msg === 'shutting down');
+    for (let i = 2; i <= 6; i++) {
+      await wait(300); // more than a keepalive interval between items, while draining
+      slow.requests.push(item(i));
+    }
+    slow.requests.end();
+    expect(await slow.response).toMatchObject({ created: 6, failed: 0 });
+    expect(await server.exited).toMatchObject({ code: 0 });
+  });
+
+  test('calls still running at the shutdown timeout end UNAVAILABLE with an access line; exit 1 says so', async () => {
     const { server, api } = await start({ timeoutMs: 1500, drainDelayMs: 0 });
     const slow = slowImport(api);
     slow.requests.push(item(1));
+    await server.output.waitFor((l) => l.msg === 'finished call' || l.msg === 'serving');
     await wait(300);
     server.child.kill('SIGTERM');
     const sentAt = Date.now();
-    expect(await cutOff(slow.response)).toBe(true);
+    expect(await codeOf(slow.response)).toBe(UNAVAILABLE);
     const exit = await server.exited;
     expect(exit.code).toBe(1);
-    expect(Date.now() - sentAt).toBeLessThan(1500 + 5000);
+    expect(Date.now() - sentAt).toBeLessThan(1500 + 10_000);
+    const lines = server.output.lines;
+    expect(lines.find((l) => l.msg === 'finished call' && l.method === 'ImportOrders')).toMatchObject({ code: 'UNAVAILABLE' });
+    expect(lines.some((l) => String(l.msg).includes('after the shutdown timeout'))).toBe(true);
+    expect(lines.find((l) => l.msg === 'stopped')).toMatchObject({ drain: 'timeout', calls_cut: 1, exit_code: 1 });
   });
 
-  test('a second signal forces the stop at once', async () => {
+  test('a second signal ends the drain at once: the cut call gets UNAVAILABLE, and no timeout is claimed', async () => {
     const { server, api } = await start({ timeoutMs: 30_000, drainDelayMs: 0 });
     const slow = slowImport(api);
     slow.requests.push(item(1));
@@ -106,7 +130,20 @@ describe('SIGTERM', () => {
     server.child.kill('SIGTERM');
     await server.output.waitFor((l) => l.msg === 'shutting down');
     server.child.kill('SIGINT');
-    expect(await cutOff(slow.response)).toBe(true);
+    expect(await codeOf(slow.response)).toBe(UNAVAILABLE);
     expect((await server.exited).code).toBe(1);
+    const lines = server.output.lines;
+    expect(lines.some((l) => String(l.msg).includes('timeout'))).toBe(false);
+    expect(lines.find((l) => l.msg === 'stopped')).toMatchObject({ drain: 'forced', calls_cut: 1, exit_code: 1 });
+    expect(lines.find((l) => l.msg === 'finished call' && l.method === 'ImportOrders')).toMatchObject({ code: 'UNAVAILABLE' });
+  });
+
+  test('Health/Check answers NOT_SERVING from the first moment of the stop', async () => {
+    const { server, api } = await start({ timeoutMs: 10_000, drainDelayMs: 2000 });
+    expect((await api.health.check({ service: '' })).status).toBe(HealthCheckResponse_ServingStatus.SERVING);
+    server.child.kill('SIGTERM');
+    await server.output.waitFor((l) => l.msg === 'shutting down');
+    expect((await api.health.check({ service: '' })).status).toBe(HealthCheckResponse_ServingStatus.NOT_SERVING);
+    expect((await server.exited).code).toBe(0);
   });
 });

@@ -6,7 +6,7 @@ import type { ClientHttp2Session } from 'node:http2';
 import { Metadata } from 'nice-grpc';
 import { HealthCheckResponse_ServingStatus } from 'nice-grpc-server-health/lib/proto/grpc/health/v1/health.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { METHOD_SCOPES } from '../../src/transport/grpc/authorization.js';
+import { METHOD_SCOPES } from '../../src/transport/grpc/orderflow-scopes.js';
 import { type Clients, connect } from '../support/clients.js';
 import { failure } from '../support/grpc-errors.js';
 import { FUZZ_METHODS, methodNamed } from './fuzz-methods.js';

@@ -1,6 +1,7 @@
 // ProductCatalog answered by a remote CatalogService over gRPC (BatchGetProducts): used when
 // orders and catalog run in different processes.
 import { type ServiceError, status as Status } from '@grpc/grpc-js';
+import { type CallScope, UNBOUNDED } from '../../domain/call-scope.js';
 import { DomainError } from '../../domain/errors.js';
 import type { ProductCatalog } from '../../domain/ports.js';
 import type { Product } from '../../domain/product.js';
@@ -43,13 +44,13 @@ function fromProtoProduct(product: ProtoProduct): Product {
 export class GrpcProductCatalog implements ProductCatalog {
   constructor(private readonly client: UnaryClient) {}
 
-  async findProducts(ids: readonly string[], signal?: AbortSignal): Promise<ReadonlyMap<string, Product>> {
+  async findProducts(ids: readonly string[], scope: CallScope = UNBOUNDED): Promise<ReadonlyMap<string, Product>> {
     if (ids.length === 0) return new Map();
     try {
-      const response = await this.client.call(BATCH_GET, BatchGetProductsRequest.fromPartial({ ids: [...ids] }), signal);
+      const response = await this.client.call(BATCH_GET, BatchGetProductsRequest.fromPartial({ ids: [...ids] }), scope);
       return new Map(response.products.map((p) => [p.id, fromProtoProduct(p)]));
     } catch (error) {
-      if (signal?.aborted === true) throw error;
+      if (scope.signal.aborted) throw error;
       // Down, overloaded or too slow: the caller may retry. Anything else (refused credentials,
       // a bug) is not fixed by retrying and stays an internal error, logged with its cause.
       const code = (error as Partial<ServiceError>).code;

@@ -1,10 +1,10 @@
 // Unary calls to another gRPC service over one long-lived grpc-js channel: each attempt gets a
-// deadline (its own timeout, capped by what is left of the caller's deadline, sent as
+// deadline (its own timeout, capped by the caller's deadline from its CallScope, sent as
 // grpc-timeout), a CLIENT span whose context travels in traceparent, and grpc_client_* metrics.
 // Only UNAVAILABLE is retried, with exponential backoff and full jitter, while time remains.
 import { Client, credentials as grpcCredentials, type ChannelCredentials, Metadata, status as Status, type ServiceError } from '@grpc/grpc-js';
 import { context, SpanKind, SpanStatusCode, type TextMapPropagator, type TextMapSetter, type Tracer } from '@opentelemetry/api';
-import { currentDeadline } from '../../platform/call-deadline.js';
+import { type CallScope, UNBOUNDED } from '../../domain/call-scope.js';
 import type { GrpcMetrics } from '../../platform/grpc-metrics.js';
 import { splitMethodPath } from '../../platform/grpc-metrics.js';
 
@@ -51,7 +51,9 @@ export function createUnaryClient(options: UnaryClientOptions) {
       method.path.slice(1),
       { kind: SpanKind.CLIENT, attributes: { 'rpc.system.name': 'grpc', 'rpc.system': 'grpc', 'rpc.method': method.path.slice(1), 'rpc.service': service, 'server.address': options.address } },
       (span) => {
-        const metrics = options.metrics.start({ service, method: name, type: 'unary' });
+        const metrics = options.metrics.forMethod({ service, method: name, type: 'unary' });
+        const started = performance.now();
+        metrics.start();
         const metadata = new Metadata();
         for (const [key, value] of Object.entries(options.metadata ?? {})) metadata.set(key, value);
         options.propagator.inject(context.active(), metadata, metadataSetter);
@@ -66,7 +68,8 @@ export function createUnaryClient(options: UnaryClientOptions) {
             (error: ServiceError | null, response?: Response) => {
               signal?.removeEventListener('abort', cancel);
               const code = error?.code ?? Status.OK;
-              metrics.end(code, span.spanContext().traceId);
+              const { traceId, traceFlags } = span.spanContext();
+              metrics.end(code, (performance.now() - started) / 1000, (traceFlags & 1) === 1 ? traceId : undefined);
               span.setAttributes({ 'rpc.grpc.status_code': code, 'rpc.response.status_code': Status[code] ?? String(code) });
               if (error !== null) span.setStatus({ code: SpanStatusCode.ERROR, message: error.details });
               span.end();
@@ -84,9 +87,9 @@ export function createUnaryClient(options: UnaryClientOptions) {
   }
 
   return {
-    /** Calls `method`; rejects with the last ServiceError, or the signal's reason if aborted. */
-    async call<Request, Response>(method: UnaryMethod<Request, Response>, request: Request, signal?: AbortSignal): Promise<Response> {
-      const callerDeadline = currentDeadline() ?? Infinity;
+    /** Calls `method` within the caller's scope; rejects with the last ServiceError, or the signal's reason if aborted. */
+    async call<Request, Response>(method: UnaryMethod<Request, Response>, request: Request, scope: CallScope = UNBOUNDED): Promise<Response> {
+      const { signal, deadline: callerDeadline } = scope;
       for (let attemptNo = 1; ; attemptNo++) {
         signal?.throwIfAborted();
         const deadline = Math.min(Date.now() + options.timeoutMs, callerDeadline);

@@ -1,6 +1,7 @@
 // OrderRepository and OrderEventLog on PostgreSQL SQL (PGlite or a server, through SqlDriver).
 // Every order write appends its event in the same transaction (see event_sequence in
 // migrations/0001_orders.sql for why sequences are gap-free and commit-ordered).
+import type { CallScope } from '../../domain/call-scope.js';
 import { notFound } from '../../domain/errors.js';
 import type { Order, OrderStatus } from '../../domain/order.js';
 import type { OrderEvent, OrderEventType } from '../../domain/order-event.js';
@@ -73,22 +74,23 @@ export class PostgresOrderRepository implements OrderRepository, OrderEventLog {
     private readonly onCommit: EventsCommitted = () => {},
   ) {}
 
-  async get(id: string): Promise<Order | undefined> {
-    const rows = await this.sql.query<OrderRow>(`SELECT ${COLUMNS} FROM orders WHERE id = $1`, [id]);
+  async get(id: string, scope?: CallScope): Promise<Order | undefined> {
+    const rows = await this.sql.query<OrderRow>(`SELECT ${COLUMNS} FROM orders WHERE id = $1`, [id], scope);
     return rows[0] && toOrder(rows[0]);
   }
 
-  async list(query: OrderQuery): Promise<Order[]> {
+  async list(query: OrderQuery, scope?: CallScope): Promise<Order[]> {
     const rows = await this.sql.query<OrderRow>(
       `SELECT ${COLUMNS} FROM orders
        WHERE ($1::text IS NULL OR customer_id = $1) AND ($2::text IS NULL OR status = $2) AND ($3::uuid IS NULL OR id < $3)
        ORDER BY id DESC LIMIT $4`,
       [query.customerId ?? null, query.status ?? null, query.beforeId === '' ? null : query.beforeId, query.limit],
+      scope,
     );
     return rows.map(toOrder);
   }
 
-  async create(order: Order): Promise<{ order: Order; created: boolean }> {
+  async create(order: Order, scope?: CallScope): Promise<{ order: Order; created: boolean }> {
     const result = await this.sql.transaction(async (tx) => {
       const inserted = await tx.query(
         `INSERT INTO orders (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
@@ -107,12 +109,12 @@ export class PostgresOrderRepository implements OrderRepository, OrderEventLog {
         return { order: toOrder(rows[0] as OrderRow), created: false, sequence: 0n };
       }
       return { order, created: true, sequence: await appendEvent(tx, 'CREATED', order) };
-    });
+    }, scope);
     if (result.created) this.onCommit(result.sequence);
     return { order: result.order, created: result.created };
   }
 
-  async update(id: string, change: (current: Order) => Order): Promise<Order> {
+  async update(id: string, change: (current: Order) => Order, scope?: CallScope): Promise<Order> {
     const { order, sequence } = await this.sql.transaction(async (tx) => {
       const rows = await tx.query<OrderRow>(`SELECT ${COLUMNS} FROM orders WHERE id = $1 FOR UPDATE`, [id]);
       if (rows[0] === undefined) throw notFound('order', id);
@@ -121,12 +123,12 @@ export class PostgresOrderRepository implements OrderRepository, OrderEventLog {
         id, next.status, next.version.toString(), next.updateTime,
       ]);
       return { order: next, sequence: await appendEvent(tx, 'STATUS_CHANGED', next) };
-    });
+    }, scope);
     this.onCommit(sequence);
     return order;
   }
 
-  async read(query: EventQuery): Promise<{ events: OrderEvent[]; head: bigint }> {
+  async read(query: EventQuery, scope?: CallScope): Promise<{ events: OrderEvent[]; head: bigint }> {
     // One statement, one snapshot: the events and the head are consistent with each other.
     const rows = await this.sql.query<EventRow>(
       `SELECT h.last_value AS head, e.sequence, e.type, e.payload, e.occur_time
@@ -137,6 +139,7 @@ export class PostgresOrderRepository implements OrderRepository, OrderEventLog {
        ) e ON true
        ORDER BY e.sequence`,
       [query.afterSequence.toString(), query.customerId ?? null, query.orderIds ?? null, query.limit],
+      scope,
     );
     const head = BigInt(rows[0]?.head ?? 0);
     const events = rows.flatMap((row): OrderEvent[] =>
@@ -147,8 +150,8 @@ export class PostgresOrderRepository implements OrderRepository, OrderEventLog {
     return { events, head };
   }
 
-  async head(): Promise<bigint> {
-    const rows = await this.sql.query<{ last_value: bigint | string }>('SELECT last_value FROM event_sequence');
+  async head(scope?: CallScope): Promise<bigint> {
+    const rows = await this.sql.query<{ last_value: bigint | string }>('SELECT last_value FROM event_sequence', [], scope);
     return BigInt(rows[0]?.last_value ?? 0);
   }
 }

@@ -1,6 +1,7 @@
 // SqlDriver over node-postgres: a connection pool to a PostgreSQL server. int8 is parsed to
 // bigint for this pool only (no global type-parser change).
 import pg from 'pg';
+import { type CallScope, remainingMs, UNBOUNDED } from '../../domain/call-scope.js';
 import { DomainError } from '../../domain/errors.js';
 import type { SqlDriver, SqlExecutor } from './sql-driver.js';
 
@@ -48,12 +49,73 @@ async function guarded<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-function executor(client: pg.Pool | pg.PoolClient): SqlExecutor {
+const deadlineExceeded = (cause?: unknown) =>
+  new DomainError('DEADLINE_EXCEEDED', "the caller's deadline passed before the store answered; nothing was committed", [], { cause });
+
+/** What an aborted scope's reason becomes: its deadline, or the caller's cancellation as it is. */
+const abortError = (reason: unknown): Error => ((reason as { name?: string } | undefined)?.name === 'TimeoutError' ? deadlineExceeded(reason) : (reason as Error));
+
+/**
+ * `work` within the scope: rejects as soon as the scope's deadline passes or its signal aborts,
+ * after calling `abandon` (the connection is left mid-query and must not be reused). SQLSTATE
+ * 57014 (statement timeout, or the commit guard below) is the deadline too.
+ */
+function within<T>(work: Promise<T>, scope: CallScope, abandon: () => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const giveUp = (error: Error) => {
+      cleanup();
+      abandon();
+      work.catch(() => undefined); // it fails once the connection is destroyed
+      reject(error);
+    };
+    const onAbort = () => giveUp(abortError(scope.signal.reason));
+    const remaining = scope.deadline - Date.now();
+    const timer = Number.isFinite(remaining) ? setTimeout(() => giveUp(deadlineExceeded()), Math.max(0, remaining)) : undefined;
+    const cleanup = () => {
+      clearTimeout(timer);
+      scope.signal.removeEventListener('abort', onAbort);
+    };
+    if (scope.signal.aborted) return onAbort();
+    scope.signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        cleanup();
+        resolve(value);
+      },
+      (error: unknown) => {
+        cleanup();
+        reject((error as { code?: unknown }).code === '57014' ? deadlineExceeded(error) : (error as Error));
+      },
+    );
+  });
+}
+
+type Guard = <T>(work: Promise<T>) => Promise<T>;
+
+function executor(client: pg.Pool | pg.PoolClient, guard: Guard = (work) => work): SqlExecutor {
   return {
-    query: <Row extends object>(text: string, params: readonly unknown[] = []) => guarded(async () => (await client.query<Row>(text, params as unknown[])).rows),
-    exec: (script: string) => guarded(async () => void (await client.query(script))),
+    query: <Row extends object>(text: string, params: readonly unknown[] = []) =>
+      guarded(async () => (await guard(client.query<Row>(text, params as unknown[]))).rows),
+    exec: (script: string) => guarded(async () => void (await guard(client.query(script)))),
   };
 }
+
+/**
+ * Opens the transaction with its time bounded server-side too: no statement and no idle wait
+ * outlives the caller, and `orderflow.commit_by` (the caller's deadline) is checked by COMMIT_GUARDED.
+ */
+function beginWithin(remaining: number, deadline: number): string {
+  const ms = Math.max(1, Math.floor(remaining));
+  return `BEGIN; SET LOCAL statement_timeout = ${ms}; SET LOCAL idle_in_transaction_session_timeout = ${ms}; SELECT set_config('orderflow.commit_by', '${new Date(deadline).toISOString()}', true)`;
+}
+
+/**
+ * One message, so that a COMMIT delayed on the way (a stalled network) is refused when it arrives
+ * after the caller's deadline: the check fails, the rest of the message is skipped and the
+ * transaction is rolled back. Assumes the application's and the database's clocks agree (NTP).
+ */
+const COMMIT_GUARDED = `DO $$ BEGIN IF clock_timestamp() > current_setting('orderflow.commit_by')::timestamptz THEN
+  RAISE EXCEPTION 'the caller''s deadline passed before commit' USING ERRCODE = '57014'; END IF; END $$; COMMIT`;
 
 export function openPgDriver(options: PgDriverOptions): SqlDriver {
   const pool = new pg.Pool({
@@ -67,23 +129,54 @@ export function openPgDriver(options: PgDriverOptions): SqlDriver {
     types,
   });
   pool.on('error', options.onIdleError);
+
+  /** A pooled connection within the scope; `guard` bounds each of its queries and destroys it when abandoned. */
+  async function connect(scope: CallScope): Promise<{ client: pg.PoolClient; guard: Guard; release: () => void }> {
+    let abandoned = false;
+    const connecting = guarded(() => pool.connect());
+    const client = await within(connecting, scope, () => {
+      abandoned = true;
+      void connecting.then((c) => c.release(true), () => undefined);
+    });
+    let broken: Error | undefined;
+    const guard: Guard = (work) => within(work, scope, () => (broken = new Error('abandoned at the deadline')));
+    const release = () => {
+      if (!abandoned) client.release(broken);
+    };
+    return { client, guard, release };
+  }
+
+  const unbounded = executor(pool);
   return {
-    ...executor(pool),
-    async transaction(work) {
-      const client = await guarded(() => pool.connect());
-      let broken: Error | undefined;
+    query(text, params, scope) {
+      if (scope === undefined || scope === UNBOUNDED) return unbounded.query(text, params);
+      return guarded(async () => {
+        const { client, guard, release } = await connect(scope);
+        try {
+          return await executor(client, guard).query(text, params);
+        } finally {
+          release();
+        }
+      });
+    },
+    exec: (script) => unbounded.exec(script),
+    async transaction(work, scope = UNBOUNDED) {
+      const remaining = remainingMs(scope);
+      if (remaining <= 0) throw deadlineExceeded();
+      const bounded = Number.isFinite(remaining);
+      const { client, guard, release } = await connect(scope);
       try {
-        await client.query('BEGIN');
-        const result = await work(executor(client));
-        await client.query('COMMIT');
+        await guard(client.query(bounded ? beginWithin(remaining, scope.deadline) : 'BEGIN'));
+        const result = await work(executor(client, guard));
+        await guard(client.query(bounded ? COMMIT_GUARDED : 'COMMIT'));
         return result;
       } catch (error) {
-        await client.query('ROLLBACK').catch((rollbackError: unknown) => {
-          broken = rollbackError as Error;
-        });
-        throw error;
+        // Past the deadline the guard gives up at once and the connection is destroyed instead,
+        // which rolls the transaction back just as well.
+        await guard(client.query('ROLLBACK')).catch(() => undefined);
+        throw unavailableOr(error);
       } finally {
-        client.release(broken);
+        release();
       }
     },
     close: () => pool.end(),

@@ -1,4 +1,5 @@
 // ProductRepository on PostgreSQL SQL (PGlite or a server, through SqlDriver).
+import type { CallScope } from '../../domain/call-scope.js';
 import type { ProductRecord, ProductRepository } from '../../domain/ports.js';
 import type { Product } from '../../domain/product.js';
 import type { SqlExecutor } from './sql-driver.js';
@@ -27,26 +28,23 @@ function toProduct(row: ProductRow): Product {
 export class PostgresProductRepository implements ProductRepository {
   constructor(private readonly sql: SqlExecutor) {}
 
-  async get(id: string): Promise<Product | undefined> {
-    const rows = await this.sql.query<ProductRow>(`SELECT ${COLUMNS} FROM products WHERE id = $1`, [id]);
+  async get(id: string, scope?: CallScope): Promise<Product | undefined> {
+    const rows = await this.sql.query<ProductRow>(`SELECT ${COLUMNS} FROM products WHERE id = $1`, [id], scope);
     return rows[0] && toProduct(rows[0]);
   }
 
-  async getMany(ids: readonly string[]): Promise<Product[]> {
+  async getMany(ids: readonly string[], scope?: CallScope): Promise<Product[]> {
     if (ids.length === 0) return [];
-    const rows = await this.sql.query<ProductRow>(`SELECT ${COLUMNS} FROM products WHERE id = ANY($1::text[])`, [ids]);
+    const rows = await this.sql.query<ProductRow>(`SELECT ${COLUMNS} FROM products WHERE id = ANY($1::text[])`, [ids], scope);
     return rows.map(toProduct);
   }
 
-  async list({ afterId, limit }: { afterId: string; limit: number }): Promise<Product[]> {
-    const rows = await this.sql.query<ProductRow>(
-      `SELECT ${COLUMNS} FROM products WHERE id > $1 ORDER BY id LIMIT $2`,
-      [afterId, limit],
-    );
+  async list({ afterId, limit }: { afterId: string; limit: number }, scope?: CallScope): Promise<Product[]> {
+    const rows = await this.sql.query<ProductRow>(`SELECT ${COLUMNS} FROM products WHERE id > $1 ORDER BY id LIMIT $2`, [afterId, limit], scope);
     return rows.map(toProduct);
   }
 
-  async upsert(record: ProductRecord, now: Date): Promise<Product> {
+  async upsert(record: ProductRecord, now: Date, scope?: CallScope): Promise<Product> {
     const rows = await this.sql.query<ProductRow>(
       `INSERT INTO products (id, name, currency_code, price_minor, create_time, update_time)
        VALUES ($1, $2, $3, $4, $5, $5)
@@ -54,6 +52,7 @@ export class PostgresProductRepository implements ProductRepository {
          price_minor = excluded.price_minor, update_time = excluded.update_time
        RETURNING ${COLUMNS}`,
       [record.id, record.name, record.price.currencyCode, record.price.amountMinor.toString(), now],
+      scope,
     );
     return toProduct(rows[0] as ProductRow);
   }

@@ -4,8 +4,14 @@
  * bigints as decimal strings. Rows come back with int8 as bigint, timestamptz as Date and jsonb
  * parsed, whichever driver is underneath.
  */
+import type { CallScope } from '../../domain/call-scope.js';
+
 export interface SqlExecutor {
-  query<Row extends object>(text: string, params?: readonly unknown[]): Promise<Row[]>;
+  /**
+   * Within `scope` (see CallScope): the query is abandoned when its signal aborts, and rejects
+   * with DEADLINE_EXCEEDED when the deadline passes first.
+   */
+  query<Row extends object>(text: string, params?: readonly unknown[], scope?: CallScope): Promise<Row[]>;
   /** Runs a script of one or more statements without parameters (migrations). */
   exec(script: string): Promise<void>;
 }
@@ -15,7 +21,11 @@ export type PoolStats = Readonly<{ inUse: number; idle: number; waiting: number 
 
 export interface SqlDriver extends SqlExecutor {
   stats(): PoolStats;
-  /** Runs `work` in one transaction: committed if it resolves, rolled back if it rejects. */
-  transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` in one transaction: committed if it resolves, rolled back if it rejects. Within
+   * `scope`, the transaction is never committed after the scope's deadline: it is rolled back,
+   * and the promise rejects with DEADLINE_EXCEEDED (also when the server is unreachable then).
+   */
+  transaction<T>(work: (tx: SqlExecutor) => Promise<T>, scope?: CallScope): Promise<T>;
   close(): Promise<void>;
 }

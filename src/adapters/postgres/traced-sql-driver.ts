@@ -18,13 +18,14 @@ export function tracedSqlDriver(driver: SqlDriver, tracer: Tracer, attributes: R
   const inSpan = <T>(name: string, extra: Record<string, string>, run: () => Promise<T>) => inClientSpan(tracer, name, { ...attributes, ...extra }, run);
 
   const traced = (executor: SqlExecutor): SqlExecutor => ({
-    query: (text, params) => inSpan(querySummary(text), { 'db.query.text': text, 'db.operation.name': querySummary(text).split(' ')[0] ?? '' }, () => executor.query(text, params)),
+    query: (text, params, scope) =>
+      inSpan(querySummary(text), { 'db.query.text': text, 'db.operation.name': querySummary(text).split(' ')[0] ?? '' }, () => executor.query(text, params, scope)),
     exec: (script) => inSpan('SQL script', {}, () => executor.exec(script)),
   });
 
   return {
     ...traced(driver),
-    transaction: (work) => inSpan('transaction', {}, () => driver.transaction((tx) => work(traced(tx)))),
+    transaction: (work, scope) => inSpan('transaction', {}, () => driver.transaction((tx) => work(traced(tx)), scope)),
     close: () => driver.close(),
     stats: () => driver.stats(),
   };

@@ -1,9 +1,12 @@
 // The one table from domain error codes to gRPC status codes, and the conversion of anything a
-// handler throws into what the client may see. Unknown errors become INTERNAL "internal error":
-// their text stays in the server log.
-import { ServerError, Status } from 'nice-grpc';
-import { BadRequest, RichServerError } from 'nice-grpc-error-details';
-import { DomainError, type DomainErrorCode } from '../../domain/errors.js';
+// handler throws into what the client may see. Field violations travel as google.rpc.BadRequest
+// details in grpc-status-details-bin. Unknown errors become INTERNAL "internal error": their text
+// stays in the server log.
+import { BinaryWriter } from '@bufbuild/protobuf/wire';
+import { Metadata } from '@grpc/grpc-js';
+import { ServerError, Status } from 'nice-grpc-common';
+import { BadRequest } from 'nice-grpc-error-details';
+import { DomainError, type DomainErrorCode, type FieldViolation } from '../../domain/errors.js';
 
 const STATUS_BY_DOMAIN_CODE: Readonly<Record<DomainErrorCode, Status>> = {
   INVALID: Status.INVALID_ARGUMENT,
@@ -14,6 +17,8 @@ const STATUS_BY_DOMAIN_CODE: Readonly<Record<DomainErrorCode, Status>> = {
   UNAVAILABLE: Status.UNAVAILABLE,
   FORBIDDEN: Status.PERMISSION_DENIED,
   LIMIT_EXCEEDED: Status.RESOURCE_EXHAUSTED,
+  DEADLINE_EXCEEDED: Status.DEADLINE_EXCEEDED,
+  OUT_OF_RANGE: Status.OUT_OF_RANGE,
 };
 
 export function statusOf(code: DomainErrorCode): Status {
@@ -25,28 +30,35 @@ export function statusName(code: Status): string {
   return Status[code] ?? 'UNKNOWN';
 }
 
-/** An INTERNAL error whose cause is for the log only. */
-export class InternalServerError extends ServerError {
-  constructor(readonly internalCause: unknown) {
-    super(Status.INTERNAL, 'internal error');
-  }
-}
-
 /** An abort (client cancel, shutdown) or a timeout signal's reason: the call is over, not failed. */
 export function isAbortError(error: unknown): boolean {
   const name = typeof error === 'object' && error !== null ? (error as { name?: unknown }).name : undefined;
   return name === 'AbortError' || name === 'TimeoutError';
 }
 
-/** What a handler's failure becomes on the wire. Abort errors pass through (the call is gone). */
-export function toServerError(error: unknown): ServerError | Error {
-  if (error instanceof ServerError || isAbortError(error)) return error as Error;
+export type WireStatus = Readonly<{ code: Status; details: string; trailers?: Metadata; internalCause?: unknown }>;
+
+const BAD_REQUEST_TYPE = 'type.googleapis.com/google.rpc.BadRequest';
+
+/** google.rpc.Status { code, message, details: [Any(BadRequest)] }, as grpc-status-details-bin carries it. */
+function badRequestTrailers(code: Status, message: string, violations: readonly FieldViolation[]): Metadata {
+  const badRequest = BadRequest.encode(BadRequest.fromPartial({ fieldViolations: violations.map((v) => ({ field: v.field, description: v.description })) })).finish();
+  const writer = new BinaryWriter();
+  writer.uint32(8).int32(code).uint32(18).string(message);
+  writer.uint32(26).fork().uint32(10).string(BAD_REQUEST_TYPE).uint32(18).bytes(badRequest).join();
+  const trailers = new Metadata();
+  trailers.set('grpc-status-details-bin', Buffer.from(writer.finish()));
+  return trailers;
+}
+
+/** What a handler's failure becomes on the wire. */
+export function toStatus(error: unknown): WireStatus {
+  if (error instanceof ServerError) return { code: error.code, details: error.details };
   if (error instanceof DomainError) {
-    const status = statusOf(error.code);
-    if (error.violations.length === 0) return new ServerError(status, error.message);
-    return new RichServerError(status, error.message, [
-      BadRequest.fromPartial({ fieldViolations: error.violations.map((v) => ({ field: v.field, description: v.description })) }),
-    ]);
+    const code = statusOf(error.code);
+    if (error.violations.length === 0) return { code, details: error.message };
+    return { code, details: error.message, trailers: badRequestTrailers(code, error.message, error.violations) };
   }
-  return new InternalServerError(error);
+  if (isAbortError(error)) return { code: Status.CANCELLED, details: 'cancelled' };
+  return { code: Status.INTERNAL, details: 'internal error', internalCause: error };
 }

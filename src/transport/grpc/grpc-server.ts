@@ -1,18 +1,19 @@
-// The gRPC server: grpc-js limits from config, the access-log interceptor and the standard
-// middleware, and a drain that ends long streams, waits for in-flight calls up to a deadline and
-// then cancels what is left. Knows no service: callers add them through `add`.
-import { createServer, type Server } from 'nice-grpc';
-import { errorDetailsServerMiddleware } from 'nice-grpc-error-details';
-import { type AuthContext, type AuthorizationDeps, authorizationMiddleware } from './authorization.js';
-import { contextMiddleware } from './call-context.js';
-import { createTerminator, errorMiddleware, type TerminatorContext } from './call-middleware.js';
-import { createCallRegistry } from './call-registry.js';
-import { type DeadlineDefaults, serverInterceptor, type ServerTelemetry } from './server-telemetry.js';
-import { malformedRequests } from './strict-decoding.js';
+// The generic gRPC server shell: grpc-js with limits from config, every method run by the call
+// pipeline, and an honest drain. It knows no service: callers pass the methods (service-methods.ts)
+// and the scope table. A drain stops accepting, ends long streams cleanly, waits for in-flight
+// calls up to a deadline with no keepalive or connection-age timer cutting them meanwhile, then
+// ends what is left with UNAVAILABLE (each with its access-log line) and closes the connections.
+import { Server, type ServerCredentials } from '@grpc/grpc-js';
+import type { ServerHttp2Session } from 'node:http2';
+import type { Logger } from '../../platform/logger.js';
+import { type AdmissionDeps, createAdmission } from './call-admission.js';
+import { createCallPipeline, type PipelineMethod, type Timeouts } from './call-pipeline.js';
+import { methodTelemetry, NO_TELEMETRY, type TelemetryDeps } from './call-telemetry.js';
+import { handlerKind, placeholderHandler, REQUIRED_SERVER_OPTIONS, stopConnectionTimers, trackSessions } from './grpc-js-internals.js';
+import type { MethodEntry } from './service-methods.js';
 import { serverCredentials, type TlsConfig } from './tls.js';
 
 export type GrpcServerConfig = Readonly<{
-  callTelemetry: boolean;
   tls: TlsConfig;
   maxReceiveMessageBytes: number;
   maxSendMessageBytes: number;
@@ -24,21 +25,27 @@ export type GrpcServerConfig = Readonly<{
   maxConnectionAgeGraceMs: number;
 }>;
 
-export type AppGrpcServer = Server<TerminatorContext & AuthContext>;
-
 export type GrpcServerDeps = Readonly<{
-  telemetry: ServerTelemetry;
-  auth: Omit<AuthorizationDeps, 'calls'>;
-  deadlines: DeadlineDefaults;
+  log: Logger;
+  /** Spans, metrics and the access log per call; undefined switches them off (to measure their cost). */
+  telemetry: TelemetryDeps | undefined;
+  admission: AdmissionDeps;
+  timeouts: Timeouts;
 }>;
+
+/** How a drain ended: `cut` calls were still running at its end and got UNAVAILABLE. */
+export type DrainResult = Readonly<{ cut: number; reason: 'drained' | 'timeout' | 'forced' }>;
 
 export type GrpcServer = {
   listen(host: string, port: number): Promise<number>;
-  /** Ends streams, waits up to `timeoutMs` for calls to finish; resolves false if it had to cancel some. */
-  drain(timeoutMs: number): Promise<boolean>;
-  /** Stops accepting and ends the drain at once; calls still open end with the process. */
+  /** Stops accepting, ends streams, waits up to `timeoutMs` for calls to finish, then cuts the rest. */
+  drain(timeoutMs: number): Promise<DrainResult>;
+  /** Ends a drain now (a second signal): what is still running is cut. */
   force(): void;
 };
+
+/** After the cut, how long connections get to deliver the final statuses before they are destroyed. */
+const CLOSE_GRACE_MS = 1000;
 
 export function channelOptions(config: GrpcServerConfig) {
   return {
@@ -50,53 +57,55 @@ export function channelOptions(config: GrpcServerConfig) {
     'grpc.max_connection_idle_ms': config.maxConnectionIdleMs,
     'grpc.max_connection_age_ms': config.maxConnectionAgeMs,
     'grpc.max_connection_age_grace_ms': config.maxConnectionAgeGraceMs,
-    'grpc.enable_channelz': 0,
+    ...REQUIRED_SERVER_OPTIONS,
   };
 }
 
-export function createGrpcServer(config: GrpcServerConfig, deps: GrpcServerDeps, add: (server: AppGrpcServer) => void): GrpcServer {
-  const { telemetry, auth, deadlines } = deps;
-  const { log } = telemetry;
-  const terminator = createTerminator();
-  const calls = createCallRegistry();
-  const interceptor = serverInterceptor({ telemetry: config.callTelemetry ? telemetry : undefined, calls, deadlines });
-  const server = createServer({ ...channelOptions(config), interceptors: [interceptor] })
-    .use(contextMiddleware(telemetry.propagator, calls))
-    .use(errorDetailsServerMiddleware)
-    .use(errorMiddleware(log))
-    .use(authorizationMiddleware({ ...auth, calls }))
-    .use(malformedRequests)
-    .use(terminator.middleware);
-  add(server);
-  // grpc-js' forceShutdown closes the listener but, with channelz off, does not destroy open
-  // connections (it only tracks them for channelz; grpc-js 1.14.7). So a forced stop does not
-  // wait for them: the drain ends at once and the process exit closes what is left.
+export function createGrpcServer(config: GrpcServerConfig, deps: GrpcServerDeps, entries: readonly MethodEntry[]): GrpcServer {
+  const { log, telemetry } = deps;
+  const methods = new Map<string, PipelineMethod>(entries.map((e) => [e.path, { ...e, telemetry: telemetry === undefined ? NO_TELEMETRY : methodTelemetry(telemetry, e) }]));
+  const pipeline = createCallPipeline(methods, { admit: createAdmission(deps.admission), timeouts: deps.timeouts, log, traced: telemetry !== undefined });
+  const server = new Server({ ...channelOptions(config), interceptors: [pipeline.interceptor] });
+  for (const e of entries) server.register(e.path, placeholderHandler, e.serialize, e.deserialize, handlerKind(e.requestStream, e.responseStream));
+  let sessions = new Set<ServerHttp2Session>();
   let forced: () => void = () => {};
-  const whenForced = new Promise<false>((resolve) => (forced = () => resolve(false)));
+  const whenForced = new Promise<'forced'>((resolve) => (forced = () => resolve('forced')));
+
+  async function closeConnections(): Promise<void> {
+    for (const session of sessions) session.close();
+    await new Promise((resolve) => setTimeout(resolve, sessions.size === 0 ? 0 : CLOSE_GRACE_MS).unref());
+    for (const session of sessions) session.destroy();
+  }
 
   return {
-    listen(host, port) {
+    async listen(host, port) {
       const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-      return serverCredentials(config.tls).then((credentials) => server.listen(address, credentials));
+      const credentials: ServerCredentials = await serverCredentials(config.tls);
+      const bound = await new Promise<number>((resolve, reject) => server.bindAsync(address, credentials, (error, p) => (error === null ? resolve(p) : reject(error))));
+      sessions = trackSessions(server);
+      return bound;
     },
 
     async drain(timeoutMs) {
-      terminator.terminate();
+      stopConnectionTimers(server);
+      server.tryShutdown(() => {});
+      pipeline.terminateStreams();
       let timer: NodeJS.Timeout | undefined;
-      const timedOut = new Promise<false>((resolve) => {
-        timer = setTimeout(() => resolve(false), timeoutMs);
-      });
-      const drained = await Promise.race([server.shutdown().then(() => true as const), timedOut, whenForced]);
+      const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
+      const reason = await Promise.race([pipeline.whenIdle().then(() => 'drained' as const), timedOut, whenForced]);
       clearTimeout(timer);
-      if (!drained) {
-        log.warn({ timeout_ms: timeoutMs }, 'calls still running after the shutdown timeout; cancelling them');
-        server.forceShutdown();
+      let cut = 0;
+      if (reason !== 'drained') {
+        const open = pipeline.openCalls();
+        const why = reason === 'timeout' ? `still running after the shutdown timeout (${timeoutMs} ms)` : 'still running at a forced stop';
+        log.warn({ calls: open, timeout_ms: timeoutMs, reason }, `${open} call(s) ${why}; ending them with UNAVAILABLE`);
+        cut = pipeline.cutAll('the server is shutting down; retry the call');
       }
-      return drained;
+      await closeConnections();
+      return { cut, reason };
     },
 
     force() {
-      server.forceShutdown();
       forced();
     },
   };

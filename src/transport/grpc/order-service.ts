@@ -5,8 +5,8 @@ import type { NewOrder } from '../../domain/order.js';
 import type { OrderUseCases } from '../../domain/order-use-cases.js';
 import type { ServiceImplementation } from 'nice-grpc';
 import type { ImportOrdersRequest, OrderServiceDefinition, TrackOrdersRequest } from '../../gen/orderflow/orders/v1/order_service.js';
-import type { AuthContext } from './authorization.js';
-import type { TerminatorContext } from './call-middleware.js';
+import { actorOf } from './orderflow-scopes.js';
+import type { AppCallContext } from './server-call.js';
 import { statusName, statusOf } from './error-table.js';
 import { fromCreateOrderRequest, fromProtoStatus, toProtoEvent, toProtoOrder } from './order-mapping.js';
 import { decodePageToken, encodePageToken } from './page-token.js';
@@ -15,38 +15,38 @@ async function* newOrders(requests: AsyncIterable<ImportOrdersRequest>): AsyncGe
   for await (const request of requests) yield fromCreateOrderRequest(request.order);
 }
 
-export function orderService(orders: OrderUseCases, limits: { maxImportItems: number }): ServiceImplementation<typeof OrderServiceDefinition, TerminatorContext & AuthContext> {
+export function orderService(orders: OrderUseCases, limits: { maxImportItems: number }): ServiceImplementation<typeof OrderServiceDefinition, AppCallContext> {
   return {
     async createOrder(request, context) {
-      const { order } = await orders.create(fromCreateOrderRequest(request), context.actor, context.signal);
+      const { order } = await orders.create(fromCreateOrderRequest(request), actorOf(context.principal), context);
       return { order: toProtoOrder(order) };
     },
 
     async getOrder(request, context) {
-      return { order: toProtoOrder(await orders.get(request.id, context.actor)) };
+      return { order: toProtoOrder(await orders.get(request.id, actorOf(context.principal), context)) };
     },
 
     async listOrders(request, context) {
       const status = fromProtoStatus(request.status);
       const filter = JSON.stringify([request.customerId, status ?? '']);
       const beforeId = decodePageToken(request.pageToken, filter, isOrderId);
-      const page = await orders.list({ customerId: request.customerId, status, pageSize: request.pageSize, beforeId }, context.actor);
+      const page = await orders.list({ customerId: request.customerId, status, pageSize: request.pageSize, beforeId }, actorOf(context.principal), context);
       return { orders: page.orders.map(toProtoOrder), nextPageToken: encodePageToken(page.nextBeforeId, filter) };
     },
 
     async updateOrderStatus(request, context) {
-      const order = await orders.updateStatus(request.id, fromProtoStatus(request.status), request.expectedVersion, context.actor);
+      const order = await orders.updateStatus(request.id, fromProtoStatus(request.status), request.expectedVersion, actorOf(context.principal), context);
       return { order: toProtoOrder(order) };
     },
 
     async *watchOrders(request, context) {
       context.abortOnTerminate();
-      const events = orders.watch({ customerId: request.customerId, afterSequence: request.afterSequence }, context.actor, context.signal);
+      const events = orders.watch({ customerId: request.customerId, afterSequence: request.afterSequence }, actorOf(context.principal), context);
       for await (const event of events) yield { event: toProtoEvent(event) };
     },
 
     async importOrders(requests, context) {
-      const result = await orders.importOrders(newOrders(requests), context.actor, context.signal, limits.maxImportItems);
+      const result = await orders.importOrders(newOrders(requests), actorOf(context.principal), context, limits.maxImportItems);
       return {
         created: result.created,
         duplicates: result.duplicates,
@@ -60,7 +60,7 @@ export function orderService(orders: OrderUseCases, limits: { maxImportItems: nu
       const stop = new AbortController();
       const onAbort = () => stop.abort(context.signal.reason);
       context.signal.addEventListener('abort', onAbort, { once: true });
-      const tracker = await orders.track(context.actor, stop.signal);
+      const tracker = await orders.track(actorOf(context.principal), { signal: stop.signal, deadline: context.deadline });
       let requestFailure: unknown;
       // Requests are read concurrently with the events being sent; a bad request ends both.
       void (async () => {

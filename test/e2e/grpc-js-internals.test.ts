@@ -1,0 +1,107 @@
+// The call pipeline relies on grpc-js behaviour beyond its typed API (listed in
+// src/transport/grpc/grpc-js-internals.ts). Each point is checked here against the installed
+// grpc-js, so that an upgrade that changes one fails this file rather than production.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { Client, credentials, Metadata, Server, ServerCredentials, status as Status } from '@grpc/grpc-js';
+import { afterEach, describe, expect, test } from 'vitest';
+import {
+  asServerInterceptor,
+  GRPC_JS_VERSION,
+  handlerKind,
+  http2ServersOf,
+  observeStatuses,
+  placeholderHandler,
+  stopConnectionTimers,
+  trackSessions,
+} from '../../src/transport/grpc/grpc-js-internals.js';
+
+const PATH = '/test.Echo/Echo';
+const identity = (b: Buffer) => b;
+const servers: Server[] = [];
+const clients: Client[] = [];
+
+afterEach(() => {
+  for (const c of clients.splice(0)) c.close();
+  for (const s of servers.splice(0)) s.forceShutdown();
+});
+
+async function serve(server: Server): Promise<number> {
+  servers.push(server);
+  server.register(PATH, placeholderHandler, identity, identity, handlerKind(false, false));
+  return new Promise((resolve, reject) => server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, port) => (e === null ? resolve(port) : reject(e))));
+}
+
+function call(port: number, body: Buffer, deadlineMs = 5000): Promise<{ code: number; details: string }> {
+  const client = new Client(`127.0.0.1:${port}`, credentials.createInsecure());
+  clients.push(client);
+  return new Promise((resolve) => {
+    client.makeUnaryRequest(PATH, identity, identity, body, new Metadata(), { deadline: Date.now() + deadlineMs }, (error) => {
+      resolve({ code: error?.code ?? Status.OK, details: error?.details ?? '' });
+    });
+  });
+}
+
+describe('grpc-js behaviour the call pipeline relies on', () => {
+  test('the installed grpc-js is the version these points were checked against', () => {
+    const require = createRequire(import.meta.url);
+    const pkg = JSON.parse(readFileSync(require.resolve('@grpc/grpc-js/package.json'), 'utf8')) as { version: string };
+    expect(pkg.version).toBe(GRPC_JS_VERSION);
+  });
+
+  test('1. an interceptor returning a plain object runs the whole call; the registered handler is never reached', async () => {
+    const server = new Server({
+      interceptors: [
+        asServerInterceptor((_descriptor, base) => ({
+          ...base,
+          start: () =>
+            base.start({
+              onReceiveMetadata: () => base.startRead(),
+              onReceiveMessage: (message: Buffer) => base.sendMessage(message, () => base.sendStatus({ code: Status.OK, details: 'OK' })),
+              onReceiveHalfClose: () => {},
+              onCancel: () => {},
+            }),
+        })),
+      ],
+    });
+    const port = await serve(server);
+    expect(await call(port, Buffer.from('hi'))).toEqual({ code: Status.OK, details: '' });
+  });
+
+  test('2. statuses grpc-js sends itself (an oversized message, an expired grpc-timeout) pass through the base call’s sendStatus', async () => {
+    const seen: number[] = [];
+    const server = new Server({
+      'grpc.max_receive_message_length': 16,
+      interceptors: [
+        asServerInterceptor((_descriptor, base) => {
+          observeStatuses(base, (s) => seen.push(s.code));
+          return { ...base, start: () => base.start({ onReceiveMetadata: () => base.startRead(), onReceiveMessage: () => {}, onReceiveHalfClose: () => {}, onCancel: () => {} }) };
+        }),
+      ],
+    });
+    const port = await serve(server);
+    expect((await call(port, Buffer.alloc(64))).code).toBe(Status.RESOURCE_EXHAUSTED);
+    expect((await call(port, Buffer.alloc(1), 200)).code).toBe(Status.DEADLINE_EXCEEDED);
+    await expect.poll(() => seen).toEqual([Status.RESOURCE_EXHAUSTED, Status.DEADLINE_EXCEEDED]);
+  });
+
+  test('3. the node:http2 servers are reachable, and their sessions can be tracked', async () => {
+    const server = new Server();
+    const port = await serve(server);
+    expect(http2ServersOf(server)).toHaveLength(1);
+    const sessions = trackSessions(server);
+    await call(port, Buffer.from('x'));
+    expect(sessions.size).toBe(1);
+  });
+
+  test('4. the keepalive and connection-age fields exist and are read as numbers', async () => {
+    const server = new Server({ 'grpc.keepalive_time_ms': 1000, 'grpc.max_connection_age_grace_ms': 1000 });
+    await serve(server);
+    const fields = server as unknown as { keepaliveTimeMs: number; maxConnectionAgeGraceMs: number };
+    expect(fields.keepaliveTimeMs).toBe(1000);
+    expect(fields.maxConnectionAgeGraceMs).toBe(1000);
+    stopConnectionTimers(server);
+    expect(fields.keepaliveTimeMs).toBe(0);
+    expect(fields.maxConnectionAgeGraceMs).toBe(~(1 << 31));
+  });
+});
