@@ -1,16 +1,13 @@
 // The orderflow CLI as users run it: a real child process (node + tsx) against a real server
 // started in-process, asserting on its stdout, stderr and exit code.
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import { OrderStatus } from '../../src/gen/orderflow/orders/v1/order_service.js';
+import { jsonLines, runCli as runCliAt, startCli as startCliAt } from '../support/cli-process.js';
 import { connect, type Clients } from '../support/clients.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-
-const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 let app: TestApp;
 let api: Clients;
@@ -28,46 +25,11 @@ afterAll(async () => {
   await rm(tempDir, { recursive: true, force: true });
 });
 
-type CliResult = { code: number | null; stdout: string; stderr: string };
-
-type CliProcess = {
-  child: ChildProcessWithoutNullStreams;
-  /** Resolves with everything written so far once `stream` contains `text`. */
-  waitFor(stream: 'stdout' | 'stderr', text: string, timeoutMs?: number): Promise<string>;
-  exited: Promise<CliResult>;
-};
-
-function startCli(args: string[], options: { addr?: string } = {}): CliProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--addr', options.addr ?? app.grpcAddress, ...args], { cwd: REPO_ROOT });
-  const output = { stdout: '', stderr: '' };
-  child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString('utf8')));
-  child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString('utf8')));
-  const exited = new Promise<CliResult>((resolve) => child.on('close', (code) => resolve({ code, ...output })));
-  const waitFor = (stream: 'stdout' | 'stderr', text: string, timeoutMs = 15_000) =>
-    new Promise<string>((resolve, reject) => {
-      const check = () => {
-        if (!output[stream].includes(text)) return;
-        clearTimeout(timer);
-        child[stream].off('data', check);
-        resolve(output[stream]);
-      };
-      const timer = setTimeout(() => reject(new Error(`no "${text}" on ${stream}; stdout: ${output.stdout}\nstderr: ${output.stderr}`)), timeoutMs);
-      child[stream].on('data', check);
-      check();
-    });
-  return { child, waitFor, exited };
-}
-
-async function runCli(args: string[], options: { addr?: string } = {}): Promise<CliResult> {
-  const cli = startCli(args, options);
-  cli.child.stdin.end();
-  return cli.exited;
-}
+const startCli = (args: string[]) => startCliAt(app.grpcAddress, args);
+const runCli = (args: string[], options: { addr?: string } = {}) => runCliAt(options.addr ?? app.grpcAddress, args);
 
 const createOrder = async (customerId: string, productId = 'cup') =>
   (await api.orders.createOrder({ customerId, items: [{ productId, quantity: 1 }] })).order?.id ?? '';
-
-const jsonLines = (text: string) => text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as { event: { type: string; order: { id: string; status: string } } });
 
 describe.concurrent('orderflow CLI', () => {
   test('--help lists every command with an example', async ({ expect }) => {
