@@ -41,7 +41,7 @@ export const importCommand: Command = {
   options: {},
   async run({ positionals }, context) {
     expectPositionals(positionals, 1, 1, 'FILE (or - for stdin)');
-    const lines = await openLines(positionals[0] ?? '-', context.interrupted);
+    const lines = await openLines(positionals[0] ?? '-', 'the import file', context.interrupted);
     const stop: { error?: InputError } = {};
     const response = await context.clients.orders.importOrders(importRequests(lines, stop), context.stream());
     printJson(ImportOrdersResponse.toJSON(response));

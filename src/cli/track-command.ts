@@ -21,7 +21,7 @@ function describe(request: TrackOrdersRequest): string {
 
 async function* trackRequests(ids: readonly string[], stop: AbortSignal): AsyncGenerator<TrackOrdersRequest> {
   for (const id of ids) yield { action: { $case: 'trackOrderId', value: id } };
-  for await (const { number, text } of await openLines('-', stop)) {
+  for await (const { number, text } of await openLines('-', 'stdin', stop)) {
     const request = trackRequest(text);
     if (request === undefined) {
       if (text.trim() !== '') note(`line ${number}: ignored, expected +ID, -ID or ID`);

@@ -1,0 +1,53 @@
+// What the CLI tells its user when input is missing, a stream stops or stdin ends, and the exit
+// codes --help promises: real CLI processes, real SIGINTs, against a real server on port 0.
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, test } from 'vitest';
+import { runCli as runCliAt } from '../support/cli-process.js';
+import { connect, type Clients } from '../support/clients.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+
+let app: TestApp;
+let api: Clients;
+let tempDir: string;
+let help: string;
+
+beforeAll(async () => {
+  app = await startTestApp();
+  api = connect(app.grpcAddress);
+  tempDir = await mkdtemp(join(tmpdir(), 'orderflow-cli-messages-'));
+  help = (await runCliAt(app.grpcAddress, ['--help'])).stdout;
+});
+
+afterAll(async () => {
+  api.close();
+  await app.stop();
+  await rm(tempDir, { recursive: true, force: true });
+});
+
+const runCli = (args: string[], stdin = '') => runCliAt(app.grpcAddress, args, stdin);
+
+/** The exit code `--help` documents for `what`, e.g. "interrupted by Ctrl-C". */
+function documentedExitCode(what: string): number {
+  const match = new RegExp(`(\\d+) ${what}`).exec(help.replace(/\s+/g, ' '));
+  if (match === null) throw new Error(`--help documents no exit code for "${what}":\n${help}`);
+  return Number(match[1]);
+}
+
+// Each test runs a few CLI processes (each a node + tsx start): generous for a busy machine.
+describe.concurrent('CLI messages and exit codes', { timeout: 60_000 }, () => {
+  test('a missing or unreadable import file is an input error: one sentence, exit 2 as --help says', async ({ expect }) => {
+    const missing = join(tempDir, 'missing.ndjson');
+    const result = await runCli(['orders', 'import', missing]);
+    expect(result).toMatchObject({ code: documentedExitCode('usage or input error'), stdout: '' });
+    expect(result.stderr).toBe(`error: cannot read the import file ${missing}: no such file\n`);
+    const directory = join(tempDir, 'a-directory');
+    await mkdir(directory);
+    const notAFile = await runCli(['orders', 'import', directory]);
+    expect(notAFile).toMatchObject({ code: 2, stdout: '', stderr: `error: cannot read the import file ${directory}: it is a directory\n` });
+    const json = await runCli(['orders', 'create', '--json', `@${missing}`]);
+    expect(json).toMatchObject({ code: 2, stdout: '', stderr: `error: cannot read the --json file ${missing}: no such file\n` });
+  });
+
+});
