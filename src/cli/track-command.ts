@@ -2,7 +2,7 @@
 // stdin lines while events are printed, so the tracked set can change without reconnecting.
 import { type TrackOrdersRequest, TrackOrdersResponse } from '../gen/orderflow/orders/v1/order_service.js';
 import type { Command } from './command.js';
-import { followStream } from './follow-stream.js';
+import { exitCodeOf, followStream } from './follow-stream.js';
 import { note, printJsonLine } from './output.js';
 import { openLines } from './read-lines.js';
 
@@ -43,7 +43,7 @@ export const trackCommand: Command = {
     '',
     'While running, each stdin line changes the tracked set: +ID or ID tracks an order, -ID untracks',
     'it. Events (from the moment the stream opened) print one TrackOrdersResponse JSON line each,',
-    'until Ctrl-C (exit 0). The end of stdin keeps the current set and keeps printing events.',
+    'until Ctrl-C (exit 130). The end of stdin keeps the current set and keeps printing events.',
   ].join('\n'),
   example: 'orders track 0190c5d2-7f3a-7cc1-9b1e-5d4c3b2a1f00',
   options: {},
@@ -52,9 +52,9 @@ export const trackCommand: Command = {
     const stopReading = AbortSignal.any([context.interrupted, stop.signal]);
     try {
       const stream = context.clients.orders.trackOrders(trackRequests(positionals, stopReading), context.stream());
-      const ending = await followStream(stream, (response) => printJsonLine(TrackOrdersResponse.toJSON(response)), context.interrupted);
+      const ending = await followStream(stream, (response) => printJsonLine(TrackOrdersResponse.toJSON(response)), { interrupted: context.interrupted });
       if (ending === 'ended') note('note: the server ended the stream');
-      return 0;
+      return exitCodeOf(ending);
     } finally {
       // Stops reading stdin, which would otherwise keep the process alive after the stream ends.
       stop.abort();

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, test } from 'vitest';
-import { runCli as runCliAt } from '../support/cli-process.js';
+import { runCli as runCliAt, startCli as startCliAt } from '../support/cli-process.js';
 import { connect, type Clients } from '../support/clients.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
@@ -26,7 +26,10 @@ afterAll(async () => {
   await rm(tempDir, { recursive: true, force: true });
 });
 
+const startCli = (args: string[]) => startCliAt(app.grpcAddress, args);
 const runCli = (args: string[], stdin = '') => runCliAt(app.grpcAddress, args, stdin);
+
+const createOrder = async (customerId: string) => (await api.orders.createOrder({ customerId, items: [{ productId: 'cup', quantity: 1 }] })).order?.id ?? '';
 
 /** The exit code `--help` documents for `what`, e.g. "interrupted by Ctrl-C". */
 function documentedExitCode(what: string): number {
@@ -48,6 +51,30 @@ describe.concurrent('CLI messages and exit codes', { timeout: 60_000 }, () => {
     expect(notAFile).toMatchObject({ code: 2, stdout: '', stderr: `error: cannot read the import file ${directory}: it is a directory\n` });
     const json = await runCli(['orders', 'create', '--json', `@${missing}`]);
     expect(json).toMatchObject({ code: 2, stdout: '', stderr: `error: cannot read the --json file ${missing}: no such file\n` });
+  });
+
+  test('Ctrl-C (a real SIGINT) stops a watch with the exit code --help documents for it', async ({ expect }) => {
+    const watch = startCli(['orders', 'watch', '--customer', 'cli-msg-sigint']);
+    // The note is written once the SIGINT handler is in place and the call started.
+    await watch.waitFor('stderr', 'note: following events from the start');
+    watch.child.kill('SIGINT');
+    const { code, signal, stderr } = await watch.exited;
+    expect({ code, signal }).toEqual({ code: documentedExitCode('interrupted by Ctrl-C'), signal: null });
+    expect(code).toBe(130);
+    expect(stderr).toContain('note: stopped; no event was seen; resume with --after 0\n');
+  });
+
+  test('watch --after past the last event says it is waiting, and on Ctrl-C that no event was seen', async ({ expect }) => {
+    const after = '1000000000000';
+    await createOrder('cli-msg-after');
+    const watch = startCli(['orders', 'watch', '--customer', 'cli-msg-after', '--after', after]);
+    await watch.waitFor('stderr', `note: following events after sequence ${after} (history first, then live); Ctrl-C to stop\n`);
+    watch.child.kill('SIGINT');
+    const { code, stdout, stderr } = await watch.exited;
+    expect(code).toBe(130);
+    expect(stdout).toBe('');
+    expect(stderr).toContain(`note: stopped; no event was seen after sequence ${after}; resume with --after ${after}\n`);
+    expect(stderr).not.toContain('last sequence seen');
   });
 
 });

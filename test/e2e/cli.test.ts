@@ -122,15 +122,16 @@ describe.concurrent('orderflow CLI', () => {
     expect(illegal.stderr).toMatch(/^error: FAILED_PRECONDITION: .+/);
   });
 
-  test('orders watch prints an NDJSON line per event and stops cleanly on SIGINT', async ({ expect }) => {
+  test('orders watch prints an NDJSON line per event and stops on SIGINT with exit 130 and where to resume', async ({ expect }) => {
     const watch = startCli(['orders', 'watch', '--customer', 'cli-watch']);
     const id = await createOrder('cli-watch');
     const stdout = await watch.waitFor('stdout', id);
     watch.child.kill('SIGINT');
     const { code, stderr } = await watch.exited;
-    expect(code).toBe(0);
-    expect(jsonLines(stdout)[0]?.event).toMatchObject({ type: 'ORDER_EVENT_TYPE_CREATED', order: { id, status: 'ORDER_STATUS_PENDING' } });
-    expect(stderr).toMatch(/last sequence seen: \d+; resume with --after \d+/);
+    expect(code).toBe(130);
+    const [first] = jsonLines(stdout);
+    expect(first?.event).toMatchObject({ type: 'ORDER_EVENT_TYPE_CREATED', order: { id, status: 'ORDER_STATUS_PENDING' } });
+    expect(stderr).toContain(`note: stopped; last sequence seen: ${first?.event.sequence}; resume with --after ${first?.event.sequence}\n`);
   });
 
   test('orders import streams an NDJSON file and reports per-item errors', async ({ expect }) => {
@@ -168,7 +169,7 @@ describe.concurrent('orderflow CLI', () => {
     }
     track.child.kill('SIGINT');
     const { code } = await track.exited;
-    expect(code).toBe(0);
+    expect(code).toBe(130);
     expect(jsonLines(stdout)[0]?.event).toMatchObject({ type: 'ORDER_EVENT_TYPE_STATUS_CHANGED', order: { id } });
   });
 });
