@@ -4,7 +4,8 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, test } from 'vitest';
-import { runCli as runCliAt, startCli as startCliAt } from '../support/cli-process.js';
+import { OrderStatus } from '../../src/gen/orderflow/orders/v1/order_service.js';
+import { jsonLines, runCli as runCliAt, startCli as startCliAt } from '../support/cli-process.js';
 import { connect, type Clients } from '../support/clients.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
@@ -38,8 +39,9 @@ function documentedExitCode(what: string): number {
   return Number(match[1]);
 }
 
-// Each test runs a few CLI processes (each a node + tsx start): generous for a busy machine.
-describe.concurrent('CLI messages and exit codes', { timeout: 60_000 }, () => {
+// Each test runs a few CLI processes (each a node + tsx start): generous, to catch only a hang
+// on a busy machine.
+describe.concurrent('CLI messages and exit codes', { timeout: 120_000 }, () => {
   test('a missing or unreadable import file is an input error: one sentence, exit 2 as --help says', async ({ expect }) => {
     const missing = join(tempDir, 'missing.ndjson');
     const result = await runCli(['orders', 'import', missing]);
@@ -77,4 +79,35 @@ describe.concurrent('CLI messages and exit codes', { timeout: 60_000 }, () => {
     expect(stderr).not.toContain('last sequence seen');
   });
 
+  test('orders track acknowledges the ids of its command line, says when stdin ends, and keeps following', async ({ expect }) => {
+    const id = await createOrder('cli-msg-track');
+    const track = startCli(['orders', 'track', id]);
+    track.child.stdin.end();
+    await track.waitFor('stderr', `tracking ${id}\n`);
+    await track.waitFor('stderr', 'note: end of stdin: the tracked set (1 order) can no longer change; following it until Ctrl-C\n');
+    expect(track.child.exitCode).toBeNull();
+    // Nothing tells when the server applied the track request: move the order until a change is
+    // reported (each move is a new event). The bound per move only catches a hang.
+    let stdout = '';
+    for (const status of [OrderStatus.ORDER_STATUS_PAID, OrderStatus.ORDER_STATUS_SHIPPED, OrderStatus.ORDER_STATUS_DELIVERED]) {
+      await api.orders.updateOrderStatus({ id, status });
+      stdout = await track.waitFor('stdout', id, 10_000).catch(() => '');
+      if (stdout !== '') break;
+    }
+    track.child.kill('SIGINT');
+    const { code } = await track.exited;
+    expect(code).toBe(130);
+    expect(jsonLines(stdout)[0]?.event).toMatchObject({ type: 'ORDER_EVENT_TYPE_STATUS_CHANGED', order: { id } });
+  });
+
+  test('orders track skips a line that is no order id, and ends (exit 0) when stdin ends with none tracked', async ({ expect }) => {
+    const id = await createOrder('cli-msg-track-none');
+    // A malformed id sent to the server would end the whole stream with INVALID_ARGUMENT (exit 1).
+    const result = await runCli(['orders', 'track'], `+${id}\nhello\n-${id}\n`);
+    expect(result).toMatchObject({ code: 0, stdout: '' });
+    expect(result.stderr).toBe(
+      `tracking ${id}\nline 2: ignored, expected +ID, -ID or ID where ID is an order id (a UUID), got 'hello'\nuntracking ${id}\n` +
+        'note: end of stdin and no order is tracked: nothing to follow\n',
+    );
+  });
 });

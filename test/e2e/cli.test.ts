@@ -31,7 +31,8 @@ const runCli = (args: string[], options: { addr?: string } = {}) => runCliAt(opt
 const createOrder = async (customerId: string, productId = 'cup') =>
   (await api.orders.createOrder({ customerId, items: [{ productId, quantity: 1 }] })).order?.id ?? '';
 
-describe.concurrent('orderflow CLI', () => {
+// Each test runs CLI processes (each a node + tsx start): generous, to catch only a hang on a busy machine.
+describe.concurrent('orderflow CLI', { timeout: 120_000 }, () => {
   test('--help lists every command with an example', async ({ expect }) => {
     const { code, stdout } = await runCli(['--help']);
     expect(code).toBe(0);
@@ -164,7 +165,7 @@ describe.concurrent('orderflow CLI', () => {
     let stdout = '';
     for (const status of [OrderStatus.ORDER_STATUS_PAID, OrderStatus.ORDER_STATUS_SHIPPED, OrderStatus.ORDER_STATUS_DELIVERED]) {
       await api.orders.updateOrderStatus({ id, status });
-      stdout = await track.waitFor('stdout', id, 2_000).catch(() => '');
+      stdout = await track.waitFor('stdout', id, 10_000).catch(() => '');
       if (stdout !== '') break;
     }
     track.child.kill('SIGINT');

@@ -22,7 +22,7 @@ export function startCli(addr: string, args: readonly string[]): CliProcess {
   child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString('utf8')));
   const exited = new Promise<CliResult>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, ...output })));
   // Generous: the bound only catches a hang, on a machine that may be busy.
-  const waitFor = (stream: 'stdout' | 'stderr', text: string, timeoutMs = 20_000) =>
+  const waitFor = (stream: 'stdout' | 'stderr', text: string, timeoutMs = 60_000) =>
     new Promise<string>((resolve, reject) => {
       const check = () => {
         if (!output[stream].includes(text)) return;
