@@ -1,6 +1,6 @@
 // What the CLI tells its user when input is missing, a stream stops or stdin ends, and the exit
 // codes --help promises: real CLI processes, real SIGINTs, against a real server on port 0.
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, test } from 'vitest';
@@ -31,12 +31,21 @@ const startCli = (args: string[]) => startCliAt(app.grpcAddress, args);
 const runCli = (args: string[], stdin = '') => runCliAt(app.grpcAddress, args, stdin);
 
 const createOrder = async (customerId: string) => (await api.orders.createOrder({ customerId, items: [{ productId: 'cup', quantity: 1 }] })).order?.id ?? '';
+const orderLine = (customerId: string, key: string) => JSON.stringify({ customerId, items: [{ productId: 'cup', quantity: 2 }], idempotencyKey: key });
 
 /** The exit code `--help` documents for `what`, e.g. "interrupted by Ctrl-C". */
 function documentedExitCode(what: string): number {
   const match = new RegExp(`(\\d+) ${what}`).exec(help.replace(/\s+/g, ' '));
   if (match === null) throw new Error(`--help documents no exit code for "${what}":\n${help}`);
   return Number(match[1]);
+}
+
+/** Resolves once the server holds `count` orders of `customerId` (the bound only catches a hang). */
+async function untilOrders(customerId: string, count: number): Promise<void> {
+  for (const started = Date.now(); Date.now() - started < 60_000; await new Promise((resolve) => setTimeout(resolve, 50))) {
+    if ((await api.orders.listOrders({ customerId })).orders.length >= count) return;
+  }
+  throw new Error(`the server never held ${count} orders of ${customerId}`);
 }
 
 // Each test runs a few CLI processes (each a node + tsx start): generous, to catch only a hang
@@ -77,6 +86,41 @@ describe.concurrent('CLI messages and exit codes', { timeout: 120_000 }, () => {
     expect(stdout).toBe('');
     expect(stderr).toContain(`note: stopped; no event was seen after sequence ${after}; resume with --after ${after}\n`);
     expect(stderr).not.toContain('last sequence seen');
+  });
+
+  test('Ctrl-C during an import from stdin exits 130 and says the lines sent may have been imported', async ({ expect }) => {
+    const customer = 'cli-msg-import-int';
+    const importing = startCli(['orders', 'import', '-']);
+    importing.child.stdin.write(`${orderLine(customer, 'int-1')}\n`);
+    await untilOrders(customer, 1);
+    importing.child.kill('SIGINT');
+    const { code, stdout, stderr } = await importing.exited;
+    expect(code).toBe(130);
+    expect(stdout).toBe('');
+    expect(stderr).toContain('note: 1 line(s) were sent before Ctrl-C and may have been imported; run the import again to finish');
+    expect(stderr).toContain('interrupted: the call was cancelled\n');
+  });
+
+  test('orders import says how to see the orders it created or found, and that command lists them', async ({ expect }) => {
+    const customer = 'cli-msg-import-ids';
+    const file = join(tempDir, 'ids.ndjson');
+    await writeFile(file, `${orderLine(customer, 'ids-1')}\n${orderLine(customer, 'ids-2')}\n`);
+    const hint = `note: the response has no order ids; to see the orders, newest first: orderflow orders list --customer ${customer}\n`;
+    const first = await runCli(['orders', 'import', file]);
+    expect(first).toMatchObject({ code: 0, stderr: hint });
+    expect(JSON.parse(first.stdout)).toEqual({ created: 2 });
+    const again = await runCli(['orders', 'import', file]);
+    expect(again).toMatchObject({ code: 0, stderr: hint });
+    expect(JSON.parse(again.stdout)).toEqual({ duplicates: 2 });
+
+    // Run the command the hint names, as the user would.
+    const suggested = /orderflow (orders list .+)$/.exec(first.stderr.trim())?.[1] ?? '';
+    const listed = await runCli(suggested.split(' '));
+    expect(listed.code).toBe(0);
+    const { orders } = JSON.parse(listed.stdout) as { orders: { id: string; customerId: string }[] };
+    const onServer = (await api.orders.listOrders({ customerId: customer })).orders.map((order) => order.id);
+    expect(onServer).toHaveLength(2);
+    expect(orders.map((order) => order.id)).toEqual(onServer);
   });
 
   test('orders track acknowledges the ids of its command line, says when stdin ends, and keeps following', async ({ expect }) => {
