@@ -1,10 +1,10 @@
 // The CreateOrderRequest of `orders create`, from flags or from proto3 JSON (--json). Also the
 // JSON-object parsing that `orders import` applies to each line.
-import { readFile } from 'node:fs/promises';
 import { text } from 'node:stream/consumers';
 import { CreateOrderRequest } from '../gen/orderflow/orders/v1/order_service.js';
 import { InputError, requiredString, stringList, stringValue, UsageError } from './args.js';
 import type { OptionValues } from './command.js';
+import { readInputFile } from './input-file.js';
 
 /** Parses `text` as a JSON object; undefined if it is not valid JSON or not an object. */
 export function parseJsonObject(text: string): Record<string, unknown> | undefined {
@@ -28,7 +28,7 @@ function parseItem(spec: string): { productId: string; quantity: number } {
 
 async function readJsonArgument(argument: string): Promise<string> {
   if (argument === '-') return text(process.stdin);
-  if (argument.startsWith('@')) return readFile(argument.slice(1), 'utf8');
+  if (argument.startsWith('@')) return readInputFile(argument.slice(1), 'the --json file').toString('utf8');
   return argument;
 }
 

@@ -3,25 +3,18 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { type ChannelCredentials, credentials } from '@grpc/grpc-js';
 import { Metadata } from 'nice-grpc';
-import { flagValue, InputError, stringValue, UsageError } from './args.js';
+import { flagValue, stringValue, UsageError } from './args.js';
 import type { OptionValues } from './command.js';
+import { readInputFile } from './input-file.js';
 
 /** Where `npm run token` leaves the last minted development token. */
 export const DEFAULT_TOKEN_FILE = '.orderflow/token';
-
-function readFile(path: string, what: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    throw new InputError(`cannot read ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
-}
 
 function bearerToken(values: OptionValues): string | undefined {
   const token = stringValue(values, 'token');
   if (token !== undefined) return token;
   const file = stringValue(values, 'token-file');
-  if (file !== undefined) return readFile(file, 'token file').toString('utf8').trim();
+  if (file !== undefined) return readInputFile(file, 'the token file').toString('utf8').trim();
   if (stringValue(values, 'api-key') === undefined && existsSync(DEFAULT_TOKEN_FILE)) return readFileSync(DEFAULT_TOKEN_FILE, 'utf8').trim();
   return undefined;
 }
@@ -43,8 +36,8 @@ export function channelCredentials(values: OptionValues): ChannelCredentials {
   if ((cert === undefined) !== (key === undefined)) throw new UsageError('--cert-file and --key-file go together');
   if (!flagValue(values, 'tls') && ca === undefined && cert === undefined) return credentials.createInsecure();
   return credentials.createSsl(
-    ca === undefined ? null : readFile(ca, 'CA file'),
-    key === undefined ? null : readFile(key, 'key file'),
-    cert === undefined ? null : readFile(cert, 'certificate file'),
+    ca === undefined ? null : readInputFile(ca, 'the CA file'),
+    key === undefined ? null : readInputFile(key, 'the key file'),
+    cert === undefined ? null : readInputFile(cert, 'the certificate file'),
   );
 }

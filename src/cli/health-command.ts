@@ -1,7 +1,7 @@
 // `orderflow health`: grpc.health.v1 Check, or Watch with --watch.
 import { expectPositionals, flagValue, stringValue } from './args.js';
 import type { Command, CommandContext } from './command.js';
-import { followStream } from './follow-stream.js';
+import { exitCodeOf, followStream } from './follow-stream.js';
 import { note, printJson, printJsonLine } from './output.js';
 
 // nice-grpc-server-health exports the health service but not its message helpers, so the
@@ -22,9 +22,9 @@ async function check(service: string, context: CommandContext): Promise<number> 
 
 async function watch(service: string, context: CommandContext): Promise<number> {
   const stream = context.clients.health.watch({ service }, context.stream());
-  const ending = await followStream(stream, (response) => printJsonLine(statusJson(response.status)), context.interrupted);
+  const ending = await followStream(stream, (response) => printJsonLine(statusJson(response.status)), { interrupted: context.interrupted });
   if (ending === 'ended') note('note: the server ended the stream');
-  return 0;
+  return exitCodeOf(ending);
 }
 
 export const healthCommand: Command = {
@@ -33,7 +33,7 @@ export const healthCommand: Command = {
   summary: 'Check the server health (grpc.health.v1), or follow it with --watch.',
   details: [
     '  --service NAME   a service to check, e.g. orderflow.orders.v1.OrderService (default: the whole server)',
-    '  --watch          print every status change as one JSON line until Ctrl-C',
+    '  --watch          print every status change as one JSON line until Ctrl-C (exit 130)',
     '',
     'Prints {"status": "SERVING"} (or NOT_SERVING, ...). Without --watch the exit code is 0 only',
     'when the status is SERVING, so the command can serve as a probe.',

@@ -2,6 +2,7 @@
 import { DEFAULT_ADDRESS, DEFAULT_TIMEOUT_SECONDS } from './args.js';
 import type { Command } from './command.js';
 import { DEFAULT_TOKEN_FILE } from './credentials.js';
+import { EXIT_CALL_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 
 const GLOBAL_OPTIONS_HELP = [
   'Global options (accepted before or after the command):',
@@ -20,8 +21,10 @@ const CONVENTIONS = [
   'Output: each response message as proto3 JSON (int64 as strings, enums as names, timestamps in',
   'RFC 3339); streaming commands print one JSON object per line (NDJSON). Notes go to stderr.',
   '',
-  'Exit codes: 0 success; 1 the call failed ("error: STATUS: details" on stderr, with one',
-  '"  field: description" line per invalid field); 2 usage or input error; 130 interrupted.',
+  `Exit codes: ${EXIT_OK} success; ${EXIT_CALL_FAILED} the call failed ("error: STATUS: details" on stderr, with one`,
+  `"  field: description" line per invalid field); ${EXIT_USAGE} usage or input error (a flag, a JSON`,
+  `argument, a file that cannot be read); ${EXIT_INTERRUPTED} interrupted by Ctrl-C, also when a streaming`,
+  'command (watch, track) stopped cleanly on it.',
 ];
 
 function synopsis(command: Command): string[] {

@@ -3,23 +3,38 @@ import { CreateOrderRequest, type ImportOrdersRequest, ImportOrdersResponse } fr
 import { expectPositionals, InputError } from './args.js';
 import type { Command } from './command.js';
 import { parseJsonObject } from './create-order-request.js';
+import { note, printJson } from './output.js';
 import { type Line, openLines } from './read-lines.js';
-import { printJson } from './output.js';
+
+/** What the request stream learnt while it was read: why it stopped early, what it sent. */
+type ImportProgress = { error?: InputError; sent: number; customers: Set<string> };
 
 /**
  * The requests, one per non-blank line. A malformed line ends the stream normally instead of
- * failing it, so the server still answers for the lines already sent; `stop.error` says why.
+ * failing it, so the server still answers for the lines already sent; `progress.error` says why.
  */
-async function* importRequests(lines: AsyncIterable<Line>, stop: { error?: InputError }): AsyncGenerator<ImportOrdersRequest> {
+async function* importRequests(lines: AsyncIterable<Line>, progress: ImportProgress): AsyncGenerator<ImportOrdersRequest> {
   for await (const { number, text } of lines) {
     if (text.trim() === '') continue;
     const object = parseJsonObject(text);
     if (object === undefined) {
-      stop.error = new InputError(`line ${number}: not valid JSON (expected one CreateOrderRequest object per line); it and the lines after it were not sent`);
+      progress.error = new InputError(`line ${number}: not valid JSON (expected one CreateOrderRequest object per line); it and the lines after it were not sent`);
       return;
     }
-    yield { order: CreateOrderRequest.fromJSON(object) };
+    const order = CreateOrderRequest.fromJSON(object);
+    progress.customers.add(order.customerId);
+    progress.sent++;
+    yield { order };
   }
+}
+
+// ImportOrdersResponse has counts but no order ids; until it carries them, point at the orders.
+function whereTheOrdersAre(response: ImportOrdersResponse, customers: ReadonlySet<string>): string | undefined {
+  const named = [...customers].filter((customer) => customer !== '');
+  if (response.created + response.duplicates === 0 || named.length === 0) return undefined;
+  const more = named.length > 3 ? ', …' : '';
+  const which = named.length === 1 ? (named[0] ?? '') : `ID (customers: ${named.slice(0, 3).join(', ')}${more})`;
+  return `note: the response has no order ids; to see the orders, newest first: orderflow orders list --customer ${which}`;
 }
 
 export const importCommand: Command = {
@@ -33,19 +48,34 @@ export const importCommand: Command = {
     'Lines are sent as they are read; blank lines are skipped. Prints the ImportOrdersResponse:',
     'counts of created, duplicate and failed orders, and per-item errors whose index is the',
     'zero-based position among the non-blank lines. Items the server rejects do not stop the import.',
+    'The response has no order ids: `orders list --customer ID` shows the orders, newest first.',
     'A line that is not a JSON object stops reading: the lines before it are still imported and the',
     'response is printed, then "line N: not valid JSON" is reported on stderr and the exit code is 2.',
-    'Fix the file and run it again: with idempotency keys, the orders already created are not duplicated.',
+    'A FILE that cannot be read also exits 2, before anything is sent. Fix the file and run it again:',
+    'with idempotency keys, the orders already created are not duplicated. Ctrl-C cancels the call',
+    '(exit 130); the lines sent before it may have been imported, so run it again the same way.',
   ].join('\n'),
-  example: 'orders import orders.ndjson',
+  example: 'orders import .orderflow/orders.ndjson',
   options: {},
   async run({ positionals }, context) {
     expectPositionals(positionals, 1, 1, 'FILE (or - for stdin)');
-    const lines = await openLines(positionals[0] ?? '-', context.interrupted);
-    const stop: { error?: InputError } = {};
-    const response = await context.clients.orders.importOrders(importRequests(lines, stop), context.stream());
+    const lines = await openLines(positionals[0] ?? '-', 'the import file', context.interrupted);
+    const progress: ImportProgress = { sent: 0, customers: new Set() };
+    let response: ImportOrdersResponse;
+    try {
+      response = await context.clients.orders.importOrders(importRequests(lines, progress), context.stream());
+    } catch (error) {
+      // Cancelling the call does not undo what the server already did with the lines it read.
+      if (context.interrupted.aborted && progress.sent > 0) {
+        note(`note: ${progress.sent} line(s) were sent before Ctrl-C and may have been imported; run the import again to finish (orders with an idempotency key are not created twice)`);
+      }
+      throw error;
+    }
     printJson(ImportOrdersResponse.toJSON(response));
-    if (stop.error !== undefined) throw stop.error;
+    // The error, if any, is the thing to read: the hint waits for the run that completes.
+    if (progress.error !== undefined) throw progress.error;
+    const hint = whereTheOrdersAre(response, progress.customers);
+    if (hint !== undefined) note(hint);
     return 0;
   },
 };

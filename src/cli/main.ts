@@ -9,6 +9,7 @@ import { commands, commandsInGroup, findCommand, takesSubcommand } from './comma
 import { connectClients } from './connect-clients.js';
 import { callMetadata, channelCredentials } from './credentials.js';
 import { commandHelp, groupHelp, overview, shortUsage } from './help-text.js';
+import { EXIT_CALL_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 import { describeClientError, isAbortError } from './output.js';
 
 type Session = Readonly<{ address: string; timeoutMs: number | undefined; interrupted: AbortSignal; metadata: Metadata }>;
@@ -81,16 +82,16 @@ async function runCommand(command: Command, input: CommandInput): Promise<number
 function reportCallFailure(error: unknown, session: Session): number {
   if (error instanceof ClientError) {
     for (const line of describeClientError(error, session.address)) console.error(line);
-    return 1;
+    return EXIT_CALL_FAILED;
   }
   if (isAbortError(error) && session.interrupted.aborted) {
-    console.error('interrupted');
-    return 130;
+    console.error('interrupted: the call was cancelled');
+    return EXIT_INTERRUPTED;
   }
   // AbortSignal.timeout aborts with a TimeoutError; nice-grpc rethrows the signal's reason.
   if (isAbortError(error) || (error instanceof Error && error.name === 'TimeoutError')) {
     console.error(`error: ${Status[Status.DEADLINE_EXCEEDED]}: no response from ${session.address} within ${(session.timeoutMs ?? 0) / 1000}s (see --timeout)`);
-    return 1;
+    return EXIT_CALL_FAILED;
   }
   throw error;
 }
@@ -99,14 +100,14 @@ function reportUsageOrInput(error: unknown, command: Command | undefined): numbe
   if (error instanceof UsageError) {
     console.error(`error: ${error.message}`);
     console.error(shortUsage(command));
-    return 2;
+    return EXIT_USAGE;
   }
   if (error instanceof InputError) {
     console.error(`error: ${error.message}`);
-    return 2;
+    return EXIT_USAGE;
   }
   console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
-  return 1;
+  return EXIT_CALL_FAILED;
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -117,7 +118,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const input = parseCommandArgs(command, rest);
     if (flagValue(input.values, 'help')) {
       console.log(commandHelp(command));
-      return 0;
+      return EXIT_OK;
     }
     return await runCommand(command, input);
   } catch (error) {

@@ -23,18 +23,29 @@ export function isAbortError(error: unknown): boolean {
   return error instanceof Error && error.name === 'AbortError';
 }
 
-/** The lines describing a failed call: `error: STATUS: details`, then any field violations. */
+/**
+ * The lines describing a failed call: `error: STATUS: summary`, then one line per field
+ * violation. The server's message already lists the violations (for clients that cannot read
+ * the details); that list is left out of the first line so that each field is shown once.
+ */
 export function describeClientError(error: ClientError, address: string): string[] {
   const name = Status[error.code] ?? `STATUS_${error.code}`;
   const details = error.code === Status.UNAVAILABLE ? unavailableDetails(error.details, address) : error.details;
-  const lines = [`error: ${name}: ${details}`];
-  if (error instanceof RichClientError) {
-    for (const detail of error.extra) {
-      if (detail.$type !== BadRequest.$type) continue;
-      for (const violation of detail.fieldViolations) lines.push(`  ${violation.field}: ${violation.description}`);
-    }
-  }
-  return lines;
+  const fields = [...new Set(fieldViolations(error).map(({ field, description }) => `${field}: ${description}`))];
+  return [`error: ${name}: ${withoutListed(details, fields)}`, ...fields.map((line) => `  ${line}`)];
+}
+
+function fieldViolations(error: ClientError): readonly { field: string; description: string }[] {
+  if (!(error instanceof RichClientError)) return [];
+  return error.extra.flatMap((detail) => (detail.$type === BadRequest.$type ? detail.fieldViolations : []));
+}
+
+/** "invalid request: a: x; b: y" less the listed "a: x", "b: y" is "invalid request". */
+function withoutListed(details: string, fields: readonly string[]): string {
+  const listed = fields.join('; ');
+  if (fields.length === 0 || !details.endsWith(listed)) return details;
+  const summary = details.slice(0, details.length - listed.length).replace(/[\s:;]+$/, '');
+  return summary === '' ? 'invalid fields' : summary;
 }
 
 // grpc-js reports a refused or unresolvable connection with its own wording ("No connection

@@ -1,14 +1,17 @@
 // Lines of a file or of stdin ("-"), read as they arrive so that a large import or a long
 // interactive session never sits in memory as a whole.
-import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
+import { openInputStream } from './input-file.js';
 
 export type Line = Readonly<{ number: number; text: string }>;
 
-/** Opens the source first, so that a missing file fails before any call is started. */
-export async function openLines(source: string, signal: AbortSignal): Promise<AsyncIterable<Line>> {
-  const input: Readable = source === '-' ? process.stdin : (await open(source)).createReadStream({ encoding: 'utf8' });
+/**
+ * Opens the source first, so that a missing file fails (an InputError naming `what`) before any
+ * call is started.
+ */
+export async function openLines(source: string, what: string, signal: AbortSignal): Promise<AsyncIterable<Line>> {
+  const input: Readable = source === '-' ? process.stdin : await openInputStream(source, what);
   return numbered(input, signal);
 }
 
