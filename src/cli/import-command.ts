@@ -7,7 +7,7 @@ import { note, printJson } from './output.js';
 import { type Line, openLines } from './read-lines.js';
 
 /** What the request stream learnt while it was read: why it stopped early, what it sent. */
-type ImportProgress = { error?: InputError; sent: number; customers: Set<string> };
+type ImportProgress = { error?: InputError; sent: number };
 
 /**
  * The requests, one per non-blank line. A malformed line ends the stream normally instead of
@@ -22,19 +22,9 @@ async function* importRequests(lines: AsyncIterable<Line>, progress: ImportProgr
       return;
     }
     const order = CreateOrderRequest.fromJSON(object);
-    progress.customers.add(order.customerId);
     progress.sent++;
     yield { order };
   }
-}
-
-// ImportOrdersResponse has counts but no order ids; until it carries them, point at the orders.
-function whereTheOrdersAre(response: ImportOrdersResponse, customers: ReadonlySet<string>): string | undefined {
-  const named = [...customers].filter((customer) => customer !== '');
-  if (response.created + response.duplicates === 0 || named.length === 0) return undefined;
-  const more = named.length > 3 ? ', …' : '';
-  const which = named.length === 1 ? (named[0] ?? '') : `ID (customers: ${named.slice(0, 3).join(', ')}${more})`;
-  return `note: the response has no order ids; to see the orders, newest first: orderflow orders list --customer ${which}`;
 }
 
 export const importCommand: Command = {
@@ -46,9 +36,9 @@ export const importCommand: Command = {
     '         {"customerId":"c1","items":[{"productId":"cup","quantity":2}],"idempotencyKey":"k1"}',
     '',
     'Lines are sent as they are read; blank lines are skipped. Prints the ImportOrdersResponse:',
-    'counts of created, duplicate and failed orders, and per-item errors whose index is the',
-    'zero-based position among the non-blank lines. Items the server rejects do not stop the import.',
-    'The response has no order ids: `orders list --customer ID` shows the orders, newest first.',
+    'counts of created, duplicate and failed orders, per-item errors, and the id of every order',
+    'created or matched (duplicate: true), each with its index: the zero-based position among the',
+    'non-blank lines. Items the server rejects do not stop the import.',
     'A line that is not a JSON object stops reading: the lines before it are still imported and the',
     'response is printed, then "line N: not valid JSON" is reported on stderr and the exit code is 2.',
     'A FILE that cannot be read also exits 2, before anything is sent. Fix the file and run it again:',
@@ -60,7 +50,7 @@ export const importCommand: Command = {
   async run({ positionals }, context) {
     expectPositionals(positionals, 1, 1, 'FILE (or - for stdin)');
     const lines = await openLines(positionals[0] ?? '-', 'the import file', context.interrupted);
-    const progress: ImportProgress = { sent: 0, customers: new Set() };
+    const progress: ImportProgress = { sent: 0 };
     let response: ImportOrdersResponse;
     try {
       response = await context.clients.orders.importOrders(importRequests(lines, progress), context.stream());
@@ -72,10 +62,7 @@ export const importCommand: Command = {
       throw error;
     }
     printJson(ImportOrdersResponse.toJSON(response));
-    // The error, if any, is the thing to read: the hint waits for the run that completes.
     if (progress.error !== undefined) throw progress.error;
-    const hint = whereTheOrdersAre(response, progress.customers);
-    if (hint !== undefined) note(hint);
     return 0;
   },
 };

@@ -29,6 +29,8 @@ export type ImportResult = {
   duplicates: number;
   failed: number;
   errors: { index: number; error: DomainError }[];
+  /** Each item created or matched by its idempotency key, in stream order. */
+  orders: { index: number; id: string; duplicate: boolean }[];
 };
 
 /** What a tracking stream can do while its events are being delivered. */
@@ -165,7 +167,7 @@ export function orderUseCases({ orders, events, eventSignal, catalog, now, newId
      * the stream is not read further: one LIMIT_EXCEEDED error at that index says so.
      */
     async importOrders(items: AsyncIterable<NewOrder>, actor: Actor, scope: CallScope, maxItems = Infinity): Promise<ImportResult> {
-      const result: ImportResult = { created: 0, duplicates: 0, failed: 0, errors: [] };
+      const result: ImportResult = { created: 0, duplicates: 0, failed: 0, errors: [], orders: [] };
       let index = 0;
       for await (const input of items) {
         if (index >= maxItems) {
@@ -174,9 +176,10 @@ export function orderUseCases({ orders, events, eventSignal, catalog, now, newId
           break;
         }
         try {
-          const { created } = await create(input, actor, scope, 'order.');
+          const { order, created } = await create(input, actor, scope, 'order.');
           if (created) result.created++;
           else result.duplicates++;
+          result.orders.push({ index, id: order.id, duplicate: !created });
         } catch (error) {
           if (!(error instanceof DomainError)) throw error;
           result.failed++;

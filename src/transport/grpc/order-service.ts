@@ -52,6 +52,7 @@ export function orderService(orders: OrderUseCases, limits: { maxImportItems: nu
         duplicates: result.duplicates,
         failed: result.failed,
         errors: result.errors.map(({ index, error }) => ({ index, code: statusName(statusOf(error.code)), message: error.message })),
+        orders: result.orders.map(({ index, id, duplicate }) => ({ index, orderId: id, duplicate })),
       };
     },
 

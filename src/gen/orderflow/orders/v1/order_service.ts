@@ -220,6 +220,16 @@ export interface ImportOrdersResponse {
   /** Items that were rejected; the first 1000 are described in errors. */
   failed: number;
   errors: ImportOrdersError[];
+  /** One entry per item created or matched by its idempotency key, in stream order. */
+  orders: ImportedOrder[];
+}
+
+export interface ImportedOrder {
+  /** Zero-based position of the item in the stream, as in ImportOrdersError.index. */
+  index: number;
+  orderId: string;
+  /** True when the idempotency key matched an existing order: nothing was created. */
+  duplicate: boolean;
 }
 
 export interface ImportOrdersError {
@@ -1726,7 +1736,7 @@ export const ImportOrdersRequest: MessageFns<ImportOrdersRequest> = {
 };
 
 function createBaseImportOrdersResponse(): ImportOrdersResponse {
-  return { created: 0, duplicates: 0, failed: 0, errors: [] };
+  return { created: 0, duplicates: 0, failed: 0, errors: [], orders: [] };
 }
 
 export const ImportOrdersResponse: MessageFns<ImportOrdersResponse> = {
@@ -1742,6 +1752,9 @@ export const ImportOrdersResponse: MessageFns<ImportOrdersResponse> = {
     }
     for (const v of message.errors) {
       ImportOrdersError.encode(v!, writer.uint32(34).fork()).join();
+    }
+    for (const v of message.orders) {
+      ImportedOrder.encode(v!, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -1791,6 +1804,14 @@ export const ImportOrdersResponse: MessageFns<ImportOrdersResponse> = {
             message.errors.push(ImportOrdersError.decode(reader, reader.uint32()));
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.orders.push(ImportedOrder.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1811,6 +1832,7 @@ export const ImportOrdersResponse: MessageFns<ImportOrdersResponse> = {
       errors: globalThis.Array.isArray(object?.errors)
         ? object.errors.map((e: any) => ImportOrdersError.fromJSON(e))
         : [],
+      orders: globalThis.Array.isArray(object?.orders) ? object.orders.map((e: any) => ImportedOrder.fromJSON(e)) : [],
     };
   },
 
@@ -1828,6 +1850,9 @@ export const ImportOrdersResponse: MessageFns<ImportOrdersResponse> = {
     if (message.errors?.length) {
       obj.errors = message.errors.map((e) => ImportOrdersError.toJSON(e));
     }
+    if (message.orders?.length) {
+      obj.orders = message.orders.map((e) => ImportedOrder.toJSON(e));
+    }
     return obj;
   },
 
@@ -1840,6 +1865,112 @@ export const ImportOrdersResponse: MessageFns<ImportOrdersResponse> = {
     message.duplicates = object.duplicates ?? 0;
     message.failed = object.failed ?? 0;
     message.errors = object.errors?.map((e) => ImportOrdersError.fromPartial(e)) || [];
+    message.orders = object.orders?.map((e) => ImportedOrder.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseImportedOrder(): ImportedOrder {
+  return { index: 0, orderId: "", duplicate: false };
+}
+
+export const ImportedOrder: MessageFns<ImportedOrder> = {
+  encode(message: ImportedOrder, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.index !== 0) {
+      writer.uint32(8).int32(message.index);
+    }
+    if (message.orderId !== "") {
+      writer.uint32(18).string(message.orderId);
+    }
+    if (message.duplicate !== false) {
+      writer.uint32(24).bool(message.duplicate);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ImportedOrder {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseImportedOrder();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.index = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.orderId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.duplicate = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ImportedOrder {
+    return {
+      index: isSet(object.index) ? globalThis.Number(object.index) : 0,
+      orderId: isSet(object.orderId)
+        ? globalThis.String(object.orderId)
+        : isSet(object.order_id)
+        ? globalThis.String(object.order_id)
+        : "",
+      duplicate: isSet(object.duplicate) ? globalThis.Boolean(object.duplicate) : false,
+    };
+  },
+
+  toJSON(message: ImportedOrder): unknown {
+    const obj: any = {};
+    if (message.index !== 0) {
+      obj.index = Math.round(message.index);
+    }
+    if (message.orderId !== "") {
+      obj.orderId = message.orderId;
+    }
+    if (message.duplicate !== false) {
+      obj.duplicate = message.duplicate;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ImportedOrder>): ImportedOrder {
+    return ImportedOrder.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ImportedOrder>): ImportedOrder {
+    const message = createBaseImportedOrder();
+    message.index = object.index ?? 0;
+    message.orderId = object.orderId ?? "";
+    message.duplicate = object.duplicate ?? false;
     return message;
   },
 };
