@@ -154,6 +154,14 @@ describe('the app services', () => {
     ]);
   });
 
+  test('development tokens from `npm run token` (config/dev.yaml, the stack\'s key) are accepted by both services', () => {
+    const dev = parseYaml(readFileSync(`${ROOT}config/dev.yaml`, 'utf8')) as { auth: { jwt: { issuer: string; audience: string } } };
+    for (const name of SERVERS) {
+      const jwt = serviceConfig(name).auth.jwt;
+      expect([jwt?.issuer, jwt?.audience, jwt?.algorithms, jwt?.hs256Secret?.reveal()]).toEqual([dev.auth.jwt.issuer, dev.auth.jwt.audience, ['HS256'], secretFile('jwt-hs256-key')]);
+    }
+  });
+
   test('orders calls the catalog service over gRPC with the API key the catalog knows', () => {
     const orders = serviceConfig('orders');
     const catalog = serviceConfig('catalog');
