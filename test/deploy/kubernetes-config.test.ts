@@ -64,8 +64,19 @@ function secretValue(objects: K8sObject[], name: string, key: string): string | 
 
 type Loaded = { config: Config; container: Container; pod: PodSpec; document: Record<string, unknown> };
 
+const loaded = new Map<string, Loaded>();
+
 /** Loads the config a workload runs with, through the app's loader, its secret files mounted as the pod mounts them. */
 function loadWorkloadConfig(overlay: Overlay, kind: string, name: string): Loaded {
+  const key = `${overlay}/${kind}/${name}`;
+  const cached = loaded.get(key);
+  if (cached !== undefined) return cached;
+  const result = load(overlay, kind, name);
+  loaded.set(key, result);
+  return result;
+}
+
+function load(overlay: Overlay, kind: string, name: string): Loaded {
   const objects = renderOverlay(overlay);
   const pod = podOf(objects, kind, name);
   const container = pod.containers[0]!;
