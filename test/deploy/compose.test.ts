@@ -6,7 +6,7 @@
 // and Grafana files, and the shared redis.conf run by a real redis-server.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,10 +50,36 @@ beforeAll(() => {
   secretsDir = mkdtempSync(join(tmpdir(), 'orderflow-compose-secrets-'));
   const generated = spawnSync(join(ROOT, 'scripts/compose-secrets.sh'), [secretsDir], { encoding: 'utf8' });
   expect(generated.status, generated.stderr).toBe(0);
-  const rendered = dockerCompose('config');
-  expect(rendered.status, rendered.stderr).toBe(0);
-  compose = parseYaml(rendered.stdout) as Compose;
+  compose = normalised(parseYaml(readFileSync(`${ROOT}${COMPOSE_FILE}`, 'utf8'), { merge: true }) as Compose);
 });
+
+/**
+ * The file as compose reads it — merge keys applied, paths resolved against deploy/, the secrets
+ * directory interpolated, short forms in one shape — without depending on the output format of
+ * one docker-compose version (`config -q` below does the validating).
+ */
+function normalised(raw: Compose): Compose {
+  const path = (p: string) => (p.startsWith('./') ? `${ROOT}deploy/${p.slice(2)}` : p.startsWith('..') ? ROOT.replace(/\/$/, '') : p);
+  const services = Object.fromEntries(
+    Object.entries(raw.services).map(([name, s]) => {
+      const secrets = (s.secrets ?? []) as unknown[];
+      const healthcheck = (s.healthcheck as { disable?: boolean } | undefined)?.disable === true ? { test: ['NONE'] } : s.healthcheck;
+      return [
+        name,
+        {
+          ...s,
+          ...(s.build === undefined ? {} : { build: { ...s.build, context: path(s.build.context) } }),
+          ...(healthcheck === undefined ? {} : { healthcheck }),
+          ports: (s.ports ?? []).map((p) => (p.includes('/') ? p : `${p}/tcp`)),
+          volumes: (s.volumes ?? []).map((v) => v.replace(/^\.\.?\/[^:]*/, (p) => path(p))),
+          secrets: secrets.map((x) => (typeof x === 'string' ? { source: x } : (x as { source: string }))),
+        },
+      ];
+    }),
+  );
+  const secrets = Object.fromEntries(Object.entries(raw.secrets).map(([name, { file }]) => [name, { file: file.replace('${ORDERFLOW_SECRETS_DIR:-./compose/secrets}', secretsDir) }]));
+  return { ...raw, services, secrets };
+}
 afterAll(() => rmSync(secretsDir, { recursive: true, force: true }));
 
 const service = (name: string): Service => compose.services[name] ?? expect.fail(`no service ${name}`);
@@ -66,6 +92,8 @@ test('docker-compose config -q accepts the file, with the generated secrets', ()
   expect(result.status, result.stderr).toBe(0);
   expect(Object.keys(compose.services).sort()).toEqual(['catalog', 'grafana', 'jaeger', 'migrate', 'orders', 'postgres', 'prometheus', 'redis', 'zipkin']);
   for (const { file } of Object.values(compose.secrets)) expect(existsSync(file), file).toBe(true);
+  // scripts/compose-secrets.sh writes exactly the secrets the stack declares.
+  expect(readdirSync(secretsDir).sort()).toEqual(Object.keys(compose.secrets).sort());
 });
 
 test('every long-running service has a healthcheck; start order waits on health or on the one-shot migrate', () => {
