@@ -109,8 +109,17 @@ export const configSchema = z.strictObject({
       /** Where the catalog lives when this process does not host it: reached over gRPC. */
       remote: z
         .strictObject({
-          /** host:port of a process hosting orderflow.catalog.v1.CatalogService. */
+          /**
+           * gRPC target of the processes hosting orderflow.catalog.v1.CatalogService: host:port, or
+           * dns:///host:port naming every replica (a Kubernetes headless Service), or a static
+           * list such as ipv4:10.0.0.1:50051,10.0.0.2:50051.
+           */
           address: z.string().min(1),
+          /**
+           * How calls spread over the addresses the target resolves to: round_robin sends each
+           * call to the next ready one; pick_first keeps one connection (one replica gets it all).
+           */
+          loadBalancing: z.enum(['round_robin', 'pick_first']).default('round_robin'),
           /** Deadline of one attempt, capped by what is left of the caller's own deadline. */
           timeoutMs: positiveInt.default(2000),
           /** Attempts in all for UNAVAILABLE (the only status retried), with exponential backoff. */

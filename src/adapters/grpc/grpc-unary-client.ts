@@ -24,6 +24,12 @@ export type UnaryClientOptions = Readonly<{
   propagator: TextMapPropagator;
   metrics: GrpcMetrics;
   credentials?: ChannelCredentials;
+  /**
+   * round_robin: one connection to every address the target resolves to, calls spread over the
+   * ready ones (gRPC keeps one HTTP/2 connection per channel, so without it one replica behind a
+   * headless Service would get every call). pick_first: one connection, to the first address.
+   */
+  loadBalancing?: 'round_robin' | 'pick_first';
   /** Channel options, e.g. grpc.ssl_target_name_override. */
   channelOptions?: Record<string, string | number>;
   /** Sent with every call, e.g. { 'x-api-key': … }; never logged. */
@@ -39,6 +45,9 @@ export type UnaryClient = ReturnType<typeof createUnaryClient>;
 export function createUnaryClient(options: UnaryClientOptions) {
   const client = new Client(options.address, options.credentials ?? grpcCredentials.createInsecure(), {
     ...options.channelOptions,
+    'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ [options.loadBalancing ?? 'round_robin']: {} }] }),
+    // The policy is ours: a service config published in DNS TXT records must not replace it.
+    'grpc.service_config_disable_resolution': 1,
     'grpc.keepalive_time_ms': 30_000,
     'grpc.keepalive_timeout_ms': 10_000,
     // Retries are ours (below), with the caller's deadline in view.
