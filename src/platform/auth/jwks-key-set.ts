@@ -26,22 +26,21 @@ export type JwksKeySet = {
 
 /** A JWKS file, re-read when its modification time, size or inode changes. */
 export function fileKeySet(path: string): JwksKeySet {
-  let seen = '';
+  let seen = { mtimeMs: NaN, size: NaN, ino: NaN };
   let content: string | undefined;
   let keys: ReturnType<typeof createLocalJWKSet> | undefined;
   let generation = 0;
   // Throws (keeping the last good state, so the next call retries) when the file cannot be used.
   const refresh = () => {
     const stat = statSync(path);
-    const signature = `${stat.mtimeMs}:${stat.size}:${stat.ino}`;
-    if (keys !== undefined && signature === seen) return keys;
+    if (keys !== undefined && stat.mtimeMs === seen.mtimeMs && stat.size === seen.size && stat.ino === seen.ino) return keys;
     const text = readFileSync(path, 'utf8');
     if (keys === undefined || text !== content) {
       keys = createLocalJWKSet(JSON.parse(text) as JSONWebKeySet);
       content = text;
       generation++;
     }
-    seen = signature;
+    seen = stat;
     return keys;
   };
   return {
