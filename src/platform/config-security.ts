@@ -46,6 +46,11 @@ export const authSchema = z
         jwksCacheMs: positiveInt.default(600_000),
         /** Clock skew tolerated on exp and nbf. */
         leewaySeconds: z.number().int().min(0).max(300).default(30),
+        /**
+         * Verified tokens remembered in memory (by SHA-256 digest, each until its exp minus the
+         * leeway, dropped when the key set changes); 0 verifies every call from scratch.
+         */
+        cacheMaxEntries: z.number().int().min(0).max(1_000_000).default(10_000),
       })
       .optional(),
     /** API keys in x-api-key metadata, each stored as the hex SHA-256 of the key. */
