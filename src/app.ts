@@ -108,7 +108,7 @@ async function assemble(config: Config, seams: AppSeams, log: Logger, closers: C
       telemetry: config.grpc.callTelemetry ? { ...telemetry, metrics: createGrpcMetrics(registry, 'server', []) } : undefined,
       admission: {
         scopes: METHOD_SCOPES,
-        authenticate: config.auth.enabled ? createAuthenticator(config.auth) : undefined,
+        authenticate: config.auth.enabled ? createAuthenticator(config.auth, { now: () => now().getTime() }) : undefined,
         anonymous: DEV_PRINCIPAL,
         limit: createRateLimiter({ ratePerSecond: config.limits.ratePerSecond, burst: config.limits.rateBurst }),
       },
