@@ -1,0 +1,41 @@
+// The configured store: in-memory fakes, PGlite (embedded, migrated at startup) or a PostgreSQL
+// pool, with every query traced. openSqlDriver is the same choice for tools that need only SQL
+// (cmd/migrate).
+import { existsSync, readdirSync } from 'node:fs';
+import { openMemoryStore } from '../adapters/memory/memory-store.js';
+import { openPgDriver } from '../adapters/postgres/pg-driver.js';
+import { openPgliteDriver } from '../adapters/postgres/pglite-driver.js';
+import { openSqlStore } from '../adapters/postgres/postgres-store.js';
+import type { SqlDriver } from '../adapters/postgres/sql-driver.js';
+import { tracedSqlDriver } from '../adapters/postgres/traced-sql-driver.js';
+import type { EventsCommitted, Store } from '../adapters/store.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../platform/logger.js';
+import type { Telemetry } from './telemetry.js';
+
+type SqlStoreConfig = Exclude<Config['store'], { kind: 'memory' }>;
+
+/** A driver for the SQL store `store` names: PGlite on its data directory, or a PostgreSQL pool. */
+export async function openSqlDriver(store: SqlStoreConfig, log: Logger): Promise<SqlDriver> {
+  if (store.kind === 'embedded') return openPgliteDriver(store.dataDir);
+  return openPgDriver({ ...store, password: store.password?.reveal(), onIdleError: (error) => log.warn({ err: error }, 'idle PostgreSQL connection failed') });
+}
+
+export async function openStore(config: Config, telemetry: Telemetry, onCommit: EventsCommitted): Promise<Store> {
+  const { log, tracer } = telemetry;
+  const store = config.store;
+  if (store.kind === 'memory') {
+    log.warn('using the in-memory store: nothing is persisted');
+    return openMemoryStore(onCommit);
+  }
+  const namespace = store.kind === 'embedded' ? 'embedded' : store.database;
+  if (store.kind === 'embedded') {
+    const fresh = store.dataDir === undefined || !existsSync(store.dataDir) || readdirSync(store.dataDir).length === 0;
+    if (fresh) log.info({ data_dir: store.dataDir ?? '(memory)' }, 'initialising the embedded store (first start only; a few seconds)');
+  }
+  const driver = tracedSqlDriver(await openSqlDriver(store, log), tracer, { 'db.system.name': 'postgresql', 'db.namespace': namespace });
+  const opened = await openSqlStore(driver, { migrate: store.kind === 'embedded' || store.migrate, onCommit });
+  const where = store.kind === 'embedded' ? { data_dir: store.dataDir ?? '(memory)' } : { host: store.host, database: store.database };
+  log.info({ ...where, applied_migrations: opened.appliedMigrations }, store.kind === 'embedded' ? 'embedded store open' : 'PostgreSQL store open');
+  return opened;
+}
