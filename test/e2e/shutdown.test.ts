@@ -7,6 +7,8 @@ import { connect, type Clients } from '../support/clients.js';
 import { freshEmbeddedDataDir } from '../support/embedded-template.js';
 import { startServerProcess } from '../support/server-process.js';
 import { testConfigDocument } from '../support/test-app.js';
+import { http2Call, openSession } from '../hostile/http2-raw.js';
+import { sample, scrape } from '../support/scrape.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -136,6 +138,23 @@ describe('SIGTERM', () => {
     expect(lines.some((l) => String(l.msg).includes('timeout'))).toBe(false);
     expect(lines.find((l) => l.msg === 'stopped')).toMatchObject({ drain: 'forced', calls_cut: 1, exit_code: 1 });
     expect(lines.find((l) => l.msg === 'finished call' && l.method === 'ImportOrders')).toMatchObject({ code: 'UNAVAILABLE' });
+  });
+
+  test('streams that never sent their request do not hold the drain: SIGTERM ends them and exits 0 at once', async () => {
+    const { server } = await start({ timeoutMs: 30_000, drainDelayMs: 0 });
+    const session = await openSession(server.grpcAddress);
+    const waiting = Array.from({ length: 50 }, () =>
+      http2Call(session, { path: '/grpc.health.v1.Health/Watch', body: Buffer.alloc(0), endStream: false, timeoutMs: 60_000 }),
+    );
+    const started = async () => sample((await scrape(server.adminUrl)).text, 'grpc_server_started_total', { grpc_service: 'grpc.health.v1.Health', grpc_method: 'Watch' });
+    await expect.poll(started, { timeout: 30_000 }).toBe(50); // all 50 are open on the server
+    server.child.kill('SIGTERM');
+    const outcomes = await Promise.all(waiting);
+    expect(outcomes.filter((o) => o.hung)).toEqual([]);
+    expect(new Set(outcomes.map((o) => o.grpcStatus))).toEqual(new Set([UNAVAILABLE]));
+    expect(await server.exited).toMatchObject({ code: 0 });
+    expect(server.output.lines.find((l) => l.msg === 'stopped')).toMatchObject({ drain: 'drained', calls_cut: 0 });
+    session.destroy();
   });
 
   test('Health/Check answers NOT_SERVING from the first moment of the stop', async () => {

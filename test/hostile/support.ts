@@ -24,14 +24,14 @@ export type HostileApp = TestApp & {
  * One app with authentication on; `limits` adds to the suite's limits. The test config is parsed
  * without an environment (see test-app.ts), so the HS256 secret is a file, not { fromEnv }.
  */
-export async function startHostileApp(limits: Record<string, number> = {}): Promise<HostileApp> {
+export async function startHostileApp(limits: Record<string, number> = {}, overrides: { grpc?: Record<string, number> } = {}): Promise<HostileApp> {
   const dir = mkdtempSync(join(tmpdir(), 'orderflow-hostile-'));
   const secret = randomBytes(36).toString('base64url'); // 48 characters
   const secretFile = join(dir, 'hs256');
   writeFileSync(secretFile, secret, { mode: 0o600 });
   const config = {
     auth: { enabled: true, jwt: { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'], hs256Secret: { fromFile: secretFile } } },
-    grpc: { maxReceiveMessageBytes: MAX_MESSAGE_BYTES },
+    grpc: { maxReceiveMessageBytes: MAX_MESSAGE_BYTES, ...overrides.grpc },
     limits: { maxImportItems: 1000, ratePerSecond: 100_000, rateBurst: 100_000, ...limits },
     // Warnings and errors only: the test keeps every log line in memory, which would blur the
     // heap comparison at the end; the lines that matter (failures, refusals) are still kept.

@@ -107,6 +107,7 @@ export function createCallPipeline(methods: ReadonlyMap<string, PipelineMethod>,
   const inContext = <T>(call: ServerCall, run: () => T): T => (traced ? context.with(call.otelContext, run) : run());
 
   function invoke(call: ServerCall, request: unknown): void {
+    call.invoked = true;
     let result: unknown;
     try {
       result = inContext(call, () => (call.method.handler as Handler)(request, call));
@@ -237,11 +238,18 @@ export function createCallPipeline(methods: ReadonlyMap<string, PipelineMethod>,
     interceptor,
     /** Calls not yet ended. */
     openCalls: () => open.size,
-    /** Ends every stream that opted in (with OK); those that opt in later end at once. */
+    /**
+     * Ends every stream that opted in (with OK; those that opt in later end at once), and every
+     * server stream still waiting for its request (UNAVAILABLE: it has not started, the client
+     * retries elsewhere). Unary calls and request streams are left to finish.
+     */
     terminateStreams(): void {
       terminating = true;
       for (const call of terminable) terminate(call);
       terminable.clear();
+      for (const call of [...open]) {
+        if (!call.invoked && call.method.responseStream && !call.method.requestStream) end(call, Status.UNAVAILABLE, 'the server is shutting down; retry the call');
+      }
     },
     /** Resolves when no call is open. */
     whenIdle(): Promise<void> {

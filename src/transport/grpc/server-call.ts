@@ -32,6 +32,8 @@ export class ServerCall implements AppCallContext {
   otelContext: Context = ROOT_CONTEXT;
   ended = false;
   headersSent = false;
+  /** The handler has been called. */
+  invoked = false;
   /** Opted in to being ended at a drain, and whether that happened. */
   terminable = false;
   terminated = false;
