@@ -7,7 +7,7 @@ import { readH2loadLog, runH2load } from './h2load.js';
 import type { BenchOptions } from './options.js';
 import { busySeconds, Child, cpuSeconds, rssMiB } from './processes.js';
 import type { Scenario } from './scenarios.js';
-import { delta, handledByCode, scrape, sum } from './server-counters.js';
+import { delta, handledByCode, type Scrape, scrape, sum } from './server-counters.js';
 import { callHeaders, type RunningServer } from './servers.js';
 import type { Measurement } from './stats.js';
 import type { UnaryTarget, WatchTarget } from './targets.js';
@@ -37,10 +37,27 @@ function cpuFigures(opened: CpuSample, closed: CpuSample, generatorCpuS: number,
     cpuUsPerOp: (server * 1e6) / ops,
     serverCpuPct: pct(server),
     generatorCpuPct: pct(generatorCpuS),
+    generatorCpuUsPerOp: (generatorCpuS * 1e6) / ops,
     harnessCpuPct: pct(harness),
     otherCpuPct: pct(closed.all - opened.all - server - generatorCpuS - harness),
     otherOnServerCorePct: pct(serverCore - server),
   };
+}
+
+/**
+ * The server's counters once the calls the warm-up cut at its end have been counted too (a
+ * starved server may take a while): until its count for `method` stops moving.
+ */
+async function settled(server: RunningServer, method: string): Promise<Scrape> {
+  const total = (s: Scrape) => [...handledByCode(s, method).values()].reduce((a, b) => a + b, 0);
+  let last = await scrape(server.adminUrl);
+  for (let i = 0; i < 40; i++) {
+    await sleep(250);
+    const next = await scrape(server.adminUrl);
+    if (total(next) === total(last)) return next;
+    last = next;
+  }
+  throw new Error(`${server.key}: its ${method} count was still moving 10 s after the warm-up`);
 }
 
 export async function measureUnary(scenario: Scenario, server: RunningServer, target: UnaryTarget, round: number, ctx: MeasureContext): Promise<Measurement> {
@@ -48,9 +65,7 @@ export async function measureUnary(scenario: Scenario, server: RunningServer, ta
   const base = { url: target.url, bodyFile: target.bodyFile, headers: callHeaders(server), connections: options.connections, streams: options.streams, core: cores.load };
   const warm = await runH2load({ ...base, durationS: options.warmupS });
   if (warm.succeeded === 0) throw new Error(`${scenario.name}: no call succeeded during the warm-up`);
-  // Calls the warm-up cut at its end are counted by the server a moment later.
-  await sleep(300);
-  const before = await scrape(server.adminUrl);
+  const before = await settled(server, target.method);
   // A fixed number of calls, all awaited, sized from the warm-up's rate to last about --duration.
   const perConnection = Math.max(1, Math.round(((warm.succeeded / warm.seconds) * options.durationS) / options.connections));
   const requests = perConnection * options.connections;

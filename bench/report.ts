@@ -17,7 +17,7 @@ export type BenchRun = Readonly<{
   cores: Cores;
 }>;
 
-const HEADER = ['scenario', 'server', 'rate /s', '× bare', 'server CPU µs/op', '× bare', 'p50 ms', 'p99 ms', 'server CPU %', 'generator CPU %', 'RSS MiB'];
+const HEADER = ['scenario', 'server', 'rate /s', '× bare', 'server CPU µs/op', '× bare', 'p50 ms', 'p99 ms', 'server CPU %', 'generator CPU %', 'generator CPU µs/op', 'RSS MiB'];
 
 const fixed = (value: number, digits = 0) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
 const range = (s: Spread, digits = 0) => `${fixed(s.median, digits)} (${fixed(s.min, digits)}–${fixed(s.max, digits)})`;
@@ -46,6 +46,7 @@ function rows(run: BenchRun): string[][] {
       fixed(of(runs, (m) => m.p99Ms).median, 2),
       fixed(of(runs, (m) => m.serverCpuPct).median),
       fixed(of(runs, (m) => m.generatorCpuPct).median),
+      fixed(of(runs, (m) => m.generatorCpuUsPerOp).median, 1),
       fixed(of(runs, (m) => m.rssMiB).max),
     ];
   });

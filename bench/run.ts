@@ -53,7 +53,7 @@ async function startServers(keys: readonly ServerKey[], ctx: StartContext): Prom
 function progress(m: Measurement, rounds: number): void {
   const f = (n: number, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : '–');
   console.log(
-    `[round ${m.round}/${rounds}] ${m.scenario.padEnd(24)} ${f(m.rate).padStart(6)}/s  ${f(m.cpuUsPerOp).padStart(4)} µs CPU/op  p50 ${f(m.p50Ms, 2)} p99 ${f(m.p99Ms, 2)} ms  server ${f(m.serverCpuPct)}% (others on its core ${f(m.otherOnServerCorePct)}%)  generator ${f(m.generatorCpuPct)}%  others ${f(m.otherCpuPct)}%  RSS ${f(m.rssMiB)} MiB`,
+    `[round ${m.round}/${rounds}] ${m.scenario.padEnd(24)} ${f(m.rate).padStart(6)}/s  ${f(m.cpuUsPerOp).padStart(4)} µs CPU/op  p50 ${f(m.p50Ms, 2)} p99 ${f(m.p99Ms, 2)} ms  server ${f(m.serverCpuPct)}% (others on its core ${f(m.otherOnServerCorePct)}%)  generator ${f(m.generatorCpuPct)}% (${f(m.generatorCpuUsPerOp, 1)} µs/op)  others ${f(m.otherCpuPct)}%  RSS ${f(m.rssMiB)} MiB`,
   );
 }
 

@@ -15,6 +15,8 @@ export type Measurement = Readonly<{
   /** Server process CPU over the window (100 = one core). */
   serverCpuPct: number;
   generatorCpuPct: number;
+  /** The load generator's CPU per call or message: below the server's, the server saturates first on equal cores. */
+  generatorCpuUsPerOp: number;
   /** This orchestrating process (the OTLP sink and JWKS among it). */
   harnessCpuPct: number;
   /** Every other process on the machine during the window (100 = one core). */
