@@ -34,9 +34,11 @@ function preflight(): void {
 
 /** The server on the last core, the load generator and this process on the first, when there are two. */
 function chooseCores() {
-  if (availableParallelism() < 2) return { server: undefined, load: undefined };
+  // Read before pinning: availableParallelism() follows this process's own affinity.
+  const cores = availableParallelism();
+  if (cores < 2) return { server: undefined, load: undefined };
   execFileSync('taskset', ['-pc', '0', String(process.pid)], { stdio: 'ignore' });
-  return { server: availableParallelism() - 1, load: 0 };
+  return { server: cores - 1, load: 0 };
 }
 
 async function startServers(keys: readonly ServerKey[], ctx: StartContext): Promise<Map<ServerKey, RunningServer>> {
