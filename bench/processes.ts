@@ -3,8 +3,7 @@
 // (from a pipe, or polled from the file their stdout goes to), their stderr for error messages,
 // and the guarantee that none outlives the benchmark, Ctrl-C included. Also /proc readings.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { closeSync, openSync, readSync } from 'node:fs';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 
 type Line = Record<string, unknown>;
 type Waiter = { match(line: Line): boolean; resolve(line: Line): void };

@@ -1,8 +1,7 @@
 // `npm run bench -- --profile NAME`: one scenario, its server under node --cpu-prof, one warm-up
 // and one measured run (--duration, default 20 s, so the server's start is a small part of the
 // profile), then a clean stop (the profile is written at exit) and the top entries by self time.
-import { readdirSync, statSync, writeFileSync } from 'node:fs';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type CpuProfile, profileTable, summariseProfile } from './cpu-profile.js';
 import { type MeasureContext, measureUnary, measureWatch } from './measure.js';
