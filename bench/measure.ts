@@ -32,7 +32,7 @@ function cpuFigures(opened: CpuSample, closed: CpuSample, generatorCpuS: number,
   const pct = (seconds: number) => (seconds / windowS) * 100;
   const server = closed.server - opened.server;
   const harness = closed.harness - opened.harness;
-  const serverCore = cores.server === undefined ? NaN : (closed.cores[cores.server] ?? NaN) - (opened.cores[cores.server] ?? NaN);
+  const busyOn = (core: number | undefined) => (core === undefined ? NaN : (closed.cores[core] ?? NaN) - (opened.cores[core] ?? NaN));
   return {
     cpuUsPerOp: (server * 1e6) / ops,
     serverCpuPct: pct(server),
@@ -40,7 +40,8 @@ function cpuFigures(opened: CpuSample, closed: CpuSample, generatorCpuS: number,
     generatorCpuUsPerOp: (generatorCpuS * 1e6) / ops,
     harnessCpuPct: pct(harness),
     otherCpuPct: pct(closed.all - opened.all - server - generatorCpuS - harness),
-    otherOnServerCorePct: pct(serverCore - server),
+    otherOnServerCorePct: pct(busyOn(cores.server) - server),
+    otherOnLoadCorePct: pct(busyOn(cores.load) - generatorCpuS - harness),
   };
 }
 

@@ -81,10 +81,12 @@ export function targetLines(run: BenchRun): string[] {
 export function noiseLines(run: BenchRun): string[] {
   const others = of(run.measurements, (m) => m.otherCpuPct);
   const onServerCore = of(run.measurements, (m) => m.otherOnServerCorePct);
+  const onLoadCore = of(run.measurements, (m) => m.otherOnLoadCorePct);
   const harness = of(run.measurements, (m) => m.harnessCpuPct);
   return [
     `other processes on the machine (busy time in /proc/stat minus server, generator and harness) used a median ${fixed(others.median)}% of a core per measured window (range ${fixed(others.min)}–${fixed(others.max)}%; ${cpus().length} cores = ${cpus().length * 100}%)`,
     `on the server's core: a median ${fixed(onServerCore.median)}% of it went to other processes (range ${fixed(onServerCore.min)}–${fixed(onServerCore.max)}%)`,
+    `on the load generator's core: a median ${fixed(onLoadCore.median)}% went to other processes (range ${fixed(onLoadCore.min)}–${fixed(onLoadCore.max)}%); a generator that waits for its core answers late, which can leave a fast server idle`,
     `the harness itself (OTLP sink, JWKS, orchestration) used ${fixed(harness.median)}% (up to ${fixed(harness.max)}%) of the load core`,
     `load average before the run ${run.loadAverageAtStart.map((n) => n.toFixed(2)).join(', ')}; after ${loadavg().map((n) => n.toFixed(2)).join(', ')}`,
   ];

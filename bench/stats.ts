@@ -23,6 +23,8 @@ export type Measurement = Readonly<{
   otherCpuPct: number;
   /** Other processes on the server's core (its busy time minus the server's). */
   otherOnServerCorePct: number;
+  /** Other processes on the load generator's core (its busy time minus generator and harness). */
+  otherOnLoadCorePct: number;
   rssMiB: number;
   /** Calls or messages in the window. */
   ops: number;
