@@ -4,7 +4,7 @@
 // the checks (see verify.ts): grpc-status itself travels in trailers h2load does not read.
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { pinned } from './processes.js';
+import { generator } from './processes.js';
 
 export type H2loadRun = Readonly<{
   url: string;
@@ -48,7 +48,7 @@ export function h2loadArgs(run: H2loadRun): string[] {
  */
 export function runH2load(run: H2loadRun): Promise<H2loadResult> {
   const script = 'h2load "$@"; status=$?; times; exit $status';
-  const [file, args] = pinned('bash', ['-c', script, 'h2load', ...h2loadArgs(run)], run.core);
+  const [file, args] = generator('bash', ['-c', script, 'h2load', ...h2loadArgs(run)], run.core);
   return new Promise((resolve, reject) => {
     execFile(file, args, { maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
       if (error !== null) return reject(new Error(`h2load failed: ${error.message}\n${stderr}${stdout}`));

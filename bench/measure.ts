@@ -97,7 +97,7 @@ export async function measureWatch(scenario: Scenario, server: RunningServer, ta
   const args = ['--address', server.address, '--connections', String(load.connections), '--streams', String(load.streamsPerConnection), '--events', String(target.events), '--warmup', String(options.warmupS), '--duration', String(options.durationS)];
   const before = await scrape(server.adminUrl);
   const env: Record<string, string> = server.authorization === undefined ? {} : { BENCH_AUTHORIZATION: server.authorization };
-  const generator = new Child({ name: `watch-load → ${scenario.name}`, nodeArgs: ['--import', 'tsx', 'bench/watch-load.ts', ...args], cwd: ctx.root, env, core: cores.load });
+  const generator = new Child({ name: `watch-load → ${scenario.name}`, nodeArgs: ['--import', 'tsx', 'bench/watch-load.ts', ...args], cwd: ctx.root, env, core: cores.load, isGenerator: true });
   const timeoutMs = (options.warmupS + options.durationS) * 1000 + 30_000;
   const on = (event: string) => generator.nextLine((line) => line.event === event, timeoutMs);
   const [opened, closed, line] = await Promise.all([on('measuring').then(() => sampleCpu(server.child.pid)), on('measured').then(() => sampleCpu(server.child.pid)), on('result')]);

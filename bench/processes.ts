@@ -30,6 +30,15 @@ export function pinned(file: string, args: readonly string[], core: number | und
   return core === undefined ? [file, [...args]] : ['taskset', ['-c', String(core), file, ...args]];
 }
 
+/** Load generators use little CPU but must answer promptly: as root, they run at nice -10 (servers at 0). */
+export const GENERATOR_NICE = process.getuid?.() === 0 ? -10 : 0;
+
+/** `pinned`, and at GENERATOR_NICE: for load generators, so that a busy machine delays them less. */
+export function generator(file: string, args: readonly string[], core: number | undefined): [string, string[]] {
+  const [command, rest] = pinned(file, args, core);
+  return GENERATOR_NICE === 0 ? [command, rest] : ['nice', ['-n', String(GENERATOR_NICE), command, ...rest]];
+}
+
 export type SpawnOptions = Readonly<{
   name: string;
   /** Arguments to node. */
@@ -39,6 +48,8 @@ export type SpawnOptions = Readonly<{
   core?: number | undefined;
   /** stdout goes to this file (a real log destination) instead of a pipe. */
   stdoutFile?: string;
+  /** A load generator (see `generator`), not a server. */
+  isGenerator?: boolean;
 }>;
 
 export class Child {
@@ -52,7 +63,7 @@ export class Child {
 
   constructor(private readonly options: SpawnOptions) {
     this.name = options.name;
-    const [file, args] = pinned(process.execPath, options.nodeArgs, options.core);
+    const [file, args] = (options.isGenerator === true ? generator : pinned)(process.execPath, options.nodeArgs, options.core);
     const stdout = options.stdoutFile === undefined ? 'pipe' : openSync(options.stdoutFile, 'w');
     // A clean environment: ORDERFLOW_* overrides in the caller's shell must not change the scenario.
     this.process = spawn(file, args, { cwd: options.cwd, env: { PATH: process.env.PATH ?? '', ...options.env }, stdio: ['ignore', stdout, 'pipe'] });

@@ -2,6 +2,7 @@
 // targets of issue 8 compared with what was measured, and the noise the run competed with.
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import type { Cores } from './measure.js';
+import { GENERATOR_NICE } from './processes.js';
 import type { BenchOptions } from './options.js';
 import { referenceOf, type Scenario, SERVERS } from './scenarios.js';
 import { type Measurement, of, pairedRatio, type Spread } from './stats.js';
@@ -95,9 +96,10 @@ export function noiseLines(run: BenchRun): string[] {
 function settingsLines(run: BenchRun): string[] {
   const o = run.options;
   const pinning = run.cores.server === undefined ? 'not pinned (one core)' : `server on core ${run.cores.server}, load generator and harness on core ${run.cores.load} (taskset)`;
+  const nice = GENERATOR_NICE === 0 ? 'every process at the default priority' : `load generators at nice ${GENERATOR_NICE}, servers and harness at the default priority`;
   return [
     `- ${run.startedAt.toISOString()}, took ${Math.round((run.finishedAt.getTime() - run.startedAt.getTime()) / 1000)} s; ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Linux ${release()}, node ${process.version}`,
-    `- ${o.rounds} rounds, each scenario once per round in an order rotated by one per round; per run ${o.warmupS} s warm-up, then about ${o.durationS} s measured; ${pinning}`,
+    `- ${o.rounds} rounds, each scenario once per round in an order rotated by one per round; per run ${o.warmupS} s warm-up, then about ${o.durationS} s measured; ${pinning}; ${nice}`,
     `- unary: h2load -c ${o.connections} -m ${o.streams} -t 1, a fixed number of calls per run (sized from the warm-up's rate), headers content-type, te: trailers, grpc-timeout: 10S, authorization where auth is on`,
     `- watch: bench/watch-load.ts (raw node:http2, counts gRPC frames), streams replaying the pre-filled log, each cancelled and reopened once it has every event`,
   ];
