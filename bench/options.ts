@@ -15,6 +15,8 @@ export type BenchOptions = Readonly<{
   profile: string | undefined;
   /** Entries of the profile to print. */
   top: number;
+  /** nice -n for the servers (negative needs root); 0: the default priority. */
+  serverNice: number;
   /** Where the Markdown results go. */
   out: string;
 }>;
@@ -32,7 +34,15 @@ export const USAGE = `usage: npm run bench -- [--quick] [--scenario NAME]... [--
   --out          Markdown results file (default bench/last-run.md; bench/last-profile.md with --profile)
   --profile      run one scenario with its server under node --cpu-prof for --duration seconds
                  (default 20) and print the top entries by self time
-  --top          profile entries to print (default 25)`;
+  --top          profile entries to print (default 25)
+  --server-nice  run the servers at this niceness (e.g. --server-nice=-10, as root) when other work keeps the
+                 machine busy: the servers then take their core from it (default 0)`;
+
+function integer(name: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < -20 || value > 19) throw new Error(`--${name} must be an integer from -20 to 19, got ${JSON.stringify(text)}\n${USAGE}`);
+  return value;
+}
 
 function positive(name: string, text: string): number {
   const value = Number(text);
@@ -53,6 +63,7 @@ export function readOptions(argv: readonly string[], defaultOut: string): BenchO
       quick: { type: 'boolean', default: false },
       out: { type: 'string' },
       profile: { type: 'string' },
+      'server-nice': { type: 'string', default: '0' },
       top: { type: 'string', default: '25' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -69,6 +80,7 @@ export function readOptions(argv: readonly string[], defaultOut: string): BenchO
     streams: Math.round(positive('streams', values.streams)),
     scenarios: values.scenario.flatMap((s) => s.split(',')).filter((s) => s !== ''),
     profile: values.profile,
+    serverNice: integer('server-nice', values['server-nice']),
     top: Math.round(positive('top', values.top)),
     out: values.out ?? (profiling ? defaultOut.replace(/last-run\.md$/, 'last-profile.md') : defaultOut),
   };

@@ -50,6 +50,8 @@ export type SpawnOptions = Readonly<{
   stdoutFile?: string;
   /** A load generator (see `generator`), not a server. */
   isGenerator?: boolean;
+  /** Niceness for a server (nice -n); 0 or absent: the default priority. */
+  nice?: number;
 }>;
 
 export class Child {
@@ -63,7 +65,8 @@ export class Child {
 
   constructor(private readonly options: SpawnOptions) {
     this.name = options.name;
-    const [file, args] = (options.isGenerator === true ? generator : pinned)(process.execPath, options.nodeArgs, options.core);
+    const [command, rest] = (options.isGenerator === true ? generator : pinned)(process.execPath, options.nodeArgs, options.core);
+    const [file, args] = options.nice === undefined || options.nice === 0 ? [command, rest] : ['nice', ['-n', String(options.nice), command, ...rest]];
     const stdout = options.stdoutFile === undefined ? 'pipe' : openSync(options.stdoutFile, 'w');
     // A clean environment: ORDERFLOW_* overrides in the caller's shell must not change the scenario.
     this.process = spawn(file, args, { cwd: options.cwd, env: { PATH: process.env.PATH ?? '', ...options.env }, stdio: ['ignore', stdout, 'pipe'] });

@@ -96,7 +96,8 @@ export function noiseLines(run: BenchRun): string[] {
 function settingsLines(run: BenchRun): string[] {
   const o = run.options;
   const pinning = run.cores.server === undefined ? 'not pinned (one core)' : `server on core ${run.cores.server}, load generator and harness on core ${run.cores.load} (taskset)`;
-  const nice = GENERATOR_NICE === 0 ? 'every process at the default priority' : `load generators at nice ${GENERATOR_NICE}, servers and harness at the default priority`;
+  const generators = GENERATOR_NICE === 0 ? 'load generators at the default priority' : `load generators at nice ${GENERATOR_NICE}`;
+  const nice = `${generators}, servers at ${o.serverNice === 0 ? 'the default priority' : `nice ${o.serverNice}`}, harness at the default`;
   return [
     `- ${run.startedAt.toISOString()}, took ${Math.round((run.finishedAt.getTime() - run.startedAt.getTime()) / 1000)} s; ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Linux ${release()}, node ${process.version}`,
     `- ${o.rounds} rounds, each scenario once per round in an order rotated by one per round; per run ${o.warmupS} s warm-up, then about ${o.durationS} s measured; ${pinning}; ${nice}`,

@@ -103,7 +103,7 @@ async function main(): Promise<void> {
   const credentials = await mintCredentials();
   const harness = await startHarnessHttp(credentials.jwks);
   const dir = mkdtempSync(join(tmpdir(), 'orderflow-bench-'));
-  const startCtx: StartContext = { root: ROOT, dir, harnessUrl: harness.url, credentials, core: cores.server };
+  const startCtx: StartContext = { root: ROOT, dir, harnessUrl: harness.url, credentials, core: cores.server, serverNice: options.serverNice };
   const ctx: MeasureContext = { options, cores, root: ROOT, dir };
   try {
     if (options.profile !== undefined) await runProfile(options.profile, startCtx, ctx);

@@ -27,6 +27,8 @@ export type StartContext = Readonly<{
   harnessUrl: string;
   credentials: Credentials;
   core: number | undefined;
+  /** --server-nice: a priority above the neighbours', for a machine others keep busy (root only for < 0). */
+  serverNice: number;
   /** Run under node --cpu-prof, writing the profile here at exit. */
   cpuProfileDir?: string;
 }>;
@@ -36,14 +38,14 @@ const START_TIMEOUT_MS = 60_000;
 export async function startServer(key: ServerKey, spec: ServerSpec, ctx: StartContext): Promise<RunningServer> {
   const profile = ctx.cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${ctx.cpuProfileDir}`];
   if (spec.kind === 'baseline') {
-    const child = new Child({ name: spec.label, nodeArgs: [...profile, '--import', 'tsx', 'bench/baseline-server.ts'], cwd: ctx.root, env: {}, core: ctx.core });
+    const child = new Child({ name: spec.label, nodeArgs: [...profile, '--import', 'tsx', 'bench/baseline-server.ts'], cwd: ctx.root, env: {}, core: ctx.core, nice: ctx.serverNice });
     return served(key, spec, child, undefined, undefined);
   }
   const confPath = join(ctx.dir, `${key}.yaml`);
   writeFileSync(confPath, orderflowYaml(spec, ctx.harnessUrl));
   const logFile = join(ctx.dir, `${key}.log`);
   const env = { CONF_PATH: confPath, NODE_ENV: 'production', ...(spec.auth === 'hs256' ? { [HS256_SECRET_ENV]: ctx.credentials.hs256Secret } : {}) };
-  const child = new Child({ name: spec.label, nodeArgs: [...profile, 'dist/cmd/server.js'], cwd: ctx.root, env, core: ctx.core, stdoutFile: logFile });
+  const child = new Child({ name: spec.label, nodeArgs: [...profile, 'dist/cmd/server.js'], cwd: ctx.root, env, core: ctx.core, nice: ctx.serverNice, stdoutFile: logFile });
   const token = spec.auth === 'rs256' ? ctx.credentials.rs256Token : spec.auth === 'hs256' ? ctx.credentials.hs256Token : undefined;
   return served(key, spec, child, logFile, token === undefined ? undefined : `Bearer ${token}`);
 }
