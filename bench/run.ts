@@ -1,144 +1,115 @@
-// `npm run bench`: starts the baseline and the orderflow scenarios as real processes, measures
-// each method round by round with the scenarios interleaved, then prints the table and writes
-// bench/REPORT.md. See bench/report.ts for how to read the numbers.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// `npm run bench`: starts the servers (orderflow from dist/, the bare grpc-js baseline) pinned to
+// one core, prepares what each scenario reads, then runs rounds in which every chosen scenario is
+// measured once, in an order rotated per round, with the load generator on the other core. Prints
+// the table and writes the Markdown results (bench/REPORT.md explains how they are read).
+// `--profile NAME` instead profiles one scenario's server (bench/profile.ts).
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { METHOD_NAMES, type MethodName } from './contract.js';
+import { startHarnessHttp } from './harness-http.js';
+import { type MeasureContext, measureUnary, measureWatch } from './measure.js';
 import { type BenchOptions, readOptions, USAGE } from './options.js';
-import { Child, cpuSeconds, killChildrenOnExit, machineBusySeconds, rssMiB } from './processes.js';
-import { type BenchRun, markdownReport, ratioLines, textTable } from './report.js';
-import { type Scenario, SCENARIOS } from './scenarios.js';
-import { handledOk, type RunningServer, type Sink, startServer, startSink } from './servers.js';
-import { type Measurement, spread } from './stats.js';
+import { runProfile } from './profile.js';
+import { killChildrenOnExit } from './processes.js';
+import { type BenchRun, markdownReport, noiseLines, targetLines, textTable } from './report.js';
+import { endOfRunChecks } from './run-checks.js';
+import { type Scenario, SERVERS, type ServerKey, selectScenarios } from './scenarios.js';
+import { type RunningServer, type StartContext, startServer } from './servers.js';
+import { type Measurement, rotate } from './stats.js';
+import { prepareTarget, type Target } from './targets.js';
+import { mintCredentials } from './tokens.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const REPORT_PATH = join(ROOT, 'bench/REPORT.md');
 
-type Line = Record<string, unknown>;
-/** CPU seconds of the server and of this process at one instant. */
-type CpuSample = Readonly<{ at: number; server: number; harness: number; machine: number }>;
-
-function sampleCpu(server: RunningServer): CpuSample {
-  const self = process.cpuUsage();
-  return { at: performance.now(), server: cpuSeconds(server.child.pid), harness: (self.user + self.system) / 1e6, machine: machineBusySeconds() };
+function preflight(): void {
+  if (!existsSync(join(ROOT, 'dist/cmd/server.js'))) throw new Error('dist/cmd/server.js is missing: run `npm run build` first (npm run bench does)');
+  try {
+    execFileSync('h2load', ['--version'], { stdio: 'ignore' });
+  } catch {
+    throw new Error('h2load is not installed: run scripts/install-h2load.sh (as root; it installs Debian nghttp2-client)');
+  }
 }
 
-/** One run of the load generator against one server; CPU is sampled when its window opens and closes. */
-async function runLoad(server: RunningServer, method: MethodName, options: BenchOptions): Promise<{ opened: CpuSample; closed: CpuSample; result: Line }> {
-  const args = ['--address', server.address, '--method', method, '--concurrency', String(options.concurrency), '--channels', String(options.channels), '--duration', String(options.durationS), '--warmup', String(options.warmupS), '--deadline-ms', String(options.deadlineMs)];
-  const load = new Child(`load generator (${method} → ${server.scenario.label})`, join(ROOT, 'bench/load.ts'), args, ROOT, {});
-  const timeoutMs = (options.warmupS + options.durationS) * 1000 + 30_000;
-  const on = (event: string) => load.nextLine((line) => line.event === event, timeoutMs);
-  const [opened, closed, result] = await Promise.all([on('measuring').then(() => sampleCpu(server)), on('measured').then(() => sampleCpu(server)), on('result')]);
-  await load.exited;
-  if (server.child.process.exitCode !== null) throw new Error(`${server.scenario.label} exited during the run:\n${server.child.stderr()}`);
-  if (Number(result.errors) > 0) console.warn(`    ${String(result.errors)} call(s) failed: ${JSON.stringify(result.errorSamples)}`);
-  return { opened, closed, result };
+/** The server on the last core, the load generator and this process on the first, when there are two. */
+function chooseCores() {
+  // Read before pinning: availableParallelism() follows this process's own affinity.
+  const cores = availableParallelism();
+  if (cores < 2) return { server: undefined, load: undefined };
+  execFileSync('taskset', ['-pc', '0', String(process.pid)], { stdio: 'ignore' });
+  return { server: cores - 1, load: 0 };
 }
 
-async function measure(server: RunningServer, method: MethodName, round: number, options: BenchOptions): Promise<Measurement> {
-  const { opened, closed, result } = await runLoad(server, method, options);
-  const windowS = (closed.at - opened.at) / 1000;
-  const pct = (from: number, to: number) => ((to - from) / windowS) * 100;
-  return {
-    method,
-    scenario: server.scenario.key,
-    round,
-    rps: Number(result.rps),
-    p50Ms: Number(result.p50Ms),
-    p99Ms: Number(result.p99Ms),
-    serverCpuPct: pct(opened.server, closed.server),
-    serverCpuUsPerCall: ((closed.server - opened.server) * 1e6) / Number(result.ok),
-    clientCpuPct: Number(result.clientCpuPct),
-    harnessCpuPct: pct(opened.harness, closed.harness),
-    // Whatever else ran on the machine meanwhile: the noise this run competed with.
-    otherCpuPct: pct(opened.machine, closed.machine) - pct(opened.server, closed.server) - Number(result.clientCpuPct) - pct(opened.harness, closed.harness),
-    // After the run, as the brief asks: what the server holds once the load has passed.
-    rssMiB: rssMiB(server.child.pid),
-    ok: Number(result.ok),
-    errors: Number(result.errors),
-    totalOk: Number(result.totalOk),
-  };
+async function startServers(keys: readonly ServerKey[], ctx: StartContext): Promise<Map<ServerKey, RunningServer>> {
+  const servers = new Map<ServerKey, RunningServer>();
+  // One at a time: starting several at once on 2 cores only makes each start slower.
+  for (const key of keys) {
+    const server = await startServer(key, SERVERS[key], ctx);
+    servers.set(key, server);
+    console.log(`started ${key}: pid ${server.child.pid}, gRPC ${server.address}, metrics ${server.adminUrl}`);
+  }
+  return servers;
 }
 
-function progress(m: Measurement, label: string, total: number): void {
-  const f = (n: number, d = 0) => n.toFixed(d);
+function progress(m: Measurement, rounds: number): void {
+  const f = (n: number, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : '–');
   console.log(
-    `[round ${m.round}/${total}] ${m.method} · ${label} … ${f(m.rps)} req/s  p50 ${f(m.p50Ms, 1)} ms  p99 ${f(m.p99Ms, 1)} ms  server CPU ${f(m.serverCpuPct)}% (${f(m.serverCpuUsPerCall)} µs/call)  client CPU ${f(m.clientCpuPct)}%  RSS ${f(m.rssMiB)} MiB`,
+    `[round ${m.round}/${rounds}] ${m.scenario.padEnd(24)} ${f(m.rate).padStart(6)}/s  ${f(m.cpuUsPerOp).padStart(4)} µs CPU/op  p50 ${f(m.p50Ms, 2)} p99 ${f(m.p99Ms, 2)} ms  server ${f(m.serverCpuPct)}% (others on its core ${f(m.otherOnServerCorePct)}%)  generator ${f(m.generatorCpuPct)}% (${f(m.generatorCpuUsPerOp, 1)} µs/op)  others ${f(m.otherCpuPct)}%  RSS ${f(m.rssMiB)} MiB`,
   );
 }
 
-/** Method by method, round by round; within a round every scenario once, always in the same order. */
-async function measureAll(servers: readonly RunningServer[], options: BenchOptions): Promise<Measurement[]> {
+async function measureRounds(scenarios: readonly Scenario[], servers: Map<ServerKey, RunningServer>, targets: Map<string, Target>, ctx: MeasureContext): Promise<Measurement[]> {
   const measurements: Measurement[] = [];
-  for (const method of METHOD_NAMES) {
-    for (let round = 1; round <= options.rounds; round++) {
-      for (const server of servers.filter((s) => s.scenario.methods.includes(method))) {
-        const m = await measure(server, method, round, options);
-        measurements.push(m);
-        progress(m, server.scenario.label, options.rounds);
-      }
+  for (let round = 1; round <= ctx.options.rounds; round++) {
+    for (const scenario of rotate(scenarios, round - 1)) {
+      const server = servers.get(scenario.server)!;
+      const target = targets.get(scenario.name)!;
+      const m = target.kind === 'unary' ? await measureUnary(scenario, server, target, round, ctx) : await measureWatch(scenario, server, target, round, ctx);
+      if (!server.child.running) throw new Error(`${server.key} exited during ${scenario.name}:\n${server.child.stderr()}`);
+      measurements.push(m);
+      progress(m, ctx.options.rounds);
     }
   }
   return measurements;
 }
 
-/** Did telemetry do its work? The server counted the calls, logged them and exported spans. */
-async function sanityChecks(servers: readonly RunningServer[], measurements: readonly Measurement[], sink: Sink): Promise<string[]> {
-  const lines: string[] = [];
-  for (const server of servers.filter((s) => s.scenario.orderflow?.callTelemetry === true && s.adminUrl !== undefined)) {
-    let calls = 0;
-    for (const method of server.scenario.methods) {
-      const sent = measurements.filter((m) => m.scenario === server.scenario.key && m.method === method).reduce((sum, m) => sum + m.totalOk, 0);
-      calls += sent;
-      const counted = await handledOk(server.adminUrl!, method);
-      lines.push(`${server.scenario.label}: grpc_server_handled_total{grpc_method="${method}",grpc_code="OK"} = ${counted}; the load generator saw ${sent} successful calls${counted === sent ? ' (equal)' : ' (MISMATCH)'}`);
-    }
-    lines.push(`${server.scenario.label}: ${server.child.stdoutLines} log lines (${(server.child.stdoutBytes / 2 ** 20).toFixed(1)} MiB) for ${calls} calls`);
+async function benchmark(options: BenchOptions, startCtx: StartContext, ctx: MeasureContext, harness: Awaited<ReturnType<typeof startHarnessHttp>>): Promise<void> {
+  const startedAt = new Date();
+  const loadAverageAtStart = loadavg();
+  const scenarios = selectScenarios(options.scenarios);
+  const keys = [...new Set(scenarios.map((s) => s.server))];
+  const servers = await startServers(keys, startCtx);
+  try {
+    const targets = new Map<string, Target>();
+    for (const scenario of scenarios) targets.set(scenario.name, await prepareTarget(scenario, servers.get(scenario.server)!, ctx.dir));
+    const measurements = await measureRounds(scenarios, servers, targets, ctx);
+    const checks = await endOfRunChecks([...servers.values()], harness);
+    const run: BenchRun = { startedAt, finishedAt: new Date(), options, scenarios, measurements, checks, loadAverageAtStart, cores: ctx.cores };
+    console.log(`\n${textTable(run)}\n\n${[...targetLines(run), '', ...checks, '', ...noiseLines(run)].join('\n')}`);
+    writeFileSync(options.out, markdownReport(run));
+    console.log(`\nwrote ${options.out}`);
+  } finally {
+    await Promise.all([...servers.values()].map((s) => s.child.stop()));
   }
-  lines.push(`OTLP sink: ${sink.requests()} export requests, ${(sink.bytes() / 2 ** 20).toFixed(1)} MiB of spans received`);
-  const harness = measurements.filter((m) => m.scenario === 'on').map((m) => m.harnessCpuPct);
-  const others = spread(measurements.map((m) => m.otherCpuPct));
-  lines.push(`other processes on the machine used a median ${others.median.toFixed(0)}% of a core per measured window (range ${others.min.toFixed(0)}–${others.max.toFixed(0)}%; the machine has ${availableParallelism()} cores = ${availableParallelism() * 100}%)`);
-  if (harness.length > 0) lines.push(`harness CPU (log drain + OTLP sink) during telemetry-on runs: ${Math.min(...harness).toFixed(0)}–${Math.max(...harness).toFixed(0)}% of a core`);
-  return lines;
-}
-
-async function startAll(scenarios: readonly Scenario[], dir: string, sink: Sink): Promise<RunningServer[]> {
-  const servers: RunningServer[] = [];
-  // One at a time: starting several at once on 2 cores only makes each start slower.
-  for (const scenario of scenarios) {
-    const started = performance.now();
-    const server = await startServer(scenario, ROOT, dir, sink);
-    servers.push(server);
-    console.log(`started ${scenario.label}: pid ${server.child.pid}, gRPC ${server.address} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
-  }
-  return servers;
 }
 
 async function main(): Promise<void> {
-  const options = readOptions(process.argv.slice(2));
+  const options = readOptions(process.argv.slice(2), join(ROOT, 'bench/last-run.md'));
   if (options === 'help') return console.log(USAGE);
+  preflight();
   killChildrenOnExit();
-  const startedAt = new Date();
-  const loadAverageAtStart = loadavg();
-  const scenarios = SCENARIOS.filter((s) => options.embedded || s.key !== 'embedded');
+  const cores = chooseCores();
+  const credentials = await mintCredentials();
+  const harness = await startHarnessHttp(credentials.jwks);
   const dir = mkdtempSync(join(tmpdir(), 'orderflow-bench-'));
-  const sink = await startSink();
-  const servers: RunningServer[] = [];
+  const startCtx: StartContext = { root: ROOT, dir, harnessUrl: harness.url, credentials, core: cores.server, serverNice: options.serverNice };
+  const ctx: MeasureContext = { options, cores, root: ROOT, dir };
   try {
-    servers.push(...(await startAll(scenarios, dir, sink)));
-    const measurements = await measureAll(servers, options);
-    const sanity = await sanityChecks(servers, measurements, sink);
-    const run: BenchRun = { startedAt, finishedAt: new Date(), options, scenarios, measurements, sanity, loadAverageAtStart };
-    console.log(`\n${textTable(run)}\n\n${ratioLines(run).join('\n')}\n\n${sanity.join('\n')}`);
-    writeFileSync(REPORT_PATH, markdownReport(run));
-    console.log(`\nwrote ${REPORT_PATH}`);
+    if (options.profile !== undefined) await runProfile(options.profile, startCtx, ctx);
+    else await benchmark(options, startCtx, ctx, harness);
   } finally {
-    await Promise.all(servers.map((s) => s.child.stop()));
-    await sink.close();
+    await harness.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -1,72 +1,64 @@
-// The scenarios compared, and the orderflow YAML each one runs with. The YAML follows the shape
-// of the test suite's config document (loopback, port 0, JSON logs, seeded catalog) but is built
-// here so that the benchmark depends on nothing under test/.
-import { stringify } from 'yaml';
-import { type MethodName, METHOD_NAMES, PRODUCTS } from './contract.js';
-
-export type OrderflowSettings = Readonly<{
-  store: 'memory' | 'embedded';
-  callTelemetry: boolean;
-  /** Trace every call and export the spans over OTLP/HTTP to the benchmark's sink. */
-  tracing: boolean;
-  logLevel: 'info' | 'warn';
+// What is measured: the servers (each a process started once and reused by every round) and the
+// scenarios (a load against one server). Every scenario belongs to a group whose `bare` scenario
+// is its reference: ratios are taken against it, round by round. To add a scenario (more watch
+// streams, a Redis cache, two replicas), add a server spec (and its start in servers.ts if it is
+// a new kind) and a scenario naming it; the rounds, checks and report pick it up.
+export type OrderflowSpec = Readonly<{
+  kind: 'orderflow';
+  /** Production: auth, access log, metrics, spans sampled at 0.1 to the harness's OTLP sink, rate limiter. */
+  production: boolean;
+  auth: 'off' | 'rs256' | 'hs256';
 }>;
+
+export type ServerSpec = Readonly<{ label: string } & ({ kind: 'baseline' } | OrderflowSpec)>;
+
+export const SERVERS = {
+  bare: { label: 'bare grpc-js (bench/baseline-server.ts)', kind: 'baseline' },
+  lean: { label: 'orderflow lean (auth off, callTelemetry false)', kind: 'orderflow', production: false, auth: 'off' },
+  'prod-rs256': { label: 'orderflow production, RS256 JWT from a JWKS URL', kind: 'orderflow', production: true, auth: 'rs256' },
+  'prod-hs256': { label: 'orderflow production, HS256 JWT', kind: 'orderflow', production: true, auth: 'hs256' },
+} as const satisfies Record<string, ServerSpec>;
+
+export type ServerKey = keyof typeof SERVERS;
+
+export type Load =
+  | Readonly<{ kind: 'unary'; method: 'GetProduct' | 'GetOrder' }>
+  /** WatchOrders streams that each replay a pre-filled log of `events` and are then cancelled and reopened. */
+  | Readonly<{ kind: 'watch'; connections: number; streamsPerConnection: number; events: number }>;
 
 export type Scenario = Readonly<{
-  key: string;
-  label: string;
-  methods: readonly MethodName[];
-  /** Absent for the bare grpc-js baseline. */
-  orderflow?: OrderflowSettings;
+  /** For --scenario: group:server, e.g. get-product:prod-rs256. */
+  name: string;
+  group: string;
+  server: ServerKey;
+  load: Load;
 }>;
 
+const WATCH: Load = { kind: 'watch', connections: 2, streamsPerConnection: 4, events: 2000 };
+
+function group(groupName: string, load: Load, servers: readonly ServerKey[]): Scenario[] {
+  return servers.map((server) => ({ name: `${groupName}:${server}`, group: groupName, server, load }));
+}
+
 export const SCENARIOS: readonly Scenario[] = [
-  { key: 'baseline', label: 'bare grpc-js (baseline)', methods: METHOD_NAMES },
-  {
-    key: 'off',
-    label: 'orderflow (telemetry off)',
-    methods: METHOD_NAMES,
-    orderflow: { store: 'memory', callTelemetry: false, tracing: false, logLevel: 'warn' },
-  },
-  {
-    key: 'on',
-    label: 'orderflow (telemetry on)',
-    methods: METHOD_NAMES,
-    orderflow: { store: 'memory', callTelemetry: true, tracing: true, logLevel: 'info' },
-  },
-  {
-    // Only CreateOrder: it is the call whose cost the store dominates.
-    key: 'embedded',
-    label: 'orderflow (PGlite store, telemetry off)',
-    methods: ['CreateOrder'],
-    orderflow: { store: 'embedded', callTelemetry: false, tracing: false, logLevel: 'warn' },
-  },
+  ...group('get-product', { kind: 'unary', method: 'GetProduct' }, ['bare', 'lean', 'prod-rs256', 'prod-hs256']),
+  // The order is created before the rounds, so every call after the first is a cache hit.
+  ...group('get-order', { kind: 'unary', method: 'GetOrder' }, ['bare', 'lean', 'prod-rs256', 'prod-hs256']),
+  ...group('watch-orders', WATCH, ['bare', 'lean', 'prod-rs256']),
 ];
 
-export type Ports = Readonly<{ grpc: number; admin: number }>;
+/** The reference of a scenario's group. */
+export const referenceOf = (scenario: Scenario): string => `${scenario.group}:bare`;
 
-/** The orderflow config document of a scenario; `sinkUrl` receives the OTLP/HTTP trace exports. */
-export function orderflowYaml(settings: OrderflowSettings, ports: Ports, sinkUrl: string): string {
-  return stringify({
-    env: 'dev',
-    grpc: {
-      host: '127.0.0.1',
-      port: ports.grpc,
-      reflection: false,
-      callTelemetry: settings.callTelemetry,
-      // Plaintext, as the baseline: with TLS on, the comparison would measure crypto instead of the stack.
-      tls: { enabled: false },
-    },
-    admin: { host: '127.0.0.1', port: ports.admin },
-    log: { level: settings.logLevel, format: 'json' },
-    // No dataDir: PGlite keeps its database in memory, so no disk I/O is measured either.
-    store: { kind: settings.store },
-    shutdown: { timeoutMs: 5000, drainDelayMs: 0, closeTimeoutMs: 2000 },
-    catalog: { seed: PRODUCTS },
-    tracing: settings.tracing ? { sampleRatio: 1, exporters: [{ kind: 'otlp', protocol: 'http', endpoint: `${sinkUrl}/v1/traces` }] } : { exporters: [] },
-    // Anonymous, as the baseline (and the test config); token checks are not what is measured here.
-    auth: { enabled: false },
-    // One caller sends everything: the limiter still runs (its cost is part of the stack) but never refuses.
-    limits: { ratePerSecond: 1_000_000_000, rateBurst: 1_000_000_000 },
-  });
+/**
+ * Scenarios matching any of `patterns` (an exact name, a group, or a server key), with the bare
+ * reference of each chosen group added so that every ratio has its denominator.
+ */
+export function selectScenarios(patterns: readonly string[]): Scenario[] {
+  if (patterns.length === 0) return [...SCENARIOS];
+  const unknown = patterns.filter((p) => !SCENARIOS.some((s) => s.name === p || s.group === p || s.server === p));
+  if (unknown.length > 0) throw new Error(`unknown scenario ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.name).join(', ')}`);
+  const chosen = new Set(SCENARIOS.filter((s) => patterns.some((p) => s.name === p || s.group === p || s.server === p)).map((s) => s.name));
+  for (const s of SCENARIOS) if (chosen.has(s.name)) chosen.add(referenceOf(s));
+  return SCENARIOS.filter((s) => chosen.has(s.name));
 }

@@ -1,27 +1,35 @@
 // From per-round measurements to medians and paired ratios. Ratios are taken round by round
-// (each scenario against the baseline measured minutes apart at most) and then their median, so
-// drift of the machine between rounds cancels instead of leaking into the comparison.
-import type { MethodName } from './contract.js';
+// (each scenario against its group's bare reference measured in the same round, a minute apart
+// at most) and then their median, so drift of a shared machine between rounds cancels instead
+// of leaking into the comparison.
 
 export type Measurement = Readonly<{
-  method: MethodName;
   scenario: string;
   round: number;
-  rps: number;
+  /** Calls per second (unary) or stream messages per second (watch). */
+  rate: number;
+  /** Server CPU time per call or per message: unlike the rate, it does not depend on who was the bottleneck. */
+  cpuUsPerOp: number;
   p50Ms: number;
   p99Ms: number;
+  /** Server process CPU over the window (100 = one core). */
   serverCpuPct: number;
-  /** Server CPU time per successful call: unlike req/s, it does not depend on who was the bottleneck. */
-  serverCpuUsPerCall: number;
-  clientCpuPct: number;
-  /** This orchestrating process during the window: log drain and OTLP sink (telemetry on). */
+  generatorCpuPct: number;
+  /** The load generator's CPU per call or message: below the server's, the server saturates first on equal cores. */
+  generatorCpuUsPerOp: number;
+  /** This orchestrating process (the OTLP sink and JWKS among it). */
   harnessCpuPct: number;
   /** Every other process on the machine during the window (100 = one core). */
   otherCpuPct: number;
+  /** Other processes on the server's core (its busy time minus the server's). */
+  otherOnServerCorePct: number;
+  /** Other processes on the load generator's core (its busy time minus generator and harness). */
+  otherOnLoadCorePct: number;
   rssMiB: number;
-  ok: number;
-  errors: number;
-  totalOk: number;
+  /** Calls or messages in the window. */
+  ops: number;
+  /** What was verified about this run, one short line each. */
+  checks: readonly string[];
 }>;
 
 export type Spread = Readonly<{ median: number; min: number; max: number }>;
@@ -34,47 +42,21 @@ export function spread(values: readonly number[]): Spread {
   return { median, min: sorted[0]!, max: sorted[sorted.length - 1]! };
 }
 
-export type Summary = Readonly<{
-  method: MethodName;
-  scenario: string;
-  rounds: number;
-  rps: Spread;
-  p50Ms: Spread;
-  p99Ms: Spread;
-  serverCpuPct: Spread;
-  serverCpuUsPerCall: Spread;
-  clientCpuPct: Spread;
-  harnessCpuPct: Spread;
-  rssMiB: Spread;
-  errors: number;
-}>;
-
-export function summarise(all: readonly Measurement[], method: MethodName, scenario: string): Summary | undefined {
-  const runs = all.filter((m) => m.method === method && m.scenario === scenario);
-  if (runs.length === 0) return undefined;
-  const of = (pick: (m: Measurement) => number) => spread(runs.map(pick));
-  return {
-    method,
-    scenario,
-    rounds: runs.length,
-    rps: of((m) => m.rps),
-    p50Ms: of((m) => m.p50Ms),
-    p99Ms: of((m) => m.p99Ms),
-    serverCpuPct: of((m) => m.serverCpuPct),
-    serverCpuUsPerCall: of((m) => m.serverCpuUsPerCall),
-    clientCpuPct: of((m) => m.clientCpuPct),
-    harnessCpuPct: of((m) => m.harnessCpuPct),
-    rssMiB: of((m) => m.rssMiB),
-    errors: runs.reduce((sum, m) => sum + m.errors, 0),
-  };
-}
+export const of = (runs: readonly Measurement[], pick: (m: Measurement) => number): Spread => spread(runs.map(pick));
 
 /** Median over rounds of pick(a)/pick(b), pairing the two scenarios' runs of the same round. */
-export function pairedRatio(all: readonly Measurement[], method: MethodName, a: string, b: string, pick: (m: Measurement) => number = (m) => m.rps): Spread {
+export function pairedRatio(all: readonly Measurement[], a: string, b: string, pick: (m: Measurement) => number): Spread {
   const ratios: number[] = [];
-  for (const run of all.filter((m) => m.method === method && m.scenario === a)) {
-    const other = all.find((m) => m.method === method && m.scenario === b && m.round === run.round);
+  for (const run of all.filter((m) => m.scenario === a)) {
+    const other = all.find((m) => m.scenario === b && m.round === run.round);
     if (other !== undefined && pick(other) > 0) ratios.push(pick(run) / pick(other));
   }
   return spread(ratios);
+}
+
+/** Round `round`'s order: the list rotated by one place per round, so no scenario always runs first or last. */
+export function rotate<T>(items: readonly T[], round: number): T[] {
+  if (items.length === 0) return [];
+  const k = round % items.length;
+  return [...items.slice(k), ...items.slice(0, k)];
 }
