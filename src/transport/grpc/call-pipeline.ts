@@ -5,14 +5,15 @@
 // streams, each message checked for malformation, an idle stream ended); the handler runs in the
 // call's trace context; its result or error (through the one error table) becomes the status;
 // telemetry ends. grpc-js's own handler wrappers never see the call (grpc-js-internals.ts).
-import { Metadata, type ServerInterceptingCallInterface, status as Status } from '@grpc/grpc-js';
+import { Metadata, status as Status } from '@grpc/grpc-js';
 import { context } from '@opentelemetry/api';
 import { ServerError } from 'nice-grpc-common';
 import type { Logger } from '../../platform/logger.js';
 import type { Admission } from './call-admission.js';
 import { type MethodTelemetry, TRACE_ID_HEADER } from './call-telemetry.js';
 import { isAbortError, toStatus } from './error-table.js';
-import { asServerInterceptor, observeStatuses } from './grpc-js-internals.js';
+import { asServerInterceptor } from './grpc-js-internals.js';
+import { type CallSteps, InterceptedCall } from './intercepted-call.js';
 import { IncomingMessages } from './incoming-messages.js';
 import { ServerCall } from './server-call.js';
 import { MalformedMessage, type MethodEntry } from './service-methods.js';
@@ -55,7 +56,7 @@ export function createCallPipeline(methods: ReadonlyMap<string, PipelineMethod>,
 
   const terminate = (call: ServerCall) => {
     call.terminated = true;
-    call.abort(new DOMException('the server is shutting down', 'AbortError'));
+    call.abort('the server is shutting down', 'AbortError');
   };
   const onTerminable = (call: ServerCall) => {
     if (terminating) terminate(call);
@@ -69,7 +70,7 @@ export function createCallPipeline(methods: ReadonlyMap<string, PipelineMethod>,
     clearTimeout(call.timer);
     open.delete(call);
     terminable.delete(call);
-    call.abort(code === (Status.DEADLINE_EXCEEDED as number) ? new DOMException('deadline exceeded', 'TimeoutError') : new DOMException(details, 'AbortError'));
+    call.abort(details, code === (Status.DEADLINE_EXCEEDED as number) ? 'TimeoutError' : 'AbortError');
     call.messages?.fail(new ServerError(code, details));
     if (send) {
       call.handlerMetadata('trailer', trailers);
@@ -98,10 +99,11 @@ export function createCallPipeline(methods: ReadonlyMap<string, PipelineMethod>,
     call.base.sendMetadata(headers);
   }
 
-  function send(call: ServerCall, message: unknown): Promise<void> {
+  /** Writes one response message; `written` runs once it is handed to the connection. */
+  function send(call: ServerCall, message: unknown, written: () => void): void {
     sendHeaders(call);
     telemetry(call).sent();
-    return new Promise((resolve) => call.base.sendMessage(message, resolve));
+    call.base.sendMessage(message, written);
   }
 
   const inContext = <T>(call: ServerCall, run: () => T): T => (traced ? context.with(call.otelContext, run) : run());
@@ -120,7 +122,7 @@ export function createCallPipeline(methods: ReadonlyMap<string, PipelineMethod>,
     }
     (result as Promise<unknown>).then(
       (response) => {
-        if (!call.ended) void send(call, response).then(() => end(call, Status.OK, 'OK'));
+        if (!call.ended) send(call, response, () => end(call, Status.OK, 'OK'));
       },
       (error: unknown) => fail(call, error),
     );
@@ -134,7 +136,7 @@ export function createCallPipeline(methods: ReadonlyMap<string, PipelineMethod>,
         const next = await inContext(call, () => iterator.next());
         if (call.ended) break;
         if (next.done === true) return end(call, Status.OK, 'OK');
-        await send(call, next.value);
+        await new Promise<void>((written) => send(call, next.value, written));
         if (call.ended) break;
       }
       await iterator.return?.();
@@ -173,8 +175,8 @@ export function createCallPipeline(methods: ReadonlyMap<string, PipelineMethod>,
     invoke(call, call.messages);
   }
 
-  const listener = (call: ServerCall) => ({
-    onReceiveMetadata(): void {
+  const steps: CallSteps = {
+    start(call) {
       open.add(call);
       telemetry(call).begin(call);
       setDeadline(call);
@@ -188,13 +190,16 @@ export function createCallPipeline(methods: ReadonlyMap<string, PipelineMethod>,
         call.principal = principal;
         return admitted(call);
       }
-      principal.then((p) => {
-        call.principal = p;
-        admitted(call);
-      }, (error: unknown) => fail(call, error));
+      principal.then(
+        (p) => {
+          call.principal = p;
+          admitted(call);
+        },
+        (error: unknown) => fail(call, error),
+      );
     },
 
-    onReceiveMessage(message: unknown): void {
+    message(call, message) {
       if (call.ended) return;
       telemetry(call).received();
       if (message instanceof MalformedMessage) return end(call, Status.INVALID_ARGUMENT, `malformed request message: ${message.reason}`);
@@ -207,7 +212,7 @@ export function createCallPipeline(methods: ReadonlyMap<string, PipelineMethod>,
       call.base.startRead(); // for the half-close
     },
 
-    onReceiveHalfClose(): void {
+    halfClose(call) {
       if (call.ended) return;
       if (call.messages !== undefined) {
         clearTimeout(call.timer);
@@ -218,20 +223,21 @@ export function createCallPipeline(methods: ReadonlyMap<string, PipelineMethod>,
       invoke(call, call.request.message);
     },
 
-    onCancel(): void {
+    cancel(call) {
       const expired = Date.now() >= call.deadline - DEADLINE_TOLERANCE_MS;
       end(call, expired ? Status.DEADLINE_EXCEEDED : Status.CANCELLED, expired ? 'deadline exceeded' : 'cancelled by the client', false);
     },
-  });
+
+    status(call, code, details) {
+      end(call, code, details, false);
+    },
+
+    create: (method, base, metadata) => new ServerCall(method, base, metadata, onTerminable),
+  };
 
   const interceptor = asServerInterceptor((descriptor, base) => {
     const method = methods.get(descriptor.path);
-    if (method === undefined) return base;
-    return pipelineCall(base, (metadata) => {
-      const call = new ServerCall(method, base, metadata, onTerminable);
-      observeStatuses(base, (status) => end(call, status.code, status.details ?? '', false));
-      return listener(call);
-    });
+    return method === undefined ? base : new InterceptedCall(base, method, steps);
   });
 
   return {
@@ -262,38 +268,5 @@ export function createCallPipeline(methods: ReadonlyMap<string, PipelineMethod>,
       for (const call of calls) end(call, Status.UNAVAILABLE, details);
       return calls.length;
     },
-  };
-}
-
-type Listener = Parameters<ServerInterceptingCallInterface['start']>[0];
-
-/**
- * The interceptor's call object: grpc-js's handler wrapper calls start() on it with its own
- * listener, which is ignored; the pipeline listens to the innermost call instead.
- */
-function pipelineCall(base: ServerInterceptingCallInterface, listen: (metadata: Metadata) => Listener): ServerInterceptingCallInterface {
-  return {
-    start() {
-      let listener: Listener | undefined;
-      base.start({
-        onReceiveMetadata: (metadata) => {
-          listener = listen(metadata);
-          listener.onReceiveMetadata(metadata);
-        },
-        onReceiveMessage: (message) => listener?.onReceiveMessage(message),
-        onReceiveHalfClose: () => listener?.onReceiveHalfClose(),
-        onCancel: () => listener?.onCancel(),
-      });
-    },
-    sendMetadata: (metadata) => base.sendMetadata(metadata),
-    sendMessage: (message, callback) => base.sendMessage(message, callback),
-    sendStatus: (status) => base.sendStatus(status),
-    startRead: () => base.startRead(),
-    getPeer: () => base.getPeer(),
-    getDeadline: () => base.getDeadline(),
-    getHost: () => base.getHost(),
-    getAuthContext: () => base.getAuthContext(),
-    getConnectionInfo: () => base.getConnectionInfo(),
-    getMetricsRecorder: () => base.getMetricsRecorder(),
   };
 }

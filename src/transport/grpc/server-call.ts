@@ -61,9 +61,12 @@ export class ServerCall implements AppCallContext {
     return this.controller.signal;
   }
 
-  /** Aborts the signal (if a handler ever asked for it) with `reason`. */
-  abort(reason: unknown): void {
-    this.controller?.abort(reason);
+  /**
+   * Aborts the signal, if a handler ever asked for it, with a DOMException of `name`: an
+   * exception is made (with its stack) only when someone can see it.
+   */
+  abort(message: string, name: 'AbortError' | 'TimeoutError'): void {
+    if (this.controller !== undefined && !this.controller.signal.aborted) this.controller.abort(new DOMException(message, name));
   }
 
   abortOnTerminate(): void {
