@@ -43,6 +43,7 @@ export function cachedOrderRepository(
       return order;
     },
 
+    findByIdempotencyKey: (customerId: string, key: string, scope?: CallScope) => repository.findByIdempotencyKey(customerId, key, scope),
     list: (query: OrderQuery, scope?: CallScope) => repository.list(query, scope),
 
     async create(order: Order, scope?: CallScope) {

@@ -5,6 +5,7 @@ import { LocalEventSignal } from '../adapters/local-event-signal.js';
 import { openMemoryStore } from '../adapters/memory/memory-store.js';
 import { fixedClock, sequentialIds } from '../../test/support/builders.js';
 import { type Actor, ANY_ACTOR } from './actor.js';
+import { DomainError } from './errors.js';
 import { catalogUseCases } from './catalog-use-cases.js';
 import { orderUseCases, type OrderUseCases } from './order-use-cases.js';
 
@@ -41,6 +42,17 @@ async function take<T>(iterator: AsyncIterator<T>, n: number): Promise<T[]> {
 }
 
 describe('create', () => {
+  test('a retry of an existing order is answered from the store, without the catalog', async () => {
+    const first = await orders.create(newOrder('c1', 'key-cat'), ANY_ACTOR);
+    const store = openMemoryStore();
+    await store.orders.create(first.order);
+    const unreachable = { findProducts: () => Promise.reject(new DomainError('UNAVAILABLE', 'the product catalog is unavailable')) };
+    const offline = orderUseCases({ orders: store.orders, events: store.events, eventSignal: new LocalEventSignal(), catalog: unreachable, now: clock, newId: sequentialIds() });
+    expect(await offline.create(newOrder('c1', 'key-cat'), ANY_ACTOR)).toEqual({ order: first.order, created: false });
+    await expect(offline.create(newOrder('c1', 'key-cat', 2), ANY_ACTOR)).rejects.toMatchObject({ code: 'ALREADY_EXISTS' });
+    await expect(offline.create(newOrder('c1', 'key-new'), ANY_ACTOR)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+  });
+
   test('a retry with the same customer and key returns the first order', async () => {
     const first = await orders.create(newOrder('c1', 'key-1'), ANY_ACTOR);
     const retry = await orders.create(newOrder('c1', 'key-1'), ANY_ACTOR);

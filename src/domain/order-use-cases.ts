@@ -43,20 +43,28 @@ export type OrderTracker = {
 
 type EventFilter = Pick<EventQuery, 'customerId' | 'orderIds'>;
 
+/** The order an idempotency key already names, if the retry asks for the same items; ALREADY_EXISTS otherwise. */
+function sameOrderOrConflict(existing: Order, input: NewOrder): Order {
+  if (sameItems(existing, input)) return existing;
+  throw new DomainError(
+    'ALREADY_EXISTS',
+    `idempotency key ${JSON.stringify(input.idempotencyKey)} was already used by this customer for order ${existing.id} with different items`,
+  );
+}
+
 export function orderUseCases({ orders, events, eventSignal, catalog, now, newId, metrics = NO_METRICS }: OrderDeps) {
   async function create(input: NewOrder, actor: Actor, scope: CallScope = UNBOUNDED, fieldPrefix = ''): Promise<{ order: Order; created: boolean }> {
     validateNewOrder(input, fieldPrefix);
     assertActsFor(actor, input.customerId);
+    // A retry of an order that exists is answered from the store, without the catalog: it
+    // succeeds even while the catalog is down, and its prices are those it was created with.
+    const existing = await orders.findByIdempotencyKey(input.customerId, input.idempotencyKey, scope);
+    if (existing !== undefined) return { order: sameOrderOrConflict(existing, input), created: false };
     const products = await catalog.findProducts([...new Set(input.items.map((i) => i.productId))], scope);
     const { items, total } = priceItems(input, products, fieldPrefix);
     const result = await orders.create(newOrder({ id: newId(), input, items, total, now: now() }), scope);
     if (result.created) metrics.orderCreated(result.order);
-    if (!result.created && !sameItems(result.order, input)) {
-      throw new DomainError(
-        'ALREADY_EXISTS',
-        `idempotency key ${JSON.stringify(input.idempotencyKey)} was already used by this customer for order ${result.order.id} with different items`,
-      );
-    }
+    else sameOrderOrConflict(result.order, input); // a racing create with the same key won
     return result;
   }
 

@@ -47,6 +47,8 @@ export type OrderQuery = Readonly<{
 export interface OrderRepository {
   /** Resolves undefined when absent. */
   get(id: string, scope?: CallScope): Promise<Order | undefined>;
+  /** The customer's order made with this idempotency key; undefined when there is none (or the key is ''). */
+  findByIdempotencyKey(customerId: string, key: string, scope?: CallScope): Promise<Order | undefined>;
   /** Matching orders, newest first (descending id: ids are time-ordered UUIDv7). */
   list(query: OrderQuery, scope?: CallScope): Promise<Order[]>;
   /**

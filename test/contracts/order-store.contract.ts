@@ -39,6 +39,17 @@ export function orderStoreContract(name: string, open: () => Promise<OpenedStore
       expect(otherCustomer.created).toBe(true);
     });
 
+    test('an order is found by its customer and idempotency key, and only so', async () => {
+      const { store } = await open();
+      const first = order({ customerId: 'c', idempotencyKey: 'find-me' });
+      await store.orders.create(first);
+      expect(await store.orders.findByIdempotencyKey('c', 'find-me')).toEqual(first);
+      expect(await store.orders.findByIdempotencyKey('d', 'find-me')).toBeUndefined();
+      expect(await store.orders.findByIdempotencyKey('c', 'other')).toBeUndefined();
+      await store.orders.create(order({ customerId: 'c', idempotencyKey: '' }));
+      expect(await store.orders.findByIdempotencyKey('c', '')).toBeUndefined();
+    });
+
     test('racing creates with one key make exactly one order and one event', async () => {
       const { store } = await open();
       const results = await Promise.all(Array.from({ length: 8 }, () => store.orders.create(order({ customerId: 'c', idempotencyKey: 'race' }))));

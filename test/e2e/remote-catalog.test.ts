@@ -186,3 +186,28 @@ test('UNAVAILABLE is retried with backoff, then reported; retries are logged wit
     await lonely.stop();
   }
 });
+
+test('with the catalog stopped, a retry of an existing order (same key) still succeeds; new orders are UNAVAILABLE', async () => {
+  const ownCatalog = await startTestApp({ config: { services: { orders: false } } });
+  const ownOrders = await startTestApp({
+    config: { services: { catalog: false }, catalog: { remote: { address: ownCatalog.grpcAddress, maxAttempts: 1 } } },
+  });
+  const client = connect(ownOrders.grpcAddress);
+  try {
+    const request = { customerId: 'retry', items: [{ productId: 'cup', quantity: 2 }], idempotencyKey: 'retry-1' };
+    const created = await client.orders.createOrder(request);
+    await ownCatalog.stop();
+    const retried = await client.orders.createOrder(request);
+    expect(retried.order?.id).toBe(created.order?.id);
+    expect(retried.order?.total).toEqual(created.order?.total);
+    const conflicting = await failure(client.orders.createOrder({ ...request, items: [{ productId: 'cup', quantity: 3 }] }));
+    expect(conflicting.code).toBe('ALREADY_EXISTS');
+    // A new order needs prices: 'tea' is not in the product cache yet.
+    const fresh = { ...request, items: [{ productId: 'tea', quantity: 1 }], idempotencyKey: 'retry-2' };
+    expect((await failure(client.orders.createOrder(fresh))).code).toBe('UNAVAILABLE');
+  } finally {
+    client.close();
+    await ownOrders.stop();
+    await ownCatalog.stop();
+  }
+});

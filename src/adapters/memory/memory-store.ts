@@ -42,6 +42,11 @@ export class MemoryOrderStore implements OrderRepository, OrderEventLog {
     return Promise.resolve(this.orders.get(id));
   }
 
+  findByIdempotencyKey(customerId: string, key: string): Promise<Order | undefined> {
+    const id = key === '' ? undefined : this.byIdempotencyKey.get(JSON.stringify([customerId, key]));
+    return Promise.resolve(id === undefined ? undefined : this.orders.get(id));
+  }
+
   list(query: OrderQuery): Promise<Order[]> {
     const matches = [...this.orders.values()]
       .filter((o) => query.customerId === undefined || o.customerId === query.customerId)

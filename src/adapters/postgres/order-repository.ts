@@ -79,6 +79,12 @@ export class PostgresOrderRepository implements OrderRepository, OrderEventLog {
     return rows[0] && toOrder(rows[0]);
   }
 
+  async findByIdempotencyKey(customerId: string, key: string, scope?: CallScope): Promise<Order | undefined> {
+    if (key === '') return undefined;
+    const rows = await this.sql.query<OrderRow>(`SELECT ${COLUMNS} FROM orders WHERE customer_id = $1 AND idempotency_key = $2`, [customerId, key], scope);
+    return rows[0] && toOrder(rows[0]);
+  }
+
   async list(query: OrderQuery, scope?: CallScope): Promise<Order[]> {
     const rows = await this.sql.query<OrderRow>(
       `SELECT ${COLUMNS} FROM orders
