@@ -108,6 +108,12 @@ describe('switching a section\'s kind from the environment', () => {
     expect(warnings[0]).toMatch(/ignoring store\.dataDir from the file/);
   });
 
+  test('a file that leaves the kind to its default gets the same treatment', () => {
+    const { config, warnings } = parse(`${minimal}store: { dataDir: ./data/dev }\n`, { ORDERFLOW_STORE__KIND: 'memory' });
+    expect(config.store).toEqual({ kind: 'memory' });
+    expect(warnings).toEqual(['ORDERFLOW_STORE__KIND sets store.kind to "memory"; ignoring store.dataDir from the file, which does not apply to it']);
+  });
+
   test('setting the kind the file already has changes nothing and warns of nothing', () => {
     expect(parse(embedded, { ORDERFLOW_STORE__KIND: 'embedded' })).toEqual({ config: expect.objectContaining({ store: { kind: 'embedded', dataDir: './data/dev' } }), warnings: [] });
   });

@@ -70,7 +70,10 @@ export function dropKeysOfOtherKind(schema: z.ZodType, file: Record<string, unkn
     if (dropped.length > 0) {
       const where = sectionPath.join('.');
       const names = dropped.map((key) => `${where}.${key}`).join(', ');
-      warnings.push(`${override.variable} sets ${where}.${discriminator} to ${JSON.stringify(override.value)}; ignoring ${names} from the file, which ${dropped.length > 1 ? 'apply' : 'applies'} only to ${where}.${discriminator} ${JSON.stringify(fileSection[discriminator])}`);
+      const previous = fileSection[discriminator];
+      const plural = dropped.length > 1;
+      const why = previous === undefined ? `which ${plural ? 'do' : 'does'} not apply to it` : `which ${plural ? 'apply' : 'applies'} only to ${where}.${discriminator} ${JSON.stringify(previous)}`;
+      warnings.push(`${override.variable} sets ${where}.${discriminator} to ${JSON.stringify(override.value)}; ignoring ${names} from the file, ${why}`);
     }
   }
   return warnings;
