@@ -63,6 +63,10 @@ grep -q '^grpc_server_handled_total{.*grpc_method="CreateOrder".*grpc_code="OK"}
 # The span is exported within the 200 ms batch delay; wait for it rather than for a fixed time.
 for _ in $(seq 1 60); do grep -q "name: 'orderflow.orders.v1.OrderService/CreateOrder'" "$log" && break; sleep 0.5; done
 grep -q "name: 'orderflow.orders.v1.OrderService/CreateOrder'" "$log" || { echo "smoke: no CreateOrder span was exported" >&2; exit 1; }
+# With a trace exporter, the OpenMetrics latency histogram carries the call's trace id.
+openmetrics=$(curl -fsS -H 'Accept: application/openmetrics-text' "http://$admin/metrics")
+grep -q '^grpc_server_handling_seconds_bucket{.*grpc_method="CreateOrder".*} 1 # {trace_id="[0-9a-f]\{32\}"}' <<<"$openmetrics" \
+  || { echo "smoke: no trace-id exemplar on the CreateOrder latency histogram" >&2; exit 1; }
 
 kill -TERM "$pid"
 for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
