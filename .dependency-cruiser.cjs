@@ -1,4 +1,6 @@
-// The layer rules of DESIGN.md, checked in CI (`npm run lint:deps`).
+// The layer rules (README, "Architecture"): transport -> domain <- adapters, platform knows no
+// other layer, only app.ts and cmd/ know concrete adapters, no cycles. Each rule below says why.
+// Checked by `npm run lint` (so in CI) with `depcruise src --config .dependency-cruiser.cjs`.
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [

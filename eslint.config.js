@@ -21,7 +21,8 @@ export default tseslint.config(
     },
   },
   {
-    // Only the config loader reads the environment (DESIGN.md: "only platform/config.ts reads process.env").
+    // Only the config loader reads the environment: everything else gets its settings passed in,
+    // so that tests can run several differently configured apps in one process.
     files: ['src/**/*.ts'],
     ignores: ['src/platform/config.ts'],
     rules: {

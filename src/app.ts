@@ -37,6 +37,7 @@ import { createHealth } from './platform/health.js';
 import { Closers, type Stoppable } from './platform/lifecycle.js';
 import { createLogger, type Logger } from './platform/logger.js';
 import { createMetricsRegistry } from './platform/metrics.js';
+import { ensurePortFree, explainListenError } from './platform/port-in-use.js';
 import { createRateLimiter } from './platform/rate-limiter.js';
 import { createTracing } from './platform/tracing.js';
 import { createGrpcServer } from './transport/grpc/grpc-server.js';
@@ -57,9 +58,12 @@ const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.
 /** What every part that observes itself needs. */
 type Telemetry = Readonly<{ log: Logger; registry: MetricsRegistry; tracer: Tracer; propagator: TextMapPropagator }>;
 
-export async function createApp(config: Config, seams: AppSeams = {}): Promise<App> {
+/** `configWarnings`: what the config loader ignored (see loadConfig), logged once the logger exists. */
+export async function createApp(config: Config, seams: AppSeams = {}, configWarnings: readonly string[] = []): Promise<App> {
   const log = createLogger(config.log, { app: config.service.name, env: config.env }, seams.logDestination);
   log.info({ version: VERSION, config: describeConfig(config) }, 'starting');
+  for (const warning of configWarnings) log.warn(warning);
+  if (!config.auth.enabled) log.warn('authentication is off (auth.enabled: false): every call is allowed, with admin rights; never do this outside development');
   const closers = new Closers(log);
   try {
     return await assemble(config, seams, log, closers);
@@ -126,14 +130,19 @@ function lifecycle(
 ): App {
   const { log, grpc, admin, health, closers } = parts;
   let stopping: Promise<number> | undefined;
+  let startFailed = false; // then stop() reports, and the process exits with, 1
   return {
     log,
     async start() {
-      const grpcPort = await grpc.listen(config.grpc.host, config.grpc.port);
-      const adminPort = await admin.listen(config.admin.host, config.admin.port);
-      const report = await health.start();
-      log.info({ grpc: `${config.grpc.host}:${grpcPort}`, admin: `${config.admin.host}:${adminPort}`, services: config.services, ready: report.ready }, 'serving');
-      return { grpcPort, adminPort };
+      try {
+        const { grpcPort, adminPort } = await listenBoth(config, grpc, admin);
+        const report = await health.start();
+        log.info({ grpc: `${config.grpc.host}:${grpcPort}`, admin: `${config.admin.host}:${adminPort}`, services: config.services, ready: report.ready }, 'serving');
+        return { grpcPort, adminPort };
+      } catch (error) {
+        startFailed = true;
+        throw error;
+      }
     },
     stop() {
       stopping ??= (async () => {
@@ -143,7 +152,7 @@ function lifecycle(
         const { cut, reason } = await grpc.drain(config.shutdown.timeoutMs);
         await admin.close();
         const closed = await closers.closeAll(config.shutdown.closeTimeoutMs);
-        const code = cut === 0 && closed ? 0 : 1;
+        const code = cut === 0 && closed && !startFailed ? 0 : 1;
         log.info({ drain: reason, calls_cut: cut, closed, exit_code: code }, 'stopped');
         log.flush();
         return code;
@@ -154,6 +163,27 @@ function lifecycle(
       grpc.force();
     },
   };
+}
+
+/**
+ * Binds both listeners. Both ports are checked first, so that a taken one is a PortInUseError
+ * naming its setting before anything binds (and before grpc-js prints its own line).
+ */
+async function listenBoth(config: Config, grpc: ReturnType<typeof createGrpcServer>, admin: ReturnType<typeof createAdminServer>) {
+  const { grpc: g, admin: a } = config;
+  await ensurePortFree('grpc.port', g.host, g.port);
+  await ensurePortFree('admin.port', a.host, a.port);
+  let grpcPort: number;
+  try {
+    grpcPort = await grpc.listen(g.host, g.port);
+  } catch (error) {
+    throw explainListenError(error, 'grpc.port', g.host, g.port);
+  }
+  try {
+    return { grpcPort, adminPort: await admin.listen(a.host, a.port) };
+  } catch (error) {
+    throw explainListenError(error, 'admin.port', a.host, a.port);
+  }
 }
 
 /** In-process when this process hosts the catalog; otherwise a cached gRPC client of the remote one. */

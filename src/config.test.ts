@@ -52,13 +52,89 @@ describe('parseConfig', () => {
       expect(lines).toHaveLength(3);
       expect(lines.join('\n')).toMatch(/env: .*"dev"\|"staging"\|"prod"/);
       expect(lines.join('\n')).toMatch(/admin\.port: .*65535/);
-      expect(lines.join('\n')).toMatch(/unknown key "bogus"/);
+      expect(lines.join('\n')).toMatch(/^ {2}- bogus: unknown key$/m);
     }
   });
 
   test('rejects YAML that is not a mapping', () => {
     expect(() => parseConfig('- a\n- b', 'x.yaml')).toThrow(/must hold a YAML mapping/);
-    expect(() => parseConfig('env: [', 'x.yaml')).toThrow(/not valid YAML/);
+  });
+
+  test('a YAML syntax error gives line and column and shows the offending line', () => {
+    expect(() => parseConfig('env: dev\ngrpc:\n  port: [1\nlog: { level: info }\n', 'x.yaml')).toThrow(
+      'x.yaml is not valid YAML at line 4, column 1: Flow sequence in block collection must be sufficiently indented and end with a ]\n' +
+        '  3 |   port: [1\n' +
+        '  4 | log: { level: info }\n' +
+        '    | ^',
+    );
+    expect(() => parseConfig('env: dev\n\tgrpc: 1\n', 'x.yaml')).toThrow(/at line 2, column 1: Tabs are not allowed as indentation\n {2}1 \| env: dev\n {2}2 \| \tgrpc: 1\n {4}\| \^$/);
+  });
+
+  test('an unknown key is named by its full path, at the top level too, and by the variable that set it', () => {
+    const problems = (yaml: string, env: Record<string, string> = {}) => {
+      try {
+        parseConfig(yaml, 'x.yaml', env);
+      } catch (error) {
+        return (error as Error).message.split('\n').slice(1);
+      }
+      throw new Error('expected a ConfigError');
+    };
+    expect(problems('env: dev\nauth: { enabled: false }\nbogus: 1\ngrpc: { tls: { enabled: false }, colour: blue }\n')).toEqual(['  - grpc.colour: unknown key', '  - bogus: unknown key']);
+    expect(problems(minimal, { ORDERFLOW_GRPC__COLOUR: 'blue', ORDERFLOW_BOGUS: '1' })).toEqual([
+      '  - grpc.colour: unknown key (from ORDERFLOW_GRPC__COLOUR)',
+      '  - bogus: unknown key (from ORDERFLOW_BOGUS)',
+    ]);
+    expect(problems(minimal, { ORDERFLOW_LOG: '{level: info, colour: blue}' })).toEqual(['  - log.colour: unknown key (from ORDERFLOW_LOG)']);
+  });
+});
+
+describe('switching a section\'s kind from the environment', () => {
+  const embedded = `${minimal}store: { kind: embedded, dataDir: ./data/dev }\n`;
+  const parse = (yaml: string, env: Record<string, string>) => {
+    const warnings: string[] = [];
+    return { config: parseConfig(yaml, 'x.yaml', env, (w) => warnings.push(w)), warnings };
+  };
+
+  test('the file\'s keys of the other kind are ignored, with a warning naming them and the variable', () => {
+    const { config, warnings } = parse(embedded, { ORDERFLOW_STORE__KIND: 'memory' });
+    expect(config.store).toEqual({ kind: 'memory' });
+    expect(warnings).toEqual(['ORDERFLOW_STORE__KIND sets store.kind to "memory"; ignoring store.dataDir from the file, which applies only to store.kind "embedded"']);
+  });
+
+  test('keys the new kind shares or sets from the environment are kept', () => {
+    const { config, warnings } = parse(embedded, { ORDERFLOW_STORE__KIND: 'postgres', ORDERFLOW_STORE__DATABASE: 'orders', ORDERFLOW_STORE__USER: 'app' });
+    expect(config.store).toMatchObject({ kind: 'postgres', database: 'orders', user: 'app', port: 5432 });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/ignoring store\.dataDir from the file/);
+  });
+
+  test('a file that leaves the kind to its default gets the same treatment', () => {
+    const { config, warnings } = parse(`${minimal}store: { dataDir: ./data/dev }\n`, { ORDERFLOW_STORE__KIND: 'memory' });
+    expect(config.store).toEqual({ kind: 'memory' });
+    expect(warnings).toEqual(['ORDERFLOW_STORE__KIND sets store.kind to "memory"; ignoring store.dataDir from the file, which does not apply to it']);
+  });
+
+  test('setting the kind the file already has changes nothing and warns of nothing', () => {
+    expect(parse(embedded, { ORDERFLOW_STORE__KIND: 'embedded' })).toEqual({ config: expect.objectContaining({ store: { kind: 'embedded', dataDir: './data/dev' } }), warnings: [] });
+  });
+
+  test('a key of another kind is still an error when the file itself has it, or a variable sets it', () => {
+    expect(() => parse(`${minimal}store: { kind: memory, dataDir: ./x }\n`, {})).toThrow(/^ {2}- store\.dataDir: unknown key for store\.kind "memory"$/m);
+    expect(() => parse(embedded, { ORDERFLOW_STORE__KIND: 'memory', ORDERFLOW_STORE__DATA_DIR: '/x' })).toThrow(
+      /^ {2}- store\.dataDir: unknown key for store\.kind "memory" \(from ORDERFLOW_STORE__DATA_DIR\)$/m,
+    );
+  });
+
+  test('an unknown kind is reported as such, with nothing dropped', () => {
+    const warnings: string[] = [];
+    expect(() => parseConfig(embedded, 'x.yaml', { ORDERFLOW_STORE__KIND: 'sqlite' }, (w) => warnings.push(w))).toThrow(/store\.kind: .*from ORDERFLOW_STORE__KIND/);
+    expect(warnings).toEqual([]);
+  });
+
+  test('the shipped dev config runs on the memory store from the environment alone', () => {
+    const warnings: string[] = [];
+    expect(loadConfig({ CONF_PATH: 'config/dev.yaml', ORDERFLOW_STORE__KIND: 'memory' }, undefined, (w) => warnings.push(w)).store).toEqual({ kind: 'memory' });
+    expect(warnings).toHaveLength(1);
   });
 });
 

@@ -2,7 +2,7 @@
 // the generic platform loader (src/platform/config.ts). The README's configuration reference
 // follows this file.
 import { z } from 'zod';
-import { type ConfigSpec, type Env, loadConfig as load, type Loaded, parseConfig as parse } from './platform/config.js';
+import { type ConfigSpec, type ConfigWarnings, type Env, loadConfig as load, type Loaded, parseConfig as parse } from './platform/config.js';
 import { secretRef } from './platform/config-secret.js';
 import { authSchema, limitsShape, securityProblems, tlsSchema } from './platform/config-security.js';
 
@@ -228,7 +228,10 @@ export const CONFIG: ConfigSpec<typeof configSchema> = { schema: configSchema, c
 /** The validated configuration, secrets resolved, deeply frozen. */
 export type Config = Loaded<typeof configSchema>;
 
-/** Loads the file named by CONF_PATH (or `defaultPath`) with ORDERFLOW_* overrides from `env`. */
-export const loadConfig = (env?: Env, defaultPath?: string): Config => load(CONFIG, env, defaultPath);
+/**
+ * Loads the file named by CONF_PATH (or `defaultPath`) with ORDERFLOW_* overrides from `env`;
+ * `warn` hears of settings ignored because an override switched a section's kind.
+ */
+export const loadConfig = (env?: Env, defaultPath?: string, warn?: ConfigWarnings): Config => load(CONFIG, env, defaultPath, warn);
 
-export const parseConfig = (text: string, source: string, env: Env = {}): Config => parse(CONFIG, text, source, env);
+export const parseConfig = (text: string, source: string, env: Env = {}, warn?: ConfigWarnings): Config => parse(CONFIG, text, source, env, warn);

@@ -8,14 +8,15 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
+import { applyOverrides, dropKeysOfOtherKind, type Env, type Override, overridesFrom, schemaAt, unwrap, valueAt, variableFor } from './config-env.js';
 import { SECRET_REF_MESSAGE, type SecretRef, type WithSecrets } from './config-secret.js';
 import { Secret } from './secret.js';
+
+export { envNameFor, type Env } from './config-env.js';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
-
-export type Env = Readonly<Record<string, string | undefined>>;
 
 /** What a service's configuration is: its schema, rules across keys, and its override prefix. */
 export type ConfigSpec<Schema extends z.ZodType> = Readonly<{
@@ -29,8 +30,14 @@ export type ConfigSpec<Schema extends z.ZodType> = Readonly<{
 /** The validated configuration, secrets resolved, deeply frozen. */
 export type Loaded<Schema extends z.ZodType> = WithSecrets<z.output<Schema>>;
 
+/**
+ * Told of each setting the loader ignored (a key of another kind after an override switched a
+ * section's kind), one sentence each; the caller logs them once it has a logger.
+ */
+export type ConfigWarnings = (message: string) => void;
+
 /** `defaultPath` is used when CONF_PATH is unset (developer tools; the server always needs it). */
-export function loadConfig<Schema extends z.ZodType>(spec: ConfigSpec<Schema>, env: Env = process.env, defaultPath?: string): Loaded<Schema> {
+export function loadConfig<Schema extends z.ZodType>(spec: ConfigSpec<Schema>, env: Env = process.env, defaultPath?: string, warn?: ConfigWarnings): Loaded<Schema> {
   const path = env.CONF_PATH ?? defaultPath;
   if (path === undefined || path.trim() === '') {
     throw new ConfigError('CONF_PATH is not set: point it at a YAML config file, for example CONF_PATH=config/dev.yaml');
@@ -42,24 +49,26 @@ export function loadConfig<Schema extends z.ZodType>(spec: ConfigSpec<Schema>, e
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
     throw new ConfigError(`cannot read the config file CONF_PATH=${path}: ${reason}`);
   }
-  return parseConfig(spec, text, path, env);
+  return parseConfig(spec, text, path, env, warn);
 }
 
-export function parseConfig<Schema extends z.ZodType>(spec: ConfigSpec<Schema>, text: string, source: string, env: Env = {}): Loaded<Schema> {
+export function parseConfig<Schema extends z.ZodType>(spec: ConfigSpec<Schema>, text: string, source: string, env: Env = {}, warn: ConfigWarnings = () => {}): Loaded<Schema> {
   let document: unknown;
   try {
     document = parseYaml(text, { prettyErrors: true }) ?? {};
   } catch (error) {
-    const detail = error instanceof YAMLParseError ? error.message.split('\n')[0] : String(error);
-    throw new ConfigError(`${source} is not valid YAML: ${detail}`);
+    throw new ConfigError(error instanceof YAMLParseError ? yamlSyntaxError(source, text, error) : `${source} is not valid YAML: ${String(error)}`);
   }
   if (typeof document !== 'object' || Array.isArray(document)) {
     throw new ConfigError(`${source} must hold a YAML mapping of settings, e.g. "env: dev"`);
   }
-  const merged = applyEnvOverrides(document as Record<string, unknown>, env, spec.envPrefix);
+  const file = document as Record<string, unknown>;
+  const overrides = overridesFrom(env, spec.envPrefix);
+  const merged = applyOverrides(file, overrides);
+  for (const warning of dropKeysOfOtherKind(spec.schema, file, merged, overrides)) warn(warning);
   const result = spec.schema.safeParse(merged);
   if (!result.success) {
-    const lines = result.error.issues.map((i) => `  - ${describeIssue(i, merged, env, spec.envPrefix)}`);
+    const lines = result.error.issues.flatMap((i) => describeIssue(i, spec.schema, merged, overrides)).map((line) => `  - ${line}`);
     throw new ConfigError(`${source} is invalid:\n${lines.join('\n')}`);
   }
   const rules = spec.check(result.data);
@@ -70,60 +79,38 @@ export function parseConfig<Schema extends z.ZodType>(spec: ConfigSpec<Schema>, 
   return deepFreeze(resolved) as Loaded<Schema>;
 }
 
-/** <prefix>A__B_C=value sets a.bC; the value is read as YAML (numbers, booleans, lists). */
-export function applyEnvOverrides(document: Record<string, unknown>, env: Env, prefix: string): Record<string, unknown> {
-  const result = structuredClone(document);
-  for (const [name, raw] of Object.entries(env)) {
-    if (!name.startsWith(prefix) || raw === undefined) continue;
-    const path = name.slice(prefix.length).split('__').map(camelCase);
-    let node: Record<string, unknown> = result;
-    for (const key of path.slice(0, -1)) {
-      const next = node[key];
-      node[key] = typeof next === 'object' && next !== null && !Array.isArray(next) ? next : {};
-      node = node[key] as Record<string, unknown>;
-    }
-    node[path.at(-1) as string] = parseEnvValue(raw);
-  }
-  return result;
+/** The message of a YAML syntax error: what, where, and the offending line with a caret. */
+function yamlSyntaxError(source: string, text: string, error: YAMLParseError): string {
+  const reason = error.message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '');
+  const position = error.linePos?.[0];
+  if (position === undefined) return `${source} is not valid YAML: ${reason}`;
+  const lines = text.split(/\r?\n/);
+  const gutter = String(position.line).length;
+  const show = (n: number) => `  ${String(n).padStart(gutter)} | ${(lines[n - 1] ?? '').slice(0, 160)}`;
+  const excerpt = [...(position.line > 1 ? [show(position.line - 1)] : []), show(position.line), `  ${' '.repeat(gutter)} | ${' '.repeat(position.col - 1)}^`];
+  return `${source} is not valid YAML at line ${position.line}, column ${position.col}: ${reason}\n${excerpt.join('\n')}`;
 }
 
-export function envNameFor(path: string, prefix: string): string {
-  return prefix + path.split('.').map((k) => k.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()).join('__');
-}
-
-function camelCase(segment: string): string {
-  return segment.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-}
-
-function parseEnvValue(raw: string): unknown {
-  try {
-    return parseYaml(raw) as unknown;
-  } catch {
-    return raw;
-  }
-}
-
-function describeIssue(issue: z.core.$ZodIssue, document: unknown, env: Env, prefix: string): string {
-  const key = issue.path.map(String).join('.');
+/** One line per problem, naming the key by its full path and the variable that set it, if one did. */
+function describeIssue(issue: z.core.$ZodIssue, schema: z.ZodType, document: unknown, overrides: readonly Override[]): string[] {
+  const from = (path: readonly PropertyKey[], before: string) => {
+    const variable = variableFor(overrides, path);
+    return variable === undefined ? '' : `${before}from ${variable}`;
+  };
   if (issue.code === 'unrecognized_keys') {
-    const keys = issue.keys.map((k) => `"${k}"`).join(', ');
-    return `${key === '' ? '' : `${key}: `}unknown key${issue.keys.length > 1 ? 's' : ''} ${keys}`;
+    const section = unwrap(schemaAt(schema, document, issue.path));
+    const discriminator = (section?._zod.def as { discriminator?: string } | undefined)?.discriminator;
+    const forKind = discriminator === undefined ? '' : ` for ${[...issue.path, discriminator].join('.')} ${JSON.stringify(valueAt(document, [...issue.path, discriminator]))}`;
+    return issue.keys.map((k) => {
+      const variable = from([...issue.path, k], '');
+      return `${[...issue.path, k].join('.')}: unknown key${forKind}${variable === '' ? '' : ` (${variable})`}`;
+    });
   }
+  const key = issue.path.map(String).join('.');
   const got = valueAt(document, issue.path);
   // A literal where a secret reference belongs is probably the secret itself: never echo it.
   const shown = issue.message === SECRET_REF_MESSAGE ? 'a literal value, not shown' : got === undefined ? 'nothing' : JSON.stringify(got);
-  const variable = envNameFor(key, prefix);
-  const from = env[variable] === undefined ? '' : `, from ${variable}`;
-  return `${key || '(top level)'}: ${issue.message} (got ${shown}${from})`;
-}
-
-function valueAt(document: unknown, path: readonly PropertyKey[]): unknown {
-  let node = document;
-  for (const key of path) {
-    if (typeof node !== 'object' || node === null) return undefined;
-    node = (node as Record<PropertyKey, unknown>)[key];
-  }
-  return node;
+  return [`${key || '(top level)'}: ${issue.message} (got ${shown}${from(issue.path, ', ')})`];
 }
 
 function isSecretRef(value: unknown): value is SecretRef {

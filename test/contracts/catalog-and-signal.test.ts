@@ -26,7 +26,7 @@ beforeAll(async () => {
   ] } } });
   const { tracer, propagator } = createTracing({ sampleRatio: 0, exporters: [], batch: { scheduledDelayMs: 1000, maxQueueSize: 10, maxExportBatchSize: 10, exportTimeoutMs: 1000 } }, { name: 'test', version: '0', environment: 'dev', instance: 'x' });
   const metrics = createGrpcMetrics(createMetricsRegistry(), 'client', CATALOG_CLIENT_METHODS);
-  client = createUnaryClient({ address: remote.grpcAddress, timeoutMs: 2000, maxAttempts: 2, initialBackoffMs: 10, maxBackoffMs: 50, tracer, propagator, metrics });
+  client = createUnaryClient({ address: remote.grpcAddress, timeoutMs: 30_000, maxAttempts: 2, initialBackoffMs: 10, maxBackoffMs: 50, tracer, propagator, metrics });
 });
 
 afterAll(async () => {

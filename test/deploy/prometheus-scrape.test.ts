@@ -12,6 +12,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { OrderStatus } from '../../src/gen/orderflow/orders/v1/order_service.js';
 import { connect } from '../support/clients.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
+import { until } from '../support/until.js';
 
 type Panel = { title?: string; targets?: { expr?: string }[]; panels?: Panel[] };
 const dashboard = JSON.parse(readFileSync('deploy/grafana/dashboards/orderflow.json', 'utf8')) as { panels: Panel[] };
@@ -46,7 +47,7 @@ async function query(expr: string): Promise<{ status: string; error?: string; da
 beforeAll(async () => {
   if (spawnSync('prometheus', ['--version']).error !== undefined) throw new Error('prometheus is not installed: run scripts/install-promtool.sh');
   const catalog = await startTestApp({ store: 'embedded', config: { services: { orders: false } } });
-  const orders = await startTestApp({ store: 'embedded', config: { services: { catalog: false }, catalog: { remote: { address: catalog.grpcAddress } } } });
+  const orders = await startTestApp({ store: 'embedded', config: { services: { catalog: false }, catalog: { remote: { address: catalog.grpcAddress, timeoutMs: 30_000 } } } });
   apps.push(catalog, orders);
   dir = mkdtempSync(join(tmpdir(), 'orderflow-prometheus-'));
   const targets = apps.map((a) => a.adminUrl.replace('http://', ''));
@@ -64,13 +65,9 @@ beforeAll(async () => {
     await new Promise((resolve) => setTimeout(resolve, 150));
   }
   api.close();
-  // rate() needs two samples of each series inside its window.
-  for (let attempt = 0; attempt < 60; attempt++) {
-    const ready = await query('sum(rate(grpc_server_handled_total{grpc_code="OK"}[30s])) > 0').catch(() => undefined);
-    if ((ready?.data?.result.length ?? 0) > 0) break;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-}, 90_000);
+  // rate() needs two samples of each series inside its window (Prometheus may still be starting).
+  await until('Prometheus has two samples to take a rate of', async () => ((await query('sum(rate(grpc_server_handled_total{grpc_code="OK"}[30s]))')).data?.result.length ?? 0) > 0, 180_000);
+}, 300_000);
 
 afterAll(async () => {
   prometheus?.kill('SIGTERM');

@@ -160,17 +160,20 @@ describe.concurrent('orderflow CLI', { timeout: 120_000 }, () => {
     const track = startCli(['orders', 'track']);
     track.child.stdin.write(`+${id}\n`);
     await track.waitFor('stderr', `tracking ${id}`);
-    // The CLI has sent the request, but nothing tells when the server applied it: move the order
-    // along until one change is reported (each move is a new event).
-    let stdout = '';
-    for (const status of [OrderStatus.ORDER_STATUS_PAID, OrderStatus.ORDER_STATUS_SHIPPED, OrderStatus.ORDER_STATUS_DELIVERED]) {
-      await api.orders.updateOrderStatus({ id, status });
-      stdout = await track.waitFor('stdout', id, 10_000).catch(() => '');
-      if (stdout !== '') break;
+    // The CLI has sent the request, but nothing tells when the server applied it. Requests are
+    // applied in order, so track a fresh probe order and pay it: once a probe's event shows, the
+    // id before it is tracked. (A probe paid before it was applied never shows: try another.)
+    for (let probed = false; !probed; ) {
+      const probe = await createOrder('cli-track-probe');
+      track.child.stdin.write(`+${probe}\n`);
+      await api.orders.updateOrderStatus({ id: probe, status: OrderStatus.ORDER_STATUS_PAID });
+      probed = await track.waitFor('stdout', probe, 2_000).then(() => true, () => false); // pacing only
     }
+    await api.orders.updateOrderStatus({ id, status: OrderStatus.ORDER_STATUS_PAID });
+    const stdout = await track.waitFor('stdout', id);
     track.child.kill('SIGINT');
     const { code } = await track.exited;
     expect(code).toBe(130);
-    expect(jsonLines(stdout)[0]?.event).toMatchObject({ type: 'ORDER_EVENT_TYPE_STATUS_CHANGED', order: { id } });
+    expect(jsonLines(stdout).find((line) => line.event.order.id === id)?.event).toMatchObject({ type: 'ORDER_EVENT_TYPE_STATUS_CHANGED', order: { id, status: 'ORDER_STATUS_PAID' } });
   });
 });

@@ -9,6 +9,7 @@ import { failure } from '../support/grpc-errors.js';
 import { sample, scrape } from '../support/scrape.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { startTraceCollector } from '../support/trace-collector.js';
+import { until } from '../support/until.js';
 
 let app: TestApp;
 let api: Clients;
@@ -61,19 +62,23 @@ describe('gRPC server metrics', () => {
     const watch = reader(api.orders.watchOrders({ customerId: 'nobody' }, { signal: abort.signal }));
     const requests = new AsyncQueue<never>();
     const importing = api.orders.importOrders(requests);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const during = (await scrape(app.adminUrl)).text;
-    expect(sample(during, 'grpc_server_streams_open', orders('WatchOrders'))).toBe(1);
-    expect(sample(during, 'grpc_server_calls_in_flight', orders('ImportOrders'))).toBe(1);
+    // Both calls reach the server some time after they are made, and end there after the client
+    // is done: wait for the gauges to move, with nothing else that could move them.
+    const gauges = async () => {
+      const text = (await scrape(app.adminUrl)).text;
+      return {
+        watches: sample(text, 'grpc_server_streams_open', orders('WatchOrders')),
+        imports: sample(text, 'grpc_server_calls_in_flight', orders('ImportOrders')),
+        cancelled: sample(text, 'grpc_server_handled_total', orders('WatchOrders', { grpc_code: 'Canceled' })),
+      };
+    };
+    await until('both calls are counted as open', async () => (await gauges()).watches === 1 && (await gauges()).imports === 1);
     abort.abort();
     requests.end();
     await importing;
     await watch.end();
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const after = (await scrape(app.adminUrl)).text;
-    expect(sample(after, 'grpc_server_streams_open', orders('WatchOrders'))).toBe(0);
-    expect(sample(after, 'grpc_server_calls_in_flight', orders('ImportOrders'))).toBe(0);
-    expect(sample(after, 'grpc_server_handled_total', orders('WatchOrders', { grpc_code: 'Canceled' }))).toBe(1);
+    await until('both gauges are back to zero', async () => JSON.stringify(await gauges()) === JSON.stringify({ watches: 0, imports: 0, cancelled: 1 })).catch(() => {});
+    expect(await gauges()).toEqual({ watches: 0, imports: 0, cancelled: 1 });
   });
 });
 

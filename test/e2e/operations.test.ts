@@ -11,6 +11,7 @@ import { reader } from '../support/async-queue.js';
 import { connect, type Clients } from '../support/clients.js';
 import { failure } from '../support/grpc-errors.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
+import { until } from '../support/until.js';
 
 let app: TestApp;
 let api: Clients;
@@ -165,7 +166,9 @@ describe('limits and access log', () => {
     const status = await new Promise<number>((resolve) => call.on('error', (error: { code: number }) => resolve(error.code)).on('data', () => {}));
     client.close();
     expect(status).toBe(4);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(app.logs.filter((l) => l.method === 'WatchOrders' && l.code === 'DEADLINE_EXCEEDED')).toHaveLength(1);
+    // The server sees the call end when the client gives up: its line comes after the client's status.
+    const logged = () => app.logs.filter((l) => l.method === 'WatchOrders' && l.code === 'DEADLINE_EXCEEDED');
+    await until('the expired call is logged', () => logged().length > 0);
+    expect(logged()).toHaveLength(1);
   });
 });

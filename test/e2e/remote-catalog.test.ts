@@ -1,6 +1,7 @@
 // Orders reaching the catalog over gRPC (two apps in this process): the product cache, retries
 // of UNAVAILABLE with backoff, log lines joined to the call's trace, and span ends for streams,
 // cancellations and deadlines.
+import { randomBytes } from 'node:crypto';
 import { Client as GrpcClient, credentials, Metadata } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CreateOrderRequest, WatchOrdersRequest } from '../../src/gen/orderflow/orders/v1/order_service.js';
@@ -11,6 +12,7 @@ import { sample, scrape } from '../support/scrape.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { type CollectedSpan, startTraceCollector } from '../support/trace-collector.js';
 import { randomSecret, sha256 } from '../support/tokens.js';
+import { until } from '../support/until.js';
 
 let collector: Awaited<ReturnType<typeof startTraceCollector>>;
 let catalog: TestApp;
@@ -18,6 +20,12 @@ let orders: TestApp;
 let api: Clients;
 
 const tracing = () => ({ exporters: [{ kind: 'zipkin', endpoint: collector.zipkinEndpoint }], batch: { scheduledDelayMs: 100 } });
+/** Per-attempt catalog deadline: far above what any call here needs, even on a busy machine. */
+const ATTEMPT_MS = 30_000;
+
+/** Resolves once `app` counts one open WatchOrders stream: the server has the call. */
+const watchOpen = (app: TestApp) =>
+  until('the server has the WatchOrders stream', async () => sample((await scrape(app.adminUrl)).text, 'grpc_server_streams_open', { grpc_method: 'WatchOrders' }) === 1);
 
 // orders proves itself to catalog with an API key, as deployed services do.
 const serviceKey = `svc_${randomSecret()}`;
@@ -38,7 +46,7 @@ beforeAll(async () => {
     config: {
       service: { name: 'orders' },
       services: { catalog: false },
-      catalog: { remote: { address: catalog.grpcAddress, cacheTtlMs: 60_000, apiKey: { fromEnv: 'CATALOG_API_KEY' } } },
+      catalog: { remote: { address: catalog.grpcAddress, timeoutMs: ATTEMPT_MS, cacheTtlMs: 60_000, apiKey: { fromEnv: 'CATALOG_API_KEY' } } },
       tracing: tracing(),
     },
   });
@@ -63,7 +71,7 @@ test('this process serves only OrderService; prices come from the remote catalog
 
 test('orders authenticates to the catalog with its API key; a catalog that refuses it is an INTERNAL error, not retried', async () => {
   expect(catalog.logs.some((l) => l.msg === 'finished call' && l.method === 'BatchGetProducts' && l.principal === 'orders-service')).toBe(true);
-  const keyless = await startTestApp({ config: { services: { catalog: false }, catalog: { remote: { address: catalog.grpcAddress } } } });
+  const keyless = await startTestApp({ config: { services: { catalog: false }, catalog: { remote: { address: catalog.grpcAddress, timeoutMs: ATTEMPT_MS } } } });
   const client = connect(keyless.grpcAddress);
   try {
     expect((await failure(client.orders.createOrder({ customerId: 'k', items: [{ productId: 'cup', quantity: 1 }] }))).code).toBe('INTERNAL');
@@ -77,22 +85,28 @@ test('orders authenticates to the catalog with its API key; a catalog that refus
 test('the caller\'s remaining deadline travels on to the catalog (grpc-timeout), capped by it', async () => {
   const client = new GrpcClient(orders.grpcAddress, credentials.createInsecure());
   const request = CreateOrderRequest.fromPartial({ customerId: 'in-a-hurry', items: [{ productId: 'ghost-product', quantity: 1 }] });
+  // A deadline well below the catalog client's own per-attempt one, yet long enough to reach the
+  // catalog on a busy machine; the trace id finds this call's line in the catalog's log.
+  const traceId = randomBytes(16).toString('hex');
+  const metadata = new Metadata();
+  metadata.set('traceparent', `00-${traceId}-${randomBytes(8).toString('hex')}-01`);
   await new Promise<void>((resolve) =>
     client.makeUnaryRequest(
       '/orderflow.orders.v1.OrderService/CreateOrder',
       (r: CreateOrderRequest) => Buffer.from(CreateOrderRequest.encode(r).finish()),
       (bytes: Buffer) => bytes,
       request,
-      new Metadata(),
-      { deadline: Date.now() + 700 },
+      metadata,
+      { deadline: Date.now() + 10_000 },
       () => resolve(),
     ),
   );
   client.close();
   // Absent products are never cached, so this order made a remote call.
-  const remote = catalog.logs.filter((l) => l.msg === 'finished call' && l.method === 'BatchGetProducts').at(-1);
-  expect(remote?.deadline_ms).toBeGreaterThan(0);
-  expect(remote?.deadline_ms).toBeLessThanOrEqual(700); // not the client's own 2000 ms
+  const remoteLine = () => catalog.logs.find((l) => l.msg === 'finished call' && l.method === 'BatchGetProducts' && l.trace_id === traceId);
+  await until('the catalog logged the call', () => remoteLine() !== undefined);
+  expect(remoteLine()?.deadline_ms).toBeGreaterThan(0);
+  expect(remoteLine()?.deadline_ms).toBeLessThanOrEqual(10_000); // not the client's own ATTEMPT_MS
 });
 
 test('products are cached: a second order for them makes no remote call', async () => {
@@ -121,7 +135,7 @@ describe('span ends', () => {
   test('a stream the client cancels ends its span CANCELLED, not as a server error', async () => {
     const abort = new AbortController();
     const watch = reader(api.orders.watchOrders({ customerId: 'nobody' }, { signal: abort.signal }));
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await watchOpen(orders);
     abort.abort();
     await watch.end();
     await collector.waitFor(() => watchSpans('orders').length === 1);
@@ -139,7 +153,7 @@ describe('span ends', () => {
     const other = await startTestApp({ config: { service: { name: 'stopping' }, tracing: tracing() } });
     const client = connect(other.grpcAddress);
     const watch = reader(client.orders.watchOrders({}));
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await watchOpen(other);
     await other.stop();
     expect(await watch.end()).toBe('done');
     client.close();

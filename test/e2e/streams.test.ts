@@ -2,7 +2,7 @@
 // real gRPC against the embedded store.
 import { ClientError, Status } from 'nice-grpc';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { OrderEventType, OrderStatus, type ImportOrdersRequest, type TrackOrdersRequest } from '../../src/gen/orderflow/orders/v1/order_service.js';
+import { OrderEventType, OrderStatus, type ImportOrdersRequest, type TrackOrdersRequest, type TrackOrdersResponse } from '../../src/gen/orderflow/orders/v1/order_service.js';
 import { AsyncQueue, reader } from '../support/async-queue.js';
 import { connect, type Clients } from '../support/clients.js';
 import { failure } from '../support/grpc-errors.js';
@@ -23,7 +23,6 @@ afterAll(async () => {
 
 const create = (customerId: string, idempotencyKey = '') =>
   api.orders.createOrder({ customerId, items: [{ productId: 'espresso', quantity: 1 }], idempotencyKey }).then((r) => r.order!);
-const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
 const pay = (id: string) => api.orders.updateOrderStatus({ id, status: OrderStatus.ORDER_STATUS_PAID });
 
 describe('WatchOrders', () => {
@@ -106,28 +105,67 @@ describe('ImportOrders', () => {
   });
 });
 
+/**
+ * A TrackOrders stream that can wait until the server has applied every request sent so far.
+ * There is no acknowledgement, but requests are applied in order: so track a fresh probe order
+ * and pay it; its event proves the probe, and so everything before it, was applied. (A probe
+ * paid before the server applied it is never reported: then try another.) Probe events are
+ * kept out of what `next` returns.
+ */
+function trackingStream() {
+  const requests = new AsyncQueue<TrackOrdersRequest>();
+  const abort = new AbortController();
+  const events = reader(api.orders.trackOrders(requests, { signal: abort.signal }));
+  const probes = new Set<string>();
+  const others: TrackOrdersResponse[] = [];
+  const read = async (waitMs?: number) => {
+    const [response] = await events.take(1, waitMs);
+    if (probes.has(response?.event?.order?.id ?? '')) return 'probe';
+    others.push(response!);
+    return 'other';
+  };
+  return {
+    send: (action: TrackOrdersRequest['action']) => requests.push({ action }),
+    async applied(): Promise<void> {
+      for (;;) {
+        const probe = await create('tracker-probe');
+        probes.add(probe.id);
+        requests.push({ action: { $case: 'trackOrderId', value: probe.id } });
+        await pay(probe.id);
+        // Pacing only: a probe whose event has not come by then is tried again with a new one.
+        const outcome = await read(1000).catch(() => 'none');
+        if (outcome === 'probe') return;
+      }
+    },
+    /** The next event that is not a probe's. */
+    async next(): Promise<TrackOrdersResponse | undefined> {
+      while (others.length === 0) await read();
+      return others.shift();
+    },
+    stop: () => abort.abort(),
+  };
+}
+
 describe('TrackOrders', () => {
   test('streams events of the tracked set as the client adds and removes ids', async () => {
     const a = await create('tracker');
     const b = await create('tracker');
-    const requests = new AsyncQueue<TrackOrdersRequest>();
-    const abort = new AbortController();
-    const events = reader(api.orders.trackOrders(requests, { signal: abort.signal }));
-    requests.push({ action: { $case: 'trackOrderId', value: a.id } });
-    await settle(); // the server applies a track request asynchronously; there is no acknowledgement
+    const stream = trackingStream();
+    stream.send({ $case: 'trackOrderId', value: a.id });
+    await stream.applied();
     await pay(b.id); // not tracked: must not arrive
     await pay(a.id);
-    const [first] = await events.take(1);
+    const first = await stream.next();
     expect([first?.event?.order?.id, first?.event?.order?.status]).toEqual([a.id, OrderStatus.ORDER_STATUS_PAID]);
 
-    requests.push({ action: { $case: 'untrackOrderId', value: a.id } });
-    requests.push({ action: { $case: 'trackOrderId', value: b.id } });
-    await settle(); // the server applies a track request asynchronously; there is no acknowledgement
+    stream.send({ $case: 'untrackOrderId', value: a.id });
+    stream.send({ $case: 'trackOrderId', value: b.id });
+    await stream.applied();
     await api.orders.updateOrderStatus({ id: a.id, status: OrderStatus.ORDER_STATUS_SHIPPED });
     await api.orders.updateOrderStatus({ id: b.id, status: OrderStatus.ORDER_STATUS_SHIPPED });
-    const [second] = await events.take(1);
+    const second = await stream.next();
     expect([second?.event?.order?.id, second?.event?.order?.status]).toEqual([b.id, OrderStatus.ORDER_STATUS_SHIPPED]);
-    abort.abort();
+    stream.stop();
   });
 
   test('a malformed id ends the stream with INVALID_ARGUMENT naming the field', async () => {

@@ -7,10 +7,12 @@ import { join } from 'node:path';
 import { credentials } from '@grpc/grpc-js';
 import { createChannel, createClientFactory } from 'nice-grpc';
 import { HealthDefinition } from 'nice-grpc-server-health';
+import { HealthCheckResponse_ServingStatus } from 'nice-grpc-server-health/lib/proto/grpc/health/v1/health.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CatalogServiceDefinition } from '../../src/gen/orderflow/catalog/v1/catalog_service.js';
 import { failure } from '../support/grpc-errors.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
+import { until } from '../support/until.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'orderflow-tls-'));
 const certs = (name: string, cn: string) => {
@@ -77,10 +79,16 @@ describe('TLS and mTLS', () => {
 
   test('rotated certificate files are picked up without a restart', async () => {
     for (const file of ['server.crt', 'server.key', 'ca.crt']) copyFileSync(second(file), live(file));
-    await new Promise((resolve) => setTimeout(resolve, 1000)); // > reloadIntervalMs
-    const api = clients(app.grpcAddress, second('ca.crt'));
-    expect((await api.health.check({ service: '' })).status).toBe(1); // the new server certificate verifies
-    api.close();
+    // Re-read every reloadIntervalMs: wait for the new server certificate to verify, on a fresh
+    // connection each time (a busy machine may take several intervals).
+    await until('the rotated server certificate is served', async () => {
+      const api = clients(app.grpcAddress, second('ca.crt'));
+      try {
+        return (await api.health.check({ service: '' })).status === HealthCheckResponse_ServingStatus.SERVING;
+      } finally {
+        api.close();
+      }
+    });
     const old = clients(app.grpcAddress, first('ca.crt'));
     expect((await failure(old.health.check({ service: '' }))).code).toBe('UNAVAILABLE'); // the old CA no longer does
     old.close();

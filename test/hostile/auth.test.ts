@@ -13,7 +13,7 @@ import { FUZZ_METHODS, methodNamed } from './fuzz-methods.js';
 import { closeSession, http2Call, openSession, prefix } from './http2-raw.js';
 import { expectIntactAfterAbuse, heapUsed } from './invariants.js';
 import { leaksInternals, rawCall, rawClient, statusName } from './raw-calls.js';
-import { ALL_SCOPES, AUDIENCE, bearer, handMadeToken, type HostileApp, ISSUER, mintToken, nowSeconds, startHostileApp, validClaims } from './support.js';
+import { ALL_SCOPES, AUDIENCE, bearer, handMadeToken, type HostileApp, ISSUER, mintToken, nowSeconds, PATIENT_MS, startHostileApp, validClaims } from './support.js';
 
 let app: HostileApp;
 let api: Clients;
@@ -40,7 +40,7 @@ const GET_PRODUCT = methodNamed('GetProduct');
 
 /** The status name of `method` called with a valid body and `metadata`; fails on leaked internals. */
 async function statusOf(metadata: GrpcMetadata, method = GET_PRODUCT): Promise<string> {
-  const outcome = await rawCall(raw, { path: method.path, kind: method.kind, messages: [method.base], metadata, deadlineMs: 3000 });
+  const outcome = await rawCall(raw, { path: method.path, kind: method.kind, messages: [method.base], metadata, deadlineMs: PATIENT_MS });
   if (outcome.hung) return 'HUNG';
   expect(leaksInternals(outcome.details), outcome.details).toBe(false);
   return statusName(outcome.code);
@@ -60,7 +60,7 @@ describe('no credentials', () => {
   }
 
   test('grpc.health.v1 Check answers SERVING without credentials', async () => {
-    expect((await api.health.check({ service: '' }, { deadline: 2000 })).status).toBe(HealthCheckResponse_ServingStatus.SERVING);
+    expect((await api.health.check({ service: '' }, { deadline: PATIENT_MS })).status).toBe(HealthCheckResponse_ServingStatus.SERVING);
   });
 });
 
@@ -122,7 +122,7 @@ describe('bad tokens', () => {
   for (const [name, make] of Object.entries(CASES)) {
     test(`${name}: UNAUTHENTICATED, details without the token`, async () => {
       const value = await make();
-      const outcome = await rawCall(raw, { path: GET_PRODUCT.path, kind: 'unary', messages: [GET_PRODUCT.base], metadata: bearer(value), deadlineMs: 3000 });
+      const outcome = await rawCall(raw, { path: GET_PRODUCT.path, kind: 'unary', messages: [GET_PRODUCT.base], metadata: bearer(value), deadlineMs: PATIENT_MS });
       expect(outcome.hung ? 'HUNG' : statusName(outcome.code)).toBe('UNAUTHENTICATED');
       if (!outcome.hung && value.length > 20) expect(outcome.details).not.toContain(value.slice(-20));
     });

@@ -10,7 +10,7 @@ import { failure } from '../support/grpc-errors.js';
 import { varint } from './fuzz-inputs.js';
 import { expectIntactAfterAbuse, heapUsed } from './invariants.js';
 import { rawCall, rawClient, statusName } from './raw-calls.js';
-import { bearer, type HostileApp, startHostileApp } from './support.js';
+import { bearer, type HostileApp, PATIENT_MS, startHostileApp } from './support.js';
 
 let app: HostileApp;
 let api: Clients;
@@ -59,7 +59,7 @@ describe('invalid UTF-8 in string fields', () => {
   for (const { name, path, kind, body } of CASES) {
     test(`${name} 0xff 0xfe: refused, and no order is stored`, async () => {
       const before = new Set((await everyOrder()).map((o) => o.id));
-      const outcome = await rawCall(raw, { path: `/orderflow.orders.v1.OrderService/${path}`, kind, messages: [body], metadata: bearer(app.adminToken), deadlineMs: 5000 });
+      const outcome = await rawCall(raw, { path: `/orderflow.orders.v1.OrderService/${path}`, kind, messages: [body], metadata: bearer(app.adminToken), deadlineMs: PATIENT_MS });
       const stored = (await everyOrder()).filter((o) => !before.has(o.id));
       expect(stored.map((o) => ({ customerId: o.customerId, id: o.id })), 'orders stored from invalid UTF-8').toEqual([]);
       const code = outcome.hung ? 'HUNG' : statusName(outcome.code);
@@ -80,7 +80,7 @@ describe('NUL characters in string fields', () => {
     [
       'WatchOrders customer_id',
       async () => {
-        for await (const _ of api.orders.watchOrders({ customerId: NUL }, { metadata, deadline: 2000 })) return;
+        for await (const _ of api.orders.watchOrders({ customerId: NUL }, { metadata, deadline: PATIENT_MS })) return;
       },
       'customer_id',
     ],

@@ -65,7 +65,7 @@ export function http2Call(session: ClientHttp2Session, request: Http2Request): P
     const timer = setTimeout(() => {
       outcome.hung = true;
       stream.close(constants.NGHTTP2_CANCEL);
-    }, request.timeoutMs ?? 5000);
+    }, request.timeoutMs ?? 30_000); // only catches a hang: a busy machine may take seconds
     const done = (rstCode: number) => {
       clearTimeout(timer);
       resolve({ ...outcome, rstCode });

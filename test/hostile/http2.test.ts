@@ -9,7 +9,7 @@ import { type Clients, connect } from '../support/clients.js';
 import { closeSession, http2Call, type Http2Outcome, openSession, prefix } from './http2-raw.js';
 import { expectIntactAfterAbuse, heapUsed } from './invariants.js';
 import { leaksInternals } from './raw-calls.js';
-import { type HostileApp, startHostileApp } from './support.js';
+import { type HostileApp, PATIENT_MS, startHostileApp } from './support.js';
 
 const GET_PRODUCT = '/orderflow.catalog.v1.CatalogService/GetProduct';
 const IMPORT_ORDERS = '/orderflow.orders.v1.OrderService/ImportOrders';
@@ -57,7 +57,7 @@ async function expectServing(): Promise<void> {
   const valid = await http2Call(session, { path: GET_PRODUCT, headers: auth, body: message(VALID) });
   expect(valid.grpcStatus).toBe(0);
   const metadata = Metadata(auth);
-  expect((await api.catalog.getProduct({ id: 'cup' }, { metadata, deadline: 2000 })).product?.id).toBe('cup');
+  expect((await api.catalog.getProduct({ id: 'cup' }, { metadata, deadline: PATIENT_MS })).product?.id).toBe('cup');
 }
 
 /**
@@ -104,30 +104,32 @@ describe('broken gRPC framing over raw HTTP/2', () => {
 
 describe('stalled requests and idle connections', () => {
   test('100 requests that never send their body do not hold up other callers', async () => {
+    // Streams get no default deadline: these stay open until the test drops their connection, so
+    // other callers are served while all 100 are still stalled, however slow the machine.
+    const stalling = await openSession(app.grpcAddress);
+    let ended = 0;
     const stalled = Array.from({ length: 100 }, () =>
-      http2Call(session, { path: GET_PRODUCT, headers: auth, body: prefix(0, 40), endStream: false, timeoutMs: 1000 }),
+      http2Call(stalling, { path: IMPORT_ORDERS, headers: auth, body: prefix(0, 40), endStream: false, timeoutMs: 600_000 }).finally(() => ended++),
     );
-    const started = performance.now();
     await expectServing();
-    expect(performance.now() - started).toBeLessThan(2000);
+    expect(ended, 'a stalled request ended before the others were served').toBe(0);
+    stalling.destroy();
     await Promise.all(stalled);
   });
 
   test('a unary request whose body never comes is ended by the default deadline', async () => {
-    const outcome = await http2Call(session, { path: GET_PRODUCT, headers: auth, body: prefix(0, 40), endStream: false, timeoutMs: DEFAULT_DEADLINE_MS + 1500 });
-    expect(outcome.hung, `still open ${DEFAULT_DEADLINE_MS + 1500} ms later, limits.defaultDeadlineMs is ${DEFAULT_DEADLINE_MS}`).toBe(false);
+    const outcome = await http2Call(session, { path: GET_PRODUCT, headers: auth, body: prefix(0, 40), endStream: false, timeoutMs: PATIENT_MS });
+    expect(outcome.hung, `still open ${PATIENT_MS} ms later, limits.defaultDeadlineMs is ${DEFAULT_DEADLINE_MS}`).toBe(false);
     expect(outcome.grpcStatus === 4 || outcome.rstCode !== 0, JSON.stringify(outcome)).toBe(true);
   });
 
-  test('200 idle HTTP/2 connections leave health and CreateOrder prompt', async () => {
+  test('200 idle HTTP/2 connections leave health and CreateOrder serving, and are not dropped', async () => {
     const sessions = await Promise.all(Array.from({ length: 200 }, () => openSession(app.grpcAddress)));
     try {
-      const started = performance.now();
-      expect((await api.health.check({ service: '' }, { deadline: 2000 })).status).toBe(HealthCheckResponse_ServingStatus.SERVING);
+      expect((await api.health.check({ service: '' }, { deadline: PATIENT_MS })).status).toBe(HealthCheckResponse_ServingStatus.SERVING);
       const metadata = Metadata(auth);
-      const created = await api.orders.createOrder({ customerId: 'idle-check', items: [{ productId: 'espresso', quantity: 1 }] }, { metadata, deadline: 2000 });
+      const created = await api.orders.createOrder({ customerId: 'idle-check', items: [{ productId: 'espresso', quantity: 1 }] }, { metadata, deadline: PATIENT_MS });
       expect(created.order?.version).toBe(1n);
-      expect(performance.now() - started).toBeLessThan(2000);
       expect(sessions.filter((s) => s.closed || s.destroyed)).toHaveLength(0);
     } finally {
       await Promise.all(sessions.map(closeSession));

@@ -10,7 +10,7 @@ import { type Order, OrderEventType } from '../../src/gen/orderflow/orders/v1/or
 import { reader } from '../support/async-queue.js';
 import { type Clients, connect } from '../support/clients.js';
 import { sample, scrape } from '../support/scrape.js';
-import type { HostileApp } from './support.js';
+import { type HostileApp, PATIENT_MS } from './support.js';
 
 const MiB = 1024 * 1024;
 
@@ -39,7 +39,7 @@ async function allOrders(api: Clients, metadata: Metadata): Promise<Order[]> {
   const orders: Order[] = [];
   let pageToken = '';
   do {
-    const page = await api.orders.listOrders({ pageSize: 500, pageToken }, { metadata, deadline: 10_000 });
+    const page = await api.orders.listOrders({ pageSize: 500, pageToken }, { metadata, deadline: PATIENT_MS });
     orders.push(...page.orders);
     pageToken = page.nextPageToken;
   } while (pageToken !== '');
@@ -61,7 +61,7 @@ async function eventsUntil(api: Clients, metadata: Metadata, sentinelId: string)
   const seen: { sequence: bigint; type: OrderEventType; orderId: string }[] = [];
   try {
     while (seen.at(-1)?.orderId !== sentinelId || seen.at(-1)?.type !== OrderEventType.ORDER_EVENT_TYPE_CREATED) {
-      const [response] = await events.take(1, 10_000);
+      const [response] = await events.take(1);
       const event = response?.event;
       seen.push({ sequence: event?.sequence ?? -1n, type: event?.type ?? OrderEventType.UNRECOGNIZED, orderId: event?.order?.id ?? '' });
     }
@@ -85,10 +85,10 @@ export async function expectIntactAfterAbuse(app: HostileApp, baseline: { bytes:
   const api = connect(app.grpcAddress);
   const metadata = Metadata({ authorization: `Bearer ${app.adminToken}` });
   try {
-    expect((await api.health.check({ service: '' }, { deadline: 2000 })).status).toBe(HealthCheckResponse_ServingStatus.SERVING);
-    const created = await api.orders.createOrder({ customerId: 'after-abuse', items: [{ productId: 'cup', quantity: 3 }] }, { metadata, deadline: 5000 });
+    expect((await api.health.check({ service: '' }, { deadline: PATIENT_MS })).status).toBe(HealthCheckResponse_ServingStatus.SERVING);
+    const created = await api.orders.createOrder({ customerId: 'after-abuse', items: [{ productId: 'cup', quantity: 3 }] }, { metadata, deadline: PATIENT_MS });
     const id = created.order?.id ?? '';
-    expect((await api.orders.getOrder({ id }, { metadata, deadline: 5000 })).order).toEqual(created.order);
+    expect((await api.orders.getOrder({ id }, { metadata, deadline: PATIENT_MS })).order).toEqual(created.order);
 
     const heap = await heapUsed(app);
     const allowance = (heap.collected && baseline.collected ? 64 : 256) * MiB;

@@ -56,6 +56,12 @@ export type TokenOptions = {
 
 export const nowSeconds = () => Math.floor(Date.now() / 1000);
 
+/**
+ * A client deadline that only catches a hang: on a busy CI machine a refused call can take
+ * seconds. Tests here assert how calls end, never how fast.
+ */
+export const PATIENT_MS = 30_000;
+
 /** A token signed with `key` (HS256); valid for an hour unless the options say otherwise. */
 export async function mintToken(key: Uint8Array, options: TokenOptions = {}): Promise<string> {
   const jwt = new SignJWT({ scope: options.scope ?? ALL_SCOPES })

@@ -42,7 +42,7 @@ function collect(child: ChildProcess) {
     lines,
     stderr: () => stderr,
     /** Resolves with the first log line matching `predicate`. */
-    waitFor(predicate: (line: Record<string, unknown>) => boolean, timeoutMs = 30_000): Promise<Record<string, unknown>> {
+    waitFor(predicate: (line: Record<string, unknown>) => boolean, timeoutMs = 120_000): Promise<Record<string, unknown>> {
       return new Promise((resolve, reject) => {
         const check = () => {
           const found = lines.find(predicate);

@@ -94,7 +94,7 @@ export async function startTraceCollector() {
     otlpEndpoint: `${base}/v1/traces`,
     zipkinEndpoint: `${base}/api/v2/spans`,
     /** Waits until `predicate` holds for the spans collected so far. */
-    async waitFor(predicate: (spans: CollectedSpan[]) => boolean, timeoutMs = 15_000): Promise<CollectedSpan[]> {
+    async waitFor(predicate: (spans: CollectedSpan[]) => boolean, timeoutMs = 60_000): Promise<CollectedSpan[]> {
       const deadline = Date.now() + timeoutMs;
       while (!predicate(spans)) {
         if (Date.now() > deadline) throw new Error(`spans did not arrive in time; got: ${spans.map((s) => `${s.service}:${s.name}`).join(', ')}`);

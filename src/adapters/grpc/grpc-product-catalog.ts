@@ -51,6 +51,8 @@ export class GrpcProductCatalog implements ProductCatalog {
       return new Map(response.products.map((p) => [p.id, fromProtoProduct(p)]));
     } catch (error) {
       if (scope.signal.aborted) throw error;
+      // The catalog's DEADLINE_EXCEEDED at the caller's own deadline is the caller's deadline.
+      if (Date.now() >= scope.deadline - 50) throw new DomainError('DEADLINE_EXCEEDED', 'the deadline passed while waiting for the product catalog', [], { cause: error });
       // Down, overloaded or too slow: the caller may retry. Anything else (refused credentials,
       // a bug) is not fixed by retrying and stays an internal error, logged with its cause.
       const code = (error as Partial<ServiceError>).code;
