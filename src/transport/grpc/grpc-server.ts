@@ -72,8 +72,10 @@ export function createGrpcServer(config: GrpcServerConfig, deps: GrpcServerDeps,
   const whenForced = new Promise<'forced'>((resolve) => (forced = () => resolve('forced')));
 
   async function closeConnections(): Promise<void> {
+    if (sessions.size === 0) return;
     for (const session of sessions) session.close();
-    await new Promise((resolve) => setTimeout(resolve, sessions.size === 0 ? 0 : CLOSE_GRACE_MS).unref());
+    // Not unref'd: this wait is part of the stop, which the process is waiting for.
+    await new Promise((resolve) => setTimeout(resolve, CLOSE_GRACE_MS));
     for (const session of sessions) session.destroy();
   }
 
