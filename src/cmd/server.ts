@@ -14,7 +14,7 @@ try {
 }
 
 const app = await createApp(config).catch((error: unknown) => {
-  process.stderr.write(`orderflow: ${error instanceof ConfigError ? error.message : `cannot start: ${String(error)}`}\n`);
+  process.stderr.write(`orderflow: ${error instanceof ConfigError ? error.message : `cannot start: ${error instanceof Error ? error.message : String(error)}`}\n`);
   process.exit(error instanceof ConfigError ? 2 : 1);
 });
 exitOnFatalErrors(app.log);

@@ -3,6 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { DomainError } from '../../domain/errors.js';
+import { lockDataDir } from './data-dir-lock.js';
 import type { SqlDriver, SqlExecutor } from './sql-driver.js';
 
 function executor(db: PGlite | Transaction): SqlExecutor {
@@ -19,7 +20,15 @@ function executor(db: PGlite | Transaction): SqlExecutor {
 
 export async function openPgliteDriver(dataDir: string | undefined): Promise<SqlDriver> {
   if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
-  const db = await PGlite.create(dataDir === undefined ? {} : { dataDir });
+  // Before PGlite reads or writes anything: a second process on these files would corrupt them.
+  const lock = dataDir === undefined ? undefined : lockDataDir(dataDir);
+  let db: PGlite;
+  try {
+    db = await PGlite.create(dataDir === undefined ? {} : { dataDir });
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
   // One connection: whatever runs beyond the first operation waits in PGlite's queue.
   let running = 0;
   const counted = async <T>(work: () => Promise<T>): Promise<T> => {
@@ -39,7 +48,13 @@ export async function openPgliteDriver(dataDir: string | undefined): Promise<Sql
     query: (text, params) => counted(() => top.query(text, params)),
     exec: (script) => counted(() => top.exec(script)),
     transaction: (work) => counted(() => db.transaction((tx) => work(executor(tx)))),
-    close: () => db.close(),
+    async close() {
+      try {
+        await db.close();
+      } finally {
+        lock?.release();
+      }
+    },
     stats: () => ({ inUse: Math.min(running, 1), idle: running === 0 ? 1 : 0, waiting: Math.max(running - 1, 0) }),
   };
 }
