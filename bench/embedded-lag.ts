@@ -122,10 +122,12 @@ async function startServer(variant: Variant, dataDir: string, scratch: string) {
     lines.push(...parts.filter((l) => !l.includes('"msg":"finished call"'))); // the access log is not looked for
   };
   const logLine = async (msg: string): Promise<Record<string, unknown>> => {
-    for (let waited = 0; waited < 120_000 && child.exitCode === null; waited += 100) {
+    for (let waited = 0; waited < 120_000; waited += 100) {
+      const exited = child.exitCode !== null;
       readNew();
       const line = lines.find((l) => l.includes(`"msg":"${msg}"`));
       if (line !== undefined) return JSON.parse(line) as Record<string, unknown>;
+      if (exited) break;
       await sleep(100);
     }
     throw new Error(`${variant.name}: no "${msg}" log line (exit code ${child.exitCode}); see ${logPath}`);

@@ -24,7 +24,8 @@ const unavailable = (cause: unknown) => new DomainError('UNAVAILABLE', 'the stor
 
 /**
  * The worker's entry beside this file: pglite-worker.js once built. Run from TypeScript sources
- * (tests, tsx), the worker has no TypeScript loader of its own, so it registers tsx first.
+ * (tests, tsx), a worker inherits no TypeScript loader, so it registers tsx (a development
+ * dependency, resolved from the working directory) before importing pglite-worker.ts.
  */
 function startWorker(data: PgliteWorkerData): Worker {
   if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./pglite-worker.js', import.meta.url), { workerData: data });
