@@ -21,9 +21,7 @@ import { parseArgs } from 'node:util';
 import { createChannel, createClient } from 'nice-grpc';
 import { stringify } from 'yaml';
 import { OrderServiceDefinition } from '../src/gen/orderflow/orders/v1/order_service.js';
-import { PRODUCTS } from './contract.js';
-import { Child, killChildrenOnExit, rssMiB } from './processes.js';
-import { spread } from './stats.js';
+import { createInterface } from 'node:readline';
 
 /** A checkout to measure; `store: memory` is the reference: the same server without PGlite. */
 type Variant = { name: string; root: string; template: string; store: 'embedded' | 'memory'; firstStartRssMiB?: number };
@@ -82,6 +80,43 @@ async function callers(address: string): Promise<void> {
   const rps = from === undefined || to === undefined ? NaN : ((to.ok - from.ok) * 1000) / (to.at - from.at);
   process.stdout.write(`${JSON.stringify({ event: 'done', rps })}\n`);
   for (const channel of channels) channel.close();
+}
+
+// Self-contained (no other bench/ module), so that it runs unchanged while the main harness evolves.
+const PRODUCTS = [
+  { id: 'espresso', name: 'Espresso beans', price: { currencyCode: 'EUR', amountMinor: 1250 } },
+  { id: 'cup', name: 'Cup', price: { currencyCode: 'EUR', amountMinor: 400 } },
+];
+
+/** Resident set size in MiB, from /proc/<pid>/status (Linux). */
+function rssMiB(pid: number): number {
+  const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match === null ? NaN : Number(match[1]) / 1024;
+}
+
+function spread(values: readonly number[]) {
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  const median = sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return { median, min: sorted[0] ?? NaN, max: sorted.at(-1) ?? NaN };
+}
+
+/** The callers, as a child process; `event(name)` resolves with its JSON line of that event. */
+function startCallers(address: string) {
+  const child = spawn(process.execPath, ['--import', 'tsx', resolve('bench/embedded-lag.ts'), '--callers', address, '--concurrency', String(CONCURRENCY)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  live.add(child);
+  const exited = new Promise((done) => child.once('exit', done)).finally(() => live.delete(child));
+  const lines: Record<string, unknown>[] = [];
+  createInterface({ input: child.stdout }).on('line', (line) => lines.push(JSON.parse(line) as Record<string, unknown>));
+  const event = async (name: string) => {
+    for (let waited = 0; waited < 120_000; waited += 100) {
+      const found = lines.find((l) => l.event === name);
+      if (found !== undefined) return found;
+      await sleep(100);
+    }
+    throw new Error(`the callers printed no ${name} line`);
+  };
+  return { process: child, exited, event };
 }
 
 function configYaml(variant: Variant, dataDir: string): string {
@@ -166,8 +201,8 @@ async function measure(variant: Variant, round: number, scratch: string): Promis
   const server = await startServer(variant, dataDir, scratch);
   await sleep(5000);
   const idleRss = rssMiB(server.pid);
-  const load = new Child('callers', resolve('bench/embedded-lag.ts'), ['--callers', server.grpc, '--concurrency', String(CONCURRENCY)], process.cwd(), {});
-  await load.nextLine((l) => l.event === 'loaded', 120_000);
+  const load = startCallers(server.grpc);
+  await load.event('loaded');
   await scrapeLag(server.admin); // resets the histogram: what follows is the loaded window
   load.process.kill('SIGUSR2');
   const window = sleep(DURATION_S * 1000);
@@ -178,9 +213,8 @@ async function measure(variant: Variant, round: number, scratch: string): Promis
   const killedAt = Date.now();
   server.process.kill('SIGTERM'); // still under load: how late is the signal handled?
   const shutting = await server.logLine('shutting down');
-  const finished = load.nextLine((l) => l.event === 'done', 60_000);
   load.process.kill('SIGTERM');
-  const { rps } = (await finished) as { rps: number };
+  const { rps } = (await load.event('done')) as { rps: number };
   await Promise.all([server.exited, load.exited]);
   rmSync(dataDir, { recursive: true, force: true });
   return { round, lagP99Ms: lag.p99, lagMaxMs: lag.max, liveP99Ms: live.p99, readyP99Ms: ready.p99, sigtermLateMs: Date.parse(String(shutting.time)) - killedAt, rps, idleRssMiB: idleRss, loadedRssMiB: loadedRss };
@@ -198,8 +232,9 @@ async function makeTemplate(name: string, root: string, store: Variant['store'],
 }
 
 async function main(): Promise<void> {
-  killChildrenOnExit();
+  // No child outlives the benchmark, Ctrl-C included.
   process.on('exit', () => live.forEach((child) => child.kill('SIGKILL')));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
   const scratch = mkdtempSync(join(tmpdir(), 'orderflow-lag-'));
   try {
     const roots = [['this', process.cwd()], ...values.against.map((a) => a.split('='))] as [string, string][];
