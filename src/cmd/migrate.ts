@@ -22,10 +22,24 @@ if (store.kind === 'memory') {
   log.info('the memory store has no schema; nothing to migrate');
   process.exit(0);
 }
-const driver =
-  store.kind === 'embedded'
-    ? await openPgliteDriver(store.dataDir)
-    : openPgDriver({ ...store, password: store.password?.reveal(), onIdleError: (error) => log.warn({ err: error }, 'idle connection failed') });
+let driver;
+try {
+  driver =
+    store.kind === 'embedded'
+      ? await openPgliteDriver(store.dataDir)
+      : openPgDriver({ ...store, password: store.password?.reveal(), onIdleError: (error) => log.warn({ err: error }, 'idle connection failed') });
+} catch (error) {
+  // A data directory held by a running server, most often: one sentence, no stack.
+  process.stderr.write(`orderflow migrate: cannot open the store: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+}
+// Interrupted, the open transaction is never committed; exiting releases the data-directory lock.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log.error({ signal }, 'interrupted; a migration transaction not yet committed is rolled back');
+    process.exit(1);
+  });
+}
 try {
   const applied = await migrate(driver);
   log.info({ applied, store: store.kind }, applied.length === 0 ? 'schema is up to date' : 'migrations applied');

@@ -16,7 +16,8 @@ try {
 }
 
 const app = await createApp(config, {}, warnings).catch((error: unknown) => {
-  process.stderr.write(`orderflow: ${error instanceof ConfigError ? error.message : `cannot start: ${String(error)}`}\n`);
+  process.stderr.write(`orderflow: ${error instanceof ConfigError ? error.message : `cannot start: ${error instanceof Error ? error.message : String(error)}`}
+`);
   process.exit(error instanceof ConfigError ? 2 : 1);
 });
 exitOnFatalErrors(app.log);
