@@ -3,6 +3,7 @@
 import pg from 'pg';
 import { type CallScope, remainingMs, UNBOUNDED } from '../../domain/call-scope.js';
 import { DomainError } from '../../domain/errors.js';
+import { deadlineExceeded, type Guard, within } from './scope-guard.js';
 import type { SqlDriver, SqlExecutor } from './sql-driver.js';
 
 const INT8_OID = 20;
@@ -48,49 +49,6 @@ async function guarded<T>(work: () => Promise<T>): Promise<T> {
     throw unavailableOr(error);
   }
 }
-
-const deadlineExceeded = (cause?: unknown) =>
-  new DomainError('DEADLINE_EXCEEDED', "the caller's deadline passed before the store answered; nothing was committed", [], { cause });
-
-/** What an aborted scope's reason becomes: its deadline, or the caller's cancellation as it is. */
-const abortError = (reason: unknown): Error => ((reason as { name?: string } | undefined)?.name === 'TimeoutError' ? deadlineExceeded(reason) : (reason as Error));
-
-/**
- * `work` within the scope: rejects as soon as the scope's deadline passes or its signal aborts,
- * after calling `abandon` (the connection is left mid-query and must not be reused). SQLSTATE
- * 57014 (statement timeout, or the commit guard below) is the deadline too.
- */
-function within<T>(work: Promise<T>, scope: CallScope, abandon: () => void): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const giveUp = (error: Error) => {
-      cleanup();
-      abandon();
-      work.catch(() => undefined); // it fails once the connection is destroyed
-      reject(error);
-    };
-    const onAbort = () => giveUp(abortError(scope.signal.reason));
-    const remaining = scope.deadline - Date.now();
-    const timer = Number.isFinite(remaining) ? setTimeout(() => giveUp(deadlineExceeded()), Math.max(0, remaining)) : undefined;
-    const cleanup = () => {
-      clearTimeout(timer);
-      scope.signal.removeEventListener('abort', onAbort);
-    };
-    if (scope.signal.aborted) return onAbort();
-    scope.signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => {
-        cleanup();
-        resolve(value);
-      },
-      (error: unknown) => {
-        cleanup();
-        reject((error as { code?: unknown }).code === '57014' ? deadlineExceeded(error) : (error as Error));
-      },
-    );
-  });
-}
-
-type Guard = <T>(work: Promise<T>) => Promise<T>;
 
 function executor(client: pg.Pool | pg.PoolClient, guard: Guard = (work) => work): SqlExecutor {
   return {
@@ -179,6 +137,7 @@ export function openPgDriver(options: PgDriverOptions): SqlDriver {
         release();
       }
     },
+    ping: async () => void (await unbounded.query('SELECT 1')),
     close: () => pool.end(),
     stats: () => ({ inUse: pool.totalCount - pool.idleCount, idle: pool.idleCount, waiting: pool.waitingCount }),
   };

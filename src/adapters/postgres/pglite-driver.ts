@@ -5,9 +5,11 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { type CallScope, remainingMs, UNBOUNDED } from '../../domain/call-scope.js';
 import { DomainError } from '../../domain/errors.js';
 import { type DataDirLock, lockDataDir } from './data-dir-lock.js';
 import { fromWireError, type PgliteReply, type PgliteRequest, type PgliteStarted, type PgliteWorkerData } from './pglite-messages.js';
+import { deadlineExceeded, type Guard, within } from './scope-guard.js';
 import type { SqlDriver, SqlExecutor } from './sql-driver.js';
 
 /**
@@ -75,6 +77,8 @@ function connection(worker: Worker) {
       });
     },
     close: (reason: string) => fail(new Error(reason)),
+    /** Resolves while the worker runs and the driver is open; rejects UNAVAILABLE once either ended. */
+    alive: (): Promise<void> => (gone === undefined ? Promise.resolve() : Promise.reject(unavailable(gone))),
   };
 }
 
@@ -125,20 +129,24 @@ function pgliteDriver(worker: Worker, db: ReturnType<typeof connection>, lock: D
       running--;
     }
   };
-  const executor = (tx: number | undefined): SqlExecutor => ({
-    query: <Row extends object>(text: string, params: readonly unknown[] = []) => db.send<Row[]>({ op: 'query', tx, text, params }),
-    exec: (script: string) => db.send<void>({ op: 'exec', tx, script }),
+  // In process there is no connection to lose: a step given up at the deadline just has its result dropped.
+  const guardOf = (scope: CallScope): Guard => (scope === UNBOUNDED ? (work) => work : (work) => within(work, scope, () => {}));
+  const executor = (tx: number | undefined, guard: Guard): SqlExecutor => ({
+    query: <Row extends object>(text: string, params: readonly unknown[] = []) => guard(db.send<Row[]>({ op: 'query', tx, text, params })),
+    exec: (script: string) => guard(db.send<void>({ op: 'exec', tx, script })),
   });
-  const top = executor(undefined);
   return {
-    query: (text, params) => counted(() => top.query(text, params)),
-    exec: (script) => counted(() => top.exec(script)),
-    transaction: (work) =>
+    query: (text, params, scope = UNBOUNDED) => counted(() => executor(undefined, guardOf(scope)).query(text, params)),
+    exec: (script) => counted(() => executor(undefined, guardOf(UNBOUNDED)).exec(script)),
+    transaction: (work, scope = UNBOUNDED) =>
       counted(async () => {
+        if (remainingMs(scope) <= 0) throw deadlineExceeded();
         const tx = await db.send<number>({ op: 'begin' });
         let result;
         try {
-          result = await work(executor(tx));
+          result = await work(executor(tx, guardOf(scope)));
+          // Never committed after the caller's deadline: the caller has been told it failed.
+          if (remainingMs(scope) <= 0) throw deadlineExceeded();
         } catch (error) {
           await db.send({ op: 'rollback', tx }).catch(() => {}); // the worker is gone: nothing to roll back
           throw error;
@@ -146,6 +154,9 @@ function pgliteDriver(worker: Worker, db: ReturnType<typeof connection>, lock: D
         await db.send({ op: 'commit', tx });
         return result;
       }),
+    // The store is in this process: it can serve queries while its worker runs. A SELECT would
+    // wait behind every queued caller, and a busy store is not an unready one.
+    ping: () => db.alive(),
     async close() {
       try {
         await db.send({ op: 'close' }).catch(() => {});

@@ -19,9 +19,7 @@ export async function openSqlStore(driver: SqlDriver, options: SqlStoreOptions):
     orders,
     events: orders,
     appliedMigrations,
-    async ping() {
-      await driver.query('SELECT 1');
-    },
+    ping: () => driver.ping(),
     close: () => driver.close(),
     connections: () => driver.stats(),
   };

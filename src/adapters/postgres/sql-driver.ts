@@ -21,6 +21,8 @@ export type PoolStats = Readonly<{ inUse: number; idle: number; waiting: number 
 
 export interface SqlDriver extends SqlExecutor {
   stats(): PoolStats;
+  /** Resolves when the database can serve queries; what readiness checks call. */
+  ping(): Promise<void>;
   /**
    * Runs `work` in one transaction: committed if it resolves, rolled back if it rejects. Within
    * `scope`, the transaction is never committed after the scope's deadline: it is rolled back,

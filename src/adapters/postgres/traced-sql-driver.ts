@@ -26,6 +26,7 @@ export function tracedSqlDriver(driver: SqlDriver, tracer: Tracer, attributes: R
   return {
     ...traced(driver),
     transaction: (work, scope) => inSpan('transaction', {}, () => driver.transaction((tx) => work(traced(tx)), scope)),
+    ping: () => driver.ping(),
     close: () => driver.close(),
     stats: () => driver.stats(),
   };
