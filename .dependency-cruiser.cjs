@@ -40,6 +40,13 @@ module.exports = {
       to: { path: '^src/gen' },
     },
     {
+      name: 'only-the-composition-root-knows-adapters',
+      comment: 'Concrete adapters are chosen and wired in src/app.ts, src/wiring and src/cmd only.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/(adapters|wiring|cmd)/', '^src/app\\.ts$', '\\.test\\.ts$'] },
+      to: { path: '^src/adapters' },
+    },
+    {
       name: 'only-entry-points-know-the-app',
       comment: 'Only src/cmd (and tests) compose the application.',
       severity: 'error',

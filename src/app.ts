@@ -1,69 +1,38 @@
-// The composition root: the only module that knows every concrete adapter. createApp(config)
-// wires the application by hand; start() listens, stop() shuts down in the documented order.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
-import { credentials } from '@grpc/grpc-js';
-import type { TextMapPropagator, Tracer } from '@opentelemetry/api';
+// The composition root of the server: createApp(config) wires orderflow by hand from the builders
+// in src/wiring (shared with the other entry points); start() listens, stop() shuts down in the
+// documented order (src/wiring/serve.ts).
 import type { DestinationStream } from 'pino';
-import type { MetricsRegistry } from './platform/metrics.js';
 import { cachedOrderRepository } from './adapters/cached-order-repository.js';
-import { cachedProductCatalog } from './adapters/cached-product-catalog.js';
-import { CATALOG_CLIENT_METHODS, GrpcProductCatalog } from './adapters/grpc/grpc-product-catalog.js';
-import { createUnaryClient } from './adapters/grpc/grpc-unary-client.js';
-import { InProcessProductCatalog } from './adapters/in-process-catalog.js';
 import { LocalEventSignal } from './adapters/local-event-signal.js';
 import { MemoryCache } from './adapters/memory/memory-cache.js';
-import { openMemoryStore } from './adapters/memory/memory-store.js';
-import { openPgDriver } from './adapters/postgres/pg-driver.js';
-import { openPgliteDriver } from './adapters/postgres/pglite-driver.js';
-import { openSqlStore } from './adapters/postgres/postgres-store.js';
-import type { SqlDriver } from './adapters/postgres/sql-driver.js';
-import { tracedSqlDriver } from './adapters/postgres/traced-sql-driver.js';
 import { prometheusCacheObserver, prometheusOrderMetrics, prometheusStoreConnections } from './adapters/prometheus/business-metrics.js';
-import type { EventsCommitted, Store } from './adapters/store.js';
 import { createUuidV7Generator, systemClock } from './adapters/system.js';
 import { tracedCache } from './adapters/traced-cache.js';
-import { catalogUseCases, type CatalogUseCases } from './domain/catalog-use-cases.js';
-import { DomainError } from './domain/errors.js';
-import { orderUseCases } from './domain/order-use-cases.js';
-import type { Clock, IdGenerator, ProductCatalog } from './domain/ports.js';
-import { createAdminServer } from './platform/admin-server.js';
-import { createAuthenticator } from './platform/auth/authenticator.js';
 import type { Config } from './config.js';
-import { ConfigError, describeConfig } from './platform/config.js';
+import { catalogUseCases } from './domain/catalog-use-cases.js';
+import { orderUseCases } from './domain/order-use-cases.js';
+import type { Clock, IdGenerator } from './domain/ports.js';
+import { createAdminServer } from './platform/admin-server.js';
+import { describeConfig } from './platform/config.js';
 import { createDebugRoutes } from './platform/debug-routes.js';
-import { createGrpcMetrics } from './platform/grpc-metrics.js';
 import { createHealth } from './platform/health.js';
-import { Closers, type Stoppable } from './platform/lifecycle.js';
-import { createLogger, type Logger } from './platform/logger.js';
-import { createMetricsRegistry } from './platform/metrics.js';
-import { ensurePortFree, explainListenError } from './platform/port-in-use.js';
-import { createRateLimiter } from './platform/rate-limiter.js';
-import { createTracing } from './platform/tracing.js';
-import { createGrpcServer } from './transport/grpc/grpc-server.js';
-import { DEV_PRINCIPAL, METHOD_SCOPES } from './transport/grpc/orderflow-scopes.js';
-import { orderflowMethods } from './transport/grpc/services.js';
+import { Closers } from './platform/lifecycle.js';
+import type { Logger } from './platform/logger.js';
+import { productCatalog, seedCatalog } from './wiring/catalog.js';
+import { createOrderflowGrpcServer } from './wiring/grpc-server.js';
+import { type App, serve } from './wiring/serve.js';
+import { openStore } from './wiring/store.js';
+import { createRootLogger, createTelemetry, type Telemetry, VERSION } from './wiring/telemetry.js';
+
+export type { App } from './wiring/serve.js';
 
 /** The only substitutions tests may make: time, ids, and where logs go. */
 export type AppSeams = Readonly<{ now?: Clock; newId?: IdGenerator; logDestination?: DestinationStream }>;
 
-export type App = Stoppable & {
-  readonly log: Logger;
-  /** Listens on the configured ports (0 picks free ones) and reports SERVING. */
-  start(): Promise<{ grpcPort: number; adminPort: number }>;
-};
-
-const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-
-/** What every part that observes itself needs. */
-type Telemetry = Readonly<{ log: Logger; registry: MetricsRegistry; tracer: Tracer; propagator: TextMapPropagator }>;
-
 /** `configWarnings`: what the config loader ignored (see loadConfig), logged once the logger exists. */
 export async function createApp(config: Config, seams: AppSeams = {}, configWarnings: readonly string[] = []): Promise<App> {
-  const log = createLogger(config.log, { app: config.service.name, env: config.env }, seams.logDestination);
-  log.info({ version: VERSION, config: describeConfig(config) }, 'starting');
-  for (const warning of configWarnings) log.warn(warning);
-  if (!config.auth.enabled) log.warn('authentication is off (auth.enabled: false): every call is allowed, with admin rights; never do this outside development');
+  const log = createRootLogger(config, { destination: seams.logDestination });
+  announce(log, config, configWarnings);
   const closers = new Closers(log);
   try {
     return await assemble(config, seams, log, closers);
@@ -74,177 +43,43 @@ export async function createApp(config: Config, seams: AppSeams = {}, configWarn
 }
 
 async function assemble(config: Config, seams: AppSeams, log: Logger, closers: Closers): Promise<App> {
-  const registry = createMetricsRegistry({ buildInfo: { name: `${config.service.name.replace(/\W/g, '_')}_build_info`, labels: { version: VERSION, env: config.env } } });
-  const tracing = createTracing(config.tracing, { name: config.service.name, version: VERSION, environment: config.env, instance: `${hostname()}:${process.pid}` });
-  closers.add('tracing', tracing.shutdown);
-  const telemetry: Telemetry = { log, registry, tracer: tracing.tracer, propagator: tracing.propagator };
-
+  const telemetry = createTelemetry(config, log, closers);
   const health = createHealth({ ...config.health, onCheckFailed: (check, error) => log.warn({ check, err: error }, 'readiness check failed') });
   const eventSignal = new LocalEventSignal();
   const store = await openStore(config, telemetry, (sequence) => eventSignal.notify(sequence));
   closers.add('store', store.close);
   health.addCheck('store', () => store.ping());
-  if (store.connections !== undefined) prometheusStoreConnections(registry, store.connections);
+  if (store.connections !== undefined) prometheusStoreConnections(telemetry.registry, store.connections);
 
   const now = seams.now ?? systemClock;
   const catalog = config.services.catalog ? catalogUseCases({ products: store.products, now }) : undefined;
   if (catalog !== undefined) await seedCatalog(catalog, config);
   const orders = config.services.orders
     ? orderUseCases({
-        orders: cachedOrderRepository(store.orders, tracedCache(new MemoryCache({ maxEntries: config.cache.maxEntries }), tracing.tracer, 'memory'), {
+        orders: cachedOrderRepository(store.orders, orderCache(config, telemetry), {
           ttlMs: config.cache.ttlMs,
-          observer: prometheusCacheObserver(registry, 'orders', (error) => log.warn({ err: error }, 'order cache failed')),
+          observer: prometheusCacheObserver(telemetry.registry, 'orders', (error) => log.warn({ err: error }, 'order cache failed')),
         }),
         events: store.events,
         eventSignal,
         catalog: productCatalog(config, store, telemetry, closers),
         now,
         newId: seams.newId ?? createUuidV7Generator(),
-        metrics: prometheusOrderMetrics(registry),
+        metrics: prometheusOrderMetrics(telemetry.registry),
       })
     : undefined;
 
-  const methods = orderflowMethods({ orders, catalog, health, reflection: config.grpc.reflection, maxImportItems: config.limits.maxImportItems });
-  const grpc = createGrpcServer(
-    config.grpc,
-    {
-      log,
-      telemetry: config.grpc.callTelemetry ? { ...telemetry, metrics: createGrpcMetrics(registry, 'server', []) } : undefined,
-      admission: {
-        scopes: METHOD_SCOPES,
-        authenticate: config.auth.enabled ? createAuthenticator(config.auth, { now: () => now().getTime() }) : undefined,
-        anonymous: DEV_PRINCIPAL,
-        limit: createRateLimiter({ ratePerSecond: config.limits.ratePerSecond, burst: config.limits.rateBurst }),
-      },
-      timeouts: { defaultDeadlineMs: config.limits.defaultDeadlineMs, methodDeadlinesMs: config.limits.methodDeadlinesMs, streamIdleMs: config.limits.streamIdleTimeoutMs },
-    },
-    methods,
-  );
-  const admin = createAdminServer({ health, registry, log, routes: createDebugRoutes({ ...config.debug, log, name: config.service.name }) });
-  return lifecycle(config, { log, grpc, admin, health, closers });
+  const grpc = createOrderflowGrpcServer(config, telemetry, { orders, catalog, health }, now);
+  const admin = createAdminServer({ health, registry: telemetry.registry, log, routes: createDebugRoutes({ ...config.debug, log, name: config.service.name }) });
+  return serve(config, { log, grpc, admin, health, closers });
 }
 
-function lifecycle(
-  config: Config,
-  parts: { log: Logger; grpc: ReturnType<typeof createGrpcServer>; admin: ReturnType<typeof createAdminServer>; health: ReturnType<typeof createHealth>; closers: Closers },
-): App {
-  const { log, grpc, admin, health, closers } = parts;
-  let stopping: Promise<number> | undefined;
-  let startFailed = false; // then stop() reports, and the process exits with, 1
-  return {
-    log,
-    async start() {
-      try {
-        const { grpcPort, adminPort } = await listenBoth(config, grpc, admin);
-        const report = await health.start();
-        log.info({ grpc: `${config.grpc.host}:${grpcPort}`, admin: `${config.admin.host}:${adminPort}`, services: config.services, ready: report.ready }, 'serving');
-        return { grpcPort, adminPort };
-      } catch (error) {
-        startFailed = true;
-        throw error;
-      }
-    },
-    stop() {
-      stopping ??= (async () => {
-        health.stop();
-        // Let health watchers receive NOT_SERVING before their streams are ended.
-        await new Promise((resolve) => setTimeout(resolve, config.shutdown.drainDelayMs));
-        const { cut, reason } = await grpc.drain(config.shutdown.timeoutMs);
-        await admin.close();
-        const closed = await closers.closeAll(config.shutdown.closeTimeoutMs);
-        const code = cut === 0 && closed && !startFailed ? 0 : 1;
-        log.info({ drain: reason, calls_cut: cut, closed, exit_code: code }, 'stopped');
-        log.flush();
-        return code;
-      })();
-      return stopping;
-    },
-    force() {
-      grpc.force();
-    },
-  };
+function orderCache(config: Config, telemetry: Telemetry) {
+  return tracedCache(new MemoryCache({ maxEntries: config.cache.maxEntries }), telemetry.tracer, 'memory');
 }
 
-/**
- * Binds both listeners. Both ports are checked first, so that a taken one is a PortInUseError
- * naming its setting before anything binds (and before grpc-js prints its own line).
- */
-async function listenBoth(config: Config, grpc: ReturnType<typeof createGrpcServer>, admin: ReturnType<typeof createAdminServer>) {
-  const { grpc: g, admin: a } = config;
-  await ensurePortFree('grpc.port', g.host, g.port);
-  await ensurePortFree('admin.port', a.host, a.port);
-  let grpcPort: number;
-  try {
-    grpcPort = await grpc.listen(g.host, g.port);
-  } catch (error) {
-    throw explainListenError(error, 'grpc.port', g.host, g.port);
-  }
-  try {
-    return { grpcPort, adminPort: await admin.listen(a.host, a.port) };
-  } catch (error) {
-    throw explainListenError(error, 'admin.port', a.host, a.port);
-  }
-}
-
-/** In-process when this process hosts the catalog; otherwise a cached gRPC client of the remote one. */
-function productCatalog(config: Config, store: Store, telemetry: Telemetry, closers: Closers): ProductCatalog {
-  const remote = config.catalog.remote;
-  if (config.services.catalog || remote === undefined) return new InProcessProductCatalog(store.products);
-  const client = createUnaryClient({
-    ...remote,
-    ...telemetry,
-    ...remoteCredentials(remote),
-    metrics: createGrpcMetrics(telemetry.registry, 'client', CATALOG_CLIENT_METHODS),
-    onRetry: ({ path, attempt, backoffMs, error }) => telemetry.log.warn({ path, attempt, backoff_ms: backoffMs, err: error }, 'catalog call failed; retrying'),
-  });
-  closers.add('catalog client', () => Promise.resolve(client.close()));
-  const observer = prometheusCacheObserver(telemetry.registry, 'products', (error) => telemetry.log.warn({ err: error }, 'product cache failed'));
-  const cache = tracedCache(new MemoryCache({ maxEntries: remote.cacheMaxEntries }), telemetry.tracer, 'memory');
-  return cachedProductCatalog(new GrpcProductCatalog(client), cache, { ttlMs: remote.cacheTtlMs, observer });
-}
-
-function remoteCredentials(remote: NonNullable<Config['catalog']['remote']>) {
-  const { tls, apiKey } = remote;
-  const read = (file: string | undefined) => (file === undefined ? null : readFileSync(file));
-  return {
-    credentials: tls.enabled ? credentials.createSsl(read(tls.caFile), read(tls.keyFile), read(tls.certFile)) : credentials.createInsecure(),
-    channelOptions: tls.serverName === undefined ? {} : { 'grpc.ssl_target_name_override': tls.serverName },
-    metadata: apiKey === undefined ? {} : { 'x-api-key': apiKey.reveal() },
-  };
-}
-
-async function openStore(config: Config, telemetry: Telemetry, onCommit: EventsCommitted): Promise<Store> {
-  const { log, tracer } = telemetry;
-  const store = config.store;
-  const traced = (driver: SqlDriver, namespace: string) => tracedSqlDriver(driver, tracer, { 'db.system.name': 'postgresql', 'db.namespace': namespace });
-  switch (store.kind) {
-    case 'memory':
-      log.warn('using the in-memory store: nothing is persisted');
-      return openMemoryStore(onCommit);
-    case 'embedded': {
-      const where = store.dataDir ?? '(memory)';
-      const fresh = store.dataDir === undefined || !existsSync(store.dataDir) || readdirSync(store.dataDir).length === 0;
-      if (fresh) log.info({ data_dir: where }, 'initialising the embedded store (first start only; a few seconds)');
-      const opened = await openSqlStore(traced(await openPgliteDriver(store.dataDir), 'embedded'), { migrate: true, onCommit });
-      log.info({ data_dir: where, applied_migrations: opened.appliedMigrations }, 'embedded store open');
-      return opened;
-    }
-    case 'postgres': {
-      const driver = openPgDriver({ ...store, password: store.password?.reveal(), onIdleError: (error) => log.warn({ err: error }, 'idle PostgreSQL connection failed') });
-      const opened = await openSqlStore(traced(driver, store.database), { migrate: store.migrate, onCommit });
-      log.info({ host: store.host, database: store.database, applied_migrations: opened.appliedMigrations }, 'PostgreSQL store open');
-      return opened;
-    }
-  }
-}
-
-async function seedCatalog(catalog: CatalogUseCases, config: Config): Promise<void> {
-  for (const [i, product] of config.catalog.seed.entries()) {
-    try {
-      await catalog.upsert({ ...product, price: { currencyCode: product.price.currencyCode, amountMinor: BigInt(product.price.amountMinor) } });
-    } catch (error) {
-      if (error instanceof DomainError) throw new ConfigError(`catalog.seed[${i}] is not a valid product: ${error.message}`);
-      throw error;
-    }
-  }
+function announce(log: Logger, config: Config, configWarnings: readonly string[]): void {
+  log.info({ version: VERSION, config: describeConfig(config) }, 'starting');
+  for (const warning of configWarnings) log.warn(warning);
+  if (!config.auth.enabled) log.warn('authentication is off (auth.enabled: false): every call is allowed, with admin rights; never do this outside development');
 }

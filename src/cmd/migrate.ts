@@ -2,37 +2,22 @@
 // Job or init container runs this before a PostgreSQL deployment; the embedded store also
 // migrates itself at startup). CONF_PATH=config/prod.yaml node dist/cmd/migrate.js
 import { migrate } from '../adapters/postgres/migrator.js';
-import { openPgDriver } from '../adapters/postgres/pg-driver.js';
-import { openPgliteDriver } from '../adapters/postgres/pglite-driver.js';
-import { loadConfig } from '../config.js';
-import { ConfigError } from '../platform/config.js';
-import { createLogger } from '../platform/logger.js';
+import { loadConfigOrExit } from '../wiring/entry-point.js';
+import { openSqlDriver } from '../wiring/store.js';
+import { createRootLogger } from '../wiring/telemetry.js';
 
-let config;
-try {
-  config = loadConfig();
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  process.stderr.write(`orderflow migrate: ${error.message}\n`);
-  process.exit(2);
-}
-const log = createLogger(config.log, { app: config.service.name, env: config.env, component: 'migrate' });
+const { config } = loadConfigOrExit('orderflow migrate');
+const log = createRootLogger(config, { component: 'migrate' });
 const store = config.store;
 if (store.kind === 'memory') {
   log.info('the memory store has no schema; nothing to migrate');
   process.exit(0);
 }
-let driver;
-try {
-  driver =
-    store.kind === 'embedded'
-      ? await openPgliteDriver(store.dataDir)
-      : openPgDriver({ ...store, password: store.password?.reveal(), onIdleError: (error) => log.warn({ err: error }, 'idle connection failed') });
-} catch (error) {
+const driver = await openSqlDriver(store, log).catch((error: unknown) => {
   // A data directory held by a running server, most often: one sentence, no stack.
   process.stderr.write(`orderflow migrate: cannot open the store: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
-}
+});
 // Interrupted, the open transaction is never committed; exiting releases the data-directory lock.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
