@@ -6,23 +6,19 @@ import { credentials } from '@grpc/grpc-js';
 import type { TextMapPropagator, Tracer } from '@opentelemetry/api';
 import type { DestinationStream } from 'pino';
 import type { MetricsRegistry } from './platform/metrics.js';
-import { cachedOrderRepository } from './adapters/cached-order-repository.js';
-import { cachedProductCatalog } from './adapters/cached-product-catalog.js';
 import { CATALOG_CLIENT_METHODS, GrpcProductCatalog } from './adapters/grpc/grpc-product-catalog.js';
 import { createUnaryClient } from './adapters/grpc/grpc-unary-client.js';
 import { InProcessProductCatalog } from './adapters/in-process-catalog.js';
 import { LocalEventSignal } from './adapters/local-event-signal.js';
-import { MemoryCache } from './adapters/memory/memory-cache.js';
 import { openMemoryStore } from './adapters/memory/memory-store.js';
 import { openPgDriver } from './adapters/postgres/pg-driver.js';
 import { openPgliteDriver } from './adapters/postgres/pglite-driver.js';
 import { openSqlStore } from './adapters/postgres/postgres-store.js';
 import type { SqlDriver } from './adapters/postgres/sql-driver.js';
 import { tracedSqlDriver } from './adapters/postgres/traced-sql-driver.js';
-import { prometheusCacheObserver, prometheusOrderMetrics, prometheusStoreConnections } from './adapters/prometheus/business-metrics.js';
+import { prometheusOrderMetrics, prometheusStoreConnections } from './adapters/prometheus/business-metrics.js';
 import type { EventsCommitted, Store } from './adapters/store.js';
 import { createUuidV7Generator, systemClock } from './adapters/system.js';
-import { tracedCache } from './adapters/traced-cache.js';
 import { catalogUseCases, type CatalogUseCases } from './domain/catalog-use-cases.js';
 import { DomainError } from './domain/errors.js';
 import { orderUseCases } from './domain/order-use-cases.js';
@@ -42,6 +38,7 @@ import { createTracing } from './platform/tracing.js';
 import { createGrpcServer } from './transport/grpc/grpc-server.js';
 import { DEV_PRINCIPAL, METHOD_SCOPES } from './transport/grpc/orderflow-scopes.js';
 import { orderflowMethods } from './transport/grpc/services.js';
+import { type Caching, createCaching } from './wiring/cache.js';
 
 /** The only substitutions tests may make: time, ids, and where logs go. */
 export type AppSeams = Readonly<{ now?: Clock; newId?: IdGenerator; logDestination?: DestinationStream }>;
@@ -85,15 +82,13 @@ async function assemble(config: Config, seams: AppSeams, log: Logger, closers: C
   const now = seams.now ?? systemClock;
   const catalog = config.services.catalog ? catalogUseCases({ products: store.products, now }) : undefined;
   if (catalog !== undefined) await seedCatalog(catalog, config);
+  const caching = createCaching(config, telemetry, closers, health);
   const orders = config.services.orders
     ? orderUseCases({
-        orders: cachedOrderRepository(store.orders, tracedCache(new MemoryCache({ maxEntries: config.cache.maxEntries }), tracing.tracer, 'memory'), {
-          ttlMs: config.cache.ttlMs,
-          observer: prometheusCacheObserver(registry, 'orders', (error) => log.warn({ err: error }, 'order cache failed')),
-        }),
+        orders: caching.orders(store.orders),
         events: store.events,
         eventSignal,
-        catalog: productCatalog(config, store, telemetry, closers),
+        catalog: productCatalog(config, store, telemetry, closers, caching),
         now,
         newId: seams.newId ?? createUuidV7Generator(),
         metrics: prometheusOrderMetrics(registry),
@@ -157,7 +152,7 @@ function lifecycle(
 }
 
 /** In-process when this process hosts the catalog; otherwise a cached gRPC client of the remote one. */
-function productCatalog(config: Config, store: Store, telemetry: Telemetry, closers: Closers): ProductCatalog {
+function productCatalog(config: Config, store: Store, telemetry: Telemetry, closers: Closers, caching: Caching): ProductCatalog {
   const remote = config.catalog.remote;
   if (config.services.catalog || remote === undefined) return new InProcessProductCatalog(store.products);
   const client = createUnaryClient({
@@ -168,9 +163,7 @@ function productCatalog(config: Config, store: Store, telemetry: Telemetry, clos
     onRetry: ({ path, attempt, backoffMs, error }) => telemetry.log.warn({ path, attempt, backoff_ms: backoffMs, err: error }, 'catalog call failed; retrying'),
   });
   closers.add('catalog client', () => Promise.resolve(client.close()));
-  const observer = prometheusCacheObserver(telemetry.registry, 'products', (error) => telemetry.log.warn({ err: error }, 'product cache failed'));
-  const cache = tracedCache(new MemoryCache({ maxEntries: remote.cacheMaxEntries }), telemetry.tracer, 'memory');
-  return cachedProductCatalog(new GrpcProductCatalog(client), cache, { ttlMs: remote.cacheTtlMs, observer });
+  return caching.products(new GrpcProductCatalog(client), { ttlMs: remote.cacheTtlMs, maxEntries: remote.cacheMaxEntries });
 }
 
 function remoteCredentials(remote: NonNullable<Config['catalog']['remote']>) {
