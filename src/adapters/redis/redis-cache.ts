@@ -83,7 +83,7 @@ export class RedisCache implements Cache {
       if (up) options.onConnection?.(false);
       up = false;
     });
-    this.redis.on('error', (error: unknown) => options.onConnectionError?.(error));
+    this.redis.on('error', (error: unknown) => options.onConnectionError?.(withoutCommand(error)));
   }
 
   /** True while the connection is established and ready for commands. */
@@ -153,8 +153,18 @@ export class RedisCache implements Cache {
   }
 }
 
+/**
+ * ioredis errors carry the failed command with its arguments (AUTH's password, cached values):
+ * only the message goes on, so nothing that logs an error can print them.
+ */
+function withoutCommand(error: unknown): Error {
+  const copy = new Error((error as Error | undefined)?.message ?? String(error));
+  copy.name = (error as Error | undefined)?.name ?? 'Error';
+  return copy;
+}
+
 function classify(error: unknown): Error {
-  const name = (error as { name?: unknown } | undefined)?.name;
-  if (name === 'ReplyError') return cacheFailure('CacheError', `Redis refused the command: ${(error as Error).message}`, error);
-  return cacheFailure('CacheUnavailableError', `Redis cannot be reached: ${(error as Error | undefined)?.message ?? String(error)}`, error);
+  const { name, message } = withoutCommand(error);
+  if (name === 'ReplyError') return cacheFailure('CacheError', `Redis refused the command: ${message}`);
+  return cacheFailure('CacheUnavailableError', `Redis cannot be reached: ${message}`);
 }
