@@ -1,6 +1,7 @@
 // Read-through caching for the caching decorators, over any Cache: one batch read per call, one
 // load for what missed (concurrent misses for one id share a single load: a singleflight), one
-// batch write of what was loaded, with a jittered TTL. The cache failing is a miss, never an error.
+// batch write of what was loaded (none when the read failed), with a jittered TTL. The cache
+// failing is a miss, never an error.
 import { type CallScope, UNBOUNDED } from '../domain/call-scope.js';
 import type { Cache, CacheEntry } from '../domain/ports.js';
 
@@ -61,13 +62,13 @@ export function readThroughCache<T>(cache: Cache, codec: CacheCodec<T>, options:
   }
 
   /** The cached values of `ids` (undefined: not usable) and how many lookups failed. */
-  async function read(ids: readonly string[], scope: CallScope): Promise<{ values: (T | undefined)[]; errors: number }> {
+  async function read(ids: readonly string[], scope: CallScope): Promise<{ values: (T | undefined)[]; errors: number; failed: boolean }> {
     let texts: (string | undefined)[];
     try {
       texts = await cache.getMany(ids.map(codec.key), scope);
     } catch (error) {
       observer.error('read', error, ids.length);
-      return { values: ids.map(() => undefined), errors: ids.length };
+      return { values: ids.map(() => undefined), errors: ids.length, failed: true };
     }
     let errors = 0;
     const values = texts.map((text) => {
@@ -80,7 +81,7 @@ export function readThroughCache<T>(cache: Cache, codec: CacheCodec<T>, options:
         return undefined;
       }
     });
-    return { values, errors };
+    return { values, errors, failed: false };
   }
 
   /** Starts one load for `ids` that later misses for the same ids join until it settles. */
@@ -148,7 +149,8 @@ export function readThroughCache<T>(cache: Cache, codec: CacheCodec<T>, options:
       if (missing.length > cached.errors) observer.miss(missing.length - cached.errors);
       const { found: loaded, loadedHere } = await loadMissing(missing, load, scope);
       for (const [id, value] of loaded) found.set(id, value);
-      await store([...loadedHere].map(([id, value]) => entry(id, value)), scope);
+      // A cache that just failed a read would most likely fail the fill too: spare it the load.
+      if (!cached.failed) await store([...loadedHere].map(([id, value]) => entry(id, value)), scope);
       return found;
     },
 

@@ -107,7 +107,8 @@ export class OwnRedisServer {
 
   /** Sends `signal` to this server's own process, by its PID. */
   signal(signal: NodeJS.Signals): void {
-    if (this.child?.pid !== undefined) process.kill(this.child.pid, signal);
+    const child = this.child;
+    if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) process.kill(child.pid, signal);
   }
 
   /** SIGKILLs the server and waits until it is gone. */

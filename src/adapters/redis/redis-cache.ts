@@ -51,6 +51,8 @@ export class RedisCache implements Cache {
   private readonly redis: WithSetMany;
   private readonly prefix: string;
   private readonly timeoutMs: number;
+  /** While disconnected every call fails the same way: one error object, not one per call. */
+  private unavailable: Error | undefined;
 
   /** Starts connecting and returns at once: calls made before the connection is up are misses. */
   constructor(options: RedisCacheOptions) {
@@ -77,6 +79,7 @@ export class RedisCache implements Cache {
     let up = false;
     this.redis.on('ready', () => {
       up = true;
+      this.unavailable = undefined;
       options.onConnection?.(true);
     });
     this.redis.on('close', () => {
@@ -134,7 +137,7 @@ export class RedisCache implements Cache {
   private run<T>(scope: CallScope, command: () => Promise<T>): Promise<T> {
     const ended = endedScopeFailure(scope);
     if (ended !== undefined) return Promise.reject(ended);
-    if (this.redis.status !== 'ready') return Promise.reject(cacheFailure('CacheUnavailableError', `Redis is not connected (${this.redis.status})`));
+    if (this.redis.status !== 'ready') return Promise.reject((this.unavailable ??= cacheFailure('CacheUnavailableError', 'Redis is not connected')));
     const ms = Math.min(this.timeoutMs, remainingMs(scope));
     return new Promise<T>((resolve, reject) => {
       const settle = (done: () => void) => {
