@@ -64,3 +64,32 @@ test('a wrong password: served from the store, still ready, the cache reported d
     await app.stop();
   }
 });
+
+test('with catalog.remote, products are cached in the same Redis: a second orders replica asks the catalog nothing', async () => {
+  const keyPrefix = uniquePrefix('products');
+  const catalog = await startTestApp({ config: { services: { orders: false } } });
+  const ordersConfig = {
+    services: { catalog: false },
+    catalog: { remote: { address: catalog.grpcAddress, cacheTtlMs: 60_000 } },
+    cache: { kind: 'redis', redis: { port: redis.port, keyPrefix, password: { fromEnv: 'TEST_REDIS_PASSWORD' } } },
+  };
+  const replicas = [
+    await startTestApp({ config: ordersConfig, env: { TEST_REDIS_PASSWORD: PASSWORD } }),
+    await startTestApp({ config: ordersConfig, env: { TEST_REDIS_PASSWORD: PASSWORD } }),
+  ];
+  const remoteCalls = async (app: (typeof replicas)[number]) =>
+    sample((await scrape(app.adminUrl)).text, 'grpc_client_handled_total', { grpc_method: 'BatchGetProducts', grpc_code: 'OK' }) ?? 0;
+  try {
+    for (const [i, replica] of replicas.entries()) {
+      const api = connect(replica.grpcAddress);
+      await api.orders.createOrder({ customerId: `p${i}`, items: [{ productId: 'espresso', quantity: 1 }, { productId: 'cup', quantity: 2 }] });
+      api.close();
+    }
+    expect(await remoteCalls(replicas[0]!)).toBe(1);
+    expect(await remoteCalls(replicas[1]!)).toBe(0);
+    expect(sample((await scrape(replicas[1]!.adminUrl)).text, 'orderflow_cache_requests_total', { cache: 'products', result: 'hit' })).toBe(2);
+  } finally {
+    await Promise.all(replicas.map((app) => app.stop()));
+    await catalog.stop();
+  }
+});

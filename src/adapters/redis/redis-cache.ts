@@ -73,7 +73,6 @@ export class RedisCache implements Cache {
       socketTimeout: Math.max(2000, 4 * options.commandTimeoutMs),
       retryStrategy: (attempt) => Math.min(MAX_BACKOFF_MS, 50 * 2 ** Math.min(attempt, 6)) + Math.floor(Math.random() * 100),
       connectionName: 'orderflow-cache',
-      enableAutoPipelining: true,
     }) as WithSetMany;
     this.redis.defineCommand('orderflowSetMany', { lua: SET_MANY_LUA });
     let up = false;
