@@ -6,7 +6,7 @@ import { parseConfig } from '../../src/config.js';
 import { connect } from '../support/clients.js';
 import { OwnRedisServer, uniquePrefix } from '../support/redis.js';
 import { sample, scrape } from '../support/scrape.js';
-import { startTestApp } from '../support/test-app.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const PASSWORD = 'redis-secret-9f3a';
 const WRONG = 'not-the-password-7c1e';
@@ -19,6 +19,15 @@ beforeAll(async () => {
 afterAll(async () => {
   await redis.stop();
 });
+
+/** The app connects to Redis in the background: wait for it (or a test's first calls would miss). */
+async function cacheConnected(app: TestApp): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (sample((await scrape(app.adminUrl)).text, 'orderflow_cache_up', { cache: 'orders' }) !== 1) {
+    if (Date.now() > deadline) throw new Error('the cache did not connect');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 const redisConfig = (password: Record<string, string>) => ({ cache: { kind: 'redis', redis: { port: redis.port, keyPrefix: uniquePrefix('config'), password } } });
 
@@ -36,6 +45,7 @@ test('the password from { fromEnv } opens the cache; it never appears in the log
   const app = await startTestApp({ config: redisConfig({ fromEnv: 'TEST_REDIS_PASSWORD' }), env: { TEST_REDIS_PASSWORD: PASSWORD } });
   const api = connect(app.grpcAddress);
   try {
+    await cacheConnected(app);
     const { order } = await api.orders.createOrder({ customerId: 'cfg', items: [{ productId: 'cup', quantity: 1 }] });
     await api.orders.getOrder({ id: order!.id });
     const { text } = await scrape(app.adminUrl);
@@ -57,7 +67,11 @@ test('a wrong password: served from the store, still ready, the cache reported d
     const report = (await (await fetch(`${app.adminUrl}/health`)).json()) as { status: string; degraded: string[] };
     expect(report).toMatchObject({ status: 'SERVING', degraded: ['cache'] });
     expect(sample((await scrape(app.adminUrl)).text, 'orderflow_cache_up', { cache: 'orders' })).toBe(0);
-    expect(app.logs.some((line) => line.msg === 'Redis cache unreachable; retrying in the background')).toBe(true);
+    const deadline = Date.now() + 30_000;
+    while (!app.logs.some((line) => line.msg === 'Redis cache unreachable; retrying in the background')) {
+      if (Date.now() > deadline) throw new Error('no warning about the refused connection');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     expect(JSON.stringify(app.logs)).not.toContain(WRONG);
   } finally {
     api.close();
@@ -80,6 +94,7 @@ test('with catalog.remote, products are cached in the same Redis: a second order
   const remoteCalls = async (app: (typeof replicas)[number]) =>
     sample((await scrape(app.adminUrl)).text, 'grpc_client_handled_total', { grpc_method: 'BatchGetProducts', grpc_code: 'OK' }) ?? 0;
   try {
+    for (const replica of replicas) await cacheConnected(replica);
     for (const [i, replica] of replicas.entries()) {
       const api = connect(replica.grpcAddress);
       await api.orders.createOrder({ customerId: `p${i}`, items: [{ productId: 'espresso', quantity: 1 }, { productId: 'cup', quantity: 2 }] });

@@ -77,6 +77,7 @@ test('Redis killed and restarted mid-load: no client error, still ready, /health
     const { order } = await api.orders.createOrder({ customerId: `outage-${i}`, items: [{ productId: 'cup', quantity: 1 }] });
     ids.push(order!.id);
   }
+  await until(async () => (await metric('orderflow_cache_up', { cache: 'orders' })) === 1, 'the first connection to Redis');
   expect(await health()).toMatchObject({ status: 'SERVING', degraded: [], checks: { store: { ok: true }, cache: { ok: true, informational: true } } });
   expect(await metric('orderflow_cache_up', { cache: 'orders' })).toBe(1);
 

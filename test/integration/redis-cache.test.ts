@@ -39,7 +39,7 @@ async function until(condition: () => boolean | Promise<boolean>, what: string, 
 const scopeEndingIn = (ms: number): CallScope => ({ signal: new AbortController().signal, deadline: Date.now() + ms });
 
 describe('a Redis that stops answering (SIGSTOP)', () => {
-  test('a call ends at commandTimeoutMs, or at the caller deadline when that is sooner, or when the caller aborts', async () => {
+  test('a call ends at commandTimeoutMs, or at the caller deadline when that is sooner, or when the caller aborts; then the connection is dropped', async () => {
     const short = await open({ commandTimeoutMs: 300 });
     const long = await open({ commandTimeoutMs: 10 * MINUTE });
     await short.setMany([{ key: 'k', value: 'v' }], MINUTE);
@@ -57,6 +57,13 @@ describe('a Redis that stops answering (SIGSTOP)', () => {
       const pending = long.setMany([{ key: 'k', value: 'w' }], MINUTE, { signal: controller.signal, deadline: Infinity });
       controller.abort(new DOMException('client went away', 'AbortError'));
       await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+
+      // Unanswered commands do not pile up: the silent connection is dropped, and calls fail fast
+      // (no command sent) until Redis answers again.
+      await until(() => !short.isUp(), 'the silent connection to be dropped');
+      started = Date.now();
+      for (let i = 0; i < 50; i++) await expect(short.getMany(['k'])).rejects.toMatchObject({ name: 'CacheUnavailableError' });
+      expect(Date.now() - started).toBeLessThan(MINUTE / 4);
     } finally {
       server.signal('SIGCONT');
     }
