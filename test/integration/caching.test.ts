@@ -52,10 +52,8 @@ function counted(cache: Cache) {
 function heldOrders() {
   const store = openMemoryStore(() => {});
   const state = { loads: 0, hold: undefined as Promise<void> | undefined, loading: gate() };
-  const orders: OrderRepository = {
-    list: (query, scope) => store.orders.list(query, scope),
-    create: (order, scope) => store.orders.create(order, scope),
-    update: (id, change, scope) => store.orders.update(id, change, scope),
+  // Every other method is the store's own (inherited), whatever the port grows.
+  const orders: OrderRepository = Object.assign(Object.create(store.orders) as OrderRepository, {
     async get(id: string, scope?: CallScope) {
       state.loads++;
       const order = await store.orders.get(id, scope);
@@ -63,7 +61,7 @@ function heldOrders() {
       if (state.hold !== undefined) await abortable(state.hold, scope);
       return order;
     },
-  };
+  });
   return { store, orders, state };
 }
 
