@@ -2,12 +2,9 @@
 // in src/wiring (shared with the other entry points); start() listens, stop() shuts down in the
 // documented order (src/wiring/serve.ts).
 import type { DestinationStream } from 'pino';
-import { cachedOrderRepository } from './adapters/cached-order-repository.js';
 import { LocalEventSignal } from './adapters/local-event-signal.js';
-import { MemoryCache } from './adapters/memory/memory-cache.js';
-import { prometheusCacheObserver, prometheusOrderMetrics, prometheusStoreConnections } from './adapters/prometheus/business-metrics.js';
+import { prometheusOrderMetrics, prometheusStoreConnections } from './adapters/prometheus/business-metrics.js';
 import { createUuidV7Generator, systemClock } from './adapters/system.js';
-import { tracedCache } from './adapters/traced-cache.js';
 import type { Config } from './config.js';
 import { catalogUseCases } from './domain/catalog-use-cases.js';
 import { orderUseCases } from './domain/order-use-cases.js';
@@ -18,11 +15,12 @@ import { createDebugRoutes } from './platform/debug-routes.js';
 import { createHealth } from './platform/health.js';
 import { Closers } from './platform/lifecycle.js';
 import type { Logger } from './platform/logger.js';
+import { createCaching } from './wiring/cache.js';
 import { productCatalog, seedCatalog } from './wiring/catalog.js';
 import { createOrderflowGrpcServer } from './wiring/grpc-server.js';
 import { type App, serve } from './wiring/serve.js';
 import { openStore } from './wiring/store.js';
-import { createRootLogger, createTelemetry, type Telemetry, VERSION } from './wiring/telemetry.js';
+import { createRootLogger, createTelemetry, VERSION } from './wiring/telemetry.js';
 
 export type { App } from './wiring/serve.js';
 
@@ -51,18 +49,16 @@ async function assemble(config: Config, seams: AppSeams, log: Logger, closers: C
   health.addCheck('store', () => store.ping());
   if (store.connections !== undefined) prometheusStoreConnections(telemetry.registry, store.connections);
 
+  const caching = createCaching(config, telemetry, closers, health);
   const now = seams.now ?? systemClock;
   const catalog = config.services.catalog ? catalogUseCases({ products: store.products, now }) : undefined;
   if (catalog !== undefined) await seedCatalog(catalog, config);
   const orders = config.services.orders
     ? orderUseCases({
-        orders: cachedOrderRepository(store.orders, orderCache(config, telemetry), {
-          ttlMs: config.cache.ttlMs,
-          observer: prometheusCacheObserver(telemetry.registry, 'orders', (error) => log.warn({ err: error }, 'order cache failed')),
-        }),
+        orders: caching.orders(store.orders),
         events: store.events,
         eventSignal,
-        catalog: productCatalog(config, store, telemetry, closers),
+        catalog: productCatalog(config, store, telemetry, closers, caching),
         now,
         newId: seams.newId ?? createUuidV7Generator(),
         metrics: prometheusOrderMetrics(telemetry.registry),
@@ -72,10 +68,6 @@ async function assemble(config: Config, seams: AppSeams, log: Logger, closers: C
   const grpc = createOrderflowGrpcServer(config, telemetry, { orders, catalog, health }, now);
   const admin = createAdminServer({ health, registry: telemetry.registry, log, routes: createDebugRoutes({ ...config.debug, log, name: config.service.name }) });
   return serve(config, { log, grpc, admin, health, closers });
-}
-
-function orderCache(config: Config, telemetry: Telemetry) {
-  return tracedCache(new MemoryCache({ maxEntries: config.cache.maxEntries }), telemetry.tracer, 'memory');
 }
 
 function announce(log: Logger, config: Config, configWarnings: readonly string[]): void {

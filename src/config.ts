@@ -90,9 +90,46 @@ export const configSchema = z.strictObject({
     .prefault({ kind: 'embedded' }),
   cache: z
     .strictObject({
-      /** Orders kept in the in-process cache. */
+      /**
+       * Where cached orders (and, with catalog.remote, products) live: memory, in this process
+       * (the default; each replica its own); or redis, one copy shared by every replica, which a
+       * write overwrites for all of them. If Redis fails, calls go to the store (slower, never an
+       * error) and the service stays ready.
+       */
+      kind: z.enum(['memory', 'redis']).default('memory'),
+      /** Orders kept in the in-process cache (memory only). */
       maxEntries: positiveInt.default(10_000),
+      /** The longest an order stays cached (also the staleness left by a write whose cache update failed). */
       ttlMs: positiveInt.default(30_000),
+      /** Each entry lives ttlMs minus up to this share of it, so entries filled together do not expire together. */
+      ttlJitterRatio: z.number().min(0).max(0.5).default(0.1),
+      redis: z
+        .strictObject({
+          host: z.string().min(1).default('127.0.0.1'),
+          port: port.default(6379),
+          db: z.number().int().min(0).max(15).default(0),
+          /** ACL user; omit for `default`. */
+          username: z.string().min(1).optional(),
+          password: secretRef.optional(),
+          /**
+           * Prepended to every key (`<keyPrefix>order:v1:<id>`): the replicas of one deployment share
+           * it, other deployments on the same Redis use their own. Key formats carry their own version.
+           */
+          keyPrefix: z.string().min(1).default('orderflow:'),
+          /** Per call; the caller's remaining deadline, when shorter, wins. A slower answer is a miss. */
+          commandTimeoutMs: positiveInt.default(250),
+          connectTimeoutMs: positiveInt.default(2000),
+          /** TLS to Redis (rediss); the system roots verify it unless caFile is set. */
+          tls: z
+            .strictObject({
+              enabled: z.boolean().default(false),
+              caFile: z.string().min(1).optional(),
+              /** Name to verify in Redis's certificate, when it differs from host. */
+              serverName: z.string().min(1).optional(),
+            })
+            .prefault({}),
+        })
+        .prefault({}),
     })
     .prefault({}),
   /** Which services this process hosts. Orders without catalog needs catalog.remote. */

@@ -1,46 +1,37 @@
-// A caching decorator for OrderRepository.get: use cases never know it exists. Writes go through
-// to the repository first, then refresh the cached copy, so a caller reads its own writes. A
-// reader racing a writer can put back an older copy; it lives at most `ttlMs`.
+// A caching decorator for OrderRepository.get over any Cache (in-process or Redis, shared by every
+// replica): use cases never know it exists. Writes go to the repository first, then overwrite the
+// cached copy, so a caller reads its own writes on any replica. Copies are stored with the order's
+// version and a copy never replaces a newer one, so a reader racing a writer cannot put back the
+// older order. Left open: a write whose cache update fails (the cache is down at that moment)
+// leaves the previous copy until its TTL ends.
 import type { CallScope } from '../domain/call-scope.js';
 import type { Order } from '../domain/order.js';
 import type { Cache, OrderQuery, OrderRepository } from '../domain/ports.js';
 import { fromOrderJson, type OrderJson, toOrderJson } from './order-json.js';
+import { type CacheCodec, readThroughCache, type ReadThroughOptions } from './read-through-cache.js';
 
-export type CacheObserver = Readonly<{ hit(): void; miss(): void; error(error: unknown): void }>;
-
-const key = (id: string) => `order:v1:${id}`;
+const ORDER_CODEC: CacheCodec<Order> = {
+  key: (id) => `order:v1:${id}`,
+  encode: (order) => JSON.stringify(toOrderJson(order)),
+  decode: (text) => fromOrderJson(JSON.parse(text) as OrderJson),
+  version: (order) => order.version,
+};
 
 export function cachedOrderRepository(
   repository: OrderRepository,
   cache: Cache,
-  options: { ttlMs: number; observer?: CacheObserver },
+  options: ReadThroughOptions,
 ): OrderRepository {
-  const observer = options.observer;
-
-  async function remember(order: Order): Promise<void> {
-    try {
-      await cache.set(key(order.id), JSON.stringify(toOrderJson(order)), options.ttlMs);
-    } catch (error) {
-      observer?.error(error);
-    }
-  }
+  const orders = readThroughCache(cache, ORDER_CODEC, options);
+  const loadOne = async (ids: readonly string[], scope: CallScope) => {
+    const id = ids[0] ?? '';
+    const order = await repository.get(id, scope);
+    return new Map(order === undefined ? [] : [[id, order]]);
+  };
 
   return {
     async get(id: string, scope?: CallScope): Promise<Order | undefined> {
-      let cached: string | undefined;
-      try {
-        cached = await cache.get(key(id));
-      } catch (error) {
-        observer?.error(error);
-      }
-      if (cached !== undefined) {
-        observer?.hit();
-        return fromOrderJson(JSON.parse(cached) as OrderJson);
-      }
-      observer?.miss();
-      const order = await repository.get(id, scope);
-      if (order !== undefined) await remember(order);
-      return order;
+      return (await orders.getMany([id], loadOne, scope)).get(id);
     },
 
     findByIdempotencyKey: (customerId: string, key: string, scope?: CallScope) => repository.findByIdempotencyKey(customerId, key, scope),
@@ -48,13 +39,13 @@ export function cachedOrderRepository(
 
     async create(order: Order, scope?: CallScope) {
       const result = await repository.create(order, scope);
-      await remember(result.order);
+      await orders.put([[result.order.id, result.order]], scope);
       return result;
     },
 
     async update(id: string, change: (current: Order) => Order, scope?: CallScope) {
       const order = await repository.update(id, change, scope);
-      await remember(order);
+      await orders.put([[order.id, order]], scope);
       return order;
     },
   };

@@ -1,13 +1,17 @@
-// A tracing decorator for the Cache port: a CLIENT span per call made for a traced request.
+// A tracing decorator for the Cache port: a CLIENT span per call made for a traced request, with
+// the number of keys (never the keys: they hold ids) and, for reads, how many were hits.
 import type { Tracer } from '@opentelemetry/api';
 import type { Cache } from '../domain/ports.js';
 import { inClientSpan } from './traced.js';
 
 export function tracedCache(cache: Cache, tracer: Tracer, system: string): Cache {
-  const attributes = (operation: string) => ({ 'cache.system': system, 'cache.operation': operation });
+  const attributes = (operation: string, keys: number) => ({ 'cache.system': system, 'cache.operation': operation, 'cache.keys': keys });
   return {
-    get: (key) => inClientSpan(tracer, 'cache get', attributes('get'), () => cache.get(key), (value) => ({ 'cache.hit': value !== undefined })),
-    set: (key, value, ttlMs) => inClientSpan(tracer, 'cache set', attributes('set'), () => cache.set(key, value, ttlMs)),
-    delete: (key) => inClientSpan(tracer, 'cache delete', attributes('delete'), () => cache.delete(key)),
+    getMany: (keys, scope) =>
+      inClientSpan(tracer, 'cache getMany', attributes('getMany', keys.length), () => cache.getMany(keys, scope), (values) => ({
+        'cache.hits': values.filter((v) => v !== undefined).length,
+      })),
+    setMany: (entries, ttlMs, scope) => inClientSpan(tracer, 'cache setMany', attributes('setMany', entries.length), () => cache.setMany(entries, ttlMs, scope)),
+    delete: (keys, scope) => inClientSpan(tracer, 'cache delete', attributes('delete', keys.length), () => cache.delete(keys, scope)),
   };
 }

@@ -94,11 +94,34 @@ export interface EventSignal {
   wait(afterSequence: bigint, signal: AbortSignal): Promise<void>;
 }
 
-/** A string cache: callers own serialisation. Failures are reported, never thrown as misses. */
+/** One value to cache. `version`, when given, orders the copies of one key (see Cache.setMany). */
+export type CacheEntry = Readonly<{ key: string; value: string; version?: bigint | undefined }>;
+
+/**
+ * A string cache that may sit across the network (Redis) or in this process; callers own keys
+ * and serialisation. Batch calls, so that one request costs one round trip however many keys it
+ * touches.
+ *
+ * Errors: a cache is never the source of truth, so every method may reject and callers must treat
+ * a rejected read as a miss for every key and a rejected write as "maybe written". Each call ends
+ * within the adapter's own timeout or the scope's deadline, whichever is sooner, and stops waiting
+ * when the scope aborts; it never rejects with a DomainError. The rejection's `name` says why:
+ * `TimeoutError` (the per-call timeout or the scope's deadline passed), `AbortError` (the scope
+ * aborted), `CacheUnavailableError` (the cache cannot be reached now), anything else (the cache
+ * refused the command or answered nonsense).
+ */
 export interface Cache {
-  get(key: string): Promise<string | undefined>;
-  set(key: string, value: string, ttlMs: number): Promise<void>;
-  delete(key: string): Promise<void>;
+  /** The values of `keys`, in the same order: undefined for a key absent or expired. */
+  getMany(keys: readonly string[], scope?: CallScope): Promise<(string | undefined)[]>;
+  /**
+   * Stores each entry for `ttlMs` (> 0). An entry with a version is skipped when the key holds a
+   * copy with a greater version, so that a slow reader cannot put back an older copy over the
+   * newer one a writer stored meanwhile; an entry without a version always replaces. Entries are
+   * stored independently (a rejection may leave some written).
+   */
+  setMany(entries: readonly CacheEntry[], ttlMs: number, scope?: CallScope): Promise<void>;
+  /** Removes `keys`; absent keys are ignored. */
+  delete(keys: readonly string[], scope?: CallScope): Promise<void>;
 }
 
 /**

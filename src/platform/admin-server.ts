@@ -1,5 +1,6 @@
-// The admin HTTP listener: /metrics, /health/live, /health/ready and /health, on its own bind
-// address so that operational endpoints never share the public port.
+// The admin HTTP listener: /metrics, /health/live, /health/ready and /health (every check, and
+// `degraded`: the informational ones failing), on its own bind address so that operational
+// endpoints never share the public port.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
@@ -42,7 +43,9 @@ export function createAdminServer(deps: { health: Health; registry: MetricsRegis
       case '/health': {
         const report = await health.report();
         const status = report.ready ? 'SERVING' : 'NOT_SERVING';
-        const body = path === '/health' ? { status, serving: report.serving, checks: report.checks } : { status };
+        // Informational checks that failed: still SERVING, but slower or with less (e.g. no cache).
+        const degraded = Object.entries(report.checks).flatMap(([name, check]) => (check.ok ? [] : check.informational === true ? [name] : []));
+        const body = path === '/health' ? { status, serving: report.serving, degraded, checks: report.checks } : { status };
         return sendJson(res, report.ready ? 200 : 503, body);
       }
       default:

@@ -1,22 +1,26 @@
 /**
  * Readiness state: a `serving` flag (false before start and from the first moment of shutdown)
- * and named dependency checks. Liveness means only that the event loop answers. Transports
- * (admin HTTP, grpc.health.v1) read this; it knows nothing of them.
+ * and named dependency checks. A readiness check failing makes the process unready; an
+ * informational one (a dependency whose loss only degrades the service, such as a cache) is
+ * reported beside them and changes nothing else. Liveness means only that the event loop
+ * answers. Transports (admin HTTP, grpc.health.v1) read this; it knows nothing of them.
  */
-export type CheckResult = Readonly<{ ok: boolean; durationMs: number; error?: string }>;
+export type CheckResult = Readonly<{ ok: boolean; durationMs: number; error?: string; informational?: true }>;
 export type HealthReport = Readonly<{ serving: boolean; ready: boolean; checks: Readonly<Record<string, CheckResult>> }>;
 type Check = (signal: AbortSignal) => Promise<void>;
+export type CheckKind = 'readiness' | 'informational';
 
 export type Health = ReturnType<typeof createHealth>;
 
 export function createHealth(options: { checkTimeoutMs: number; checkIntervalMs: number; onCheckFailed?: (name: string, error: unknown) => void }) {
-  const checks = new Map<string, Check>();
+  const checks = new Map<string, { check: Check; kind: CheckKind }>();
   const listeners = new Set<(ready: boolean) => void>();
   let serving = false;
   let lastReady = false;
   let timer: NodeJS.Timeout | undefined;
 
-  async function runCheck(name: string, check: Check): Promise<CheckResult> {
+  async function runCheck(name: string, { check, kind }: { check: Check; kind: CheckKind }): Promise<CheckResult> {
+    const tag = kind === 'informational' ? { informational: true as const } : {};
     const started = performance.now();
     const signal = AbortSignal.timeout(options.checkTimeoutMs);
     try {
@@ -24,10 +28,11 @@ export function createHealth(options: { checkTimeoutMs: number; checkIntervalMs:
         check(signal),
         new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error(`timed out after ${options.checkTimeoutMs} ms`)))),
       ]);
-      return { ok: true, durationMs: Math.round(performance.now() - started) };
+      return { ok: true, durationMs: Math.round(performance.now() - started), ...tag };
     } catch (error) {
-      options.onCheckFailed?.(name, error);
-      return { ok: false, durationMs: Math.round(performance.now() - started), error: error instanceof Error ? error.message : String(error) };
+      // An informational check's owner reports its own outages; this one would repeat every interval.
+      if (kind === 'readiness') options.onCheckFailed?.(name, error);
+      return { ok: false, durationMs: Math.round(performance.now() - started), error: error instanceof Error ? error.message : String(error), ...tag };
     }
   }
 
@@ -39,16 +44,17 @@ export function createHealth(options: { checkTimeoutMs: number; checkIntervalMs:
 
   async function report(): Promise<HealthReport> {
     const results = await Promise.all([...checks].map(async ([name, check]) => [name, await runCheck(name, check)] as const));
-    const ready = serving && results.every(([, r]) => r.ok);
+    const ready = serving && results.every(([, r]) => r.ok || r.informational === true);
     publish(ready);
     return { serving, ready, checks: Object.fromEntries(results) };
   }
 
   return {
-    addCheck(name: string, check: Check): void {
-      checks.set(name, check);
+    /** A named check: `readiness` (the default) decides readiness; `informational` is only reported. */
+    addCheck(name: string, check: Check, kind: CheckKind = 'readiness'): void {
+      checks.set(name, { check, kind });
     },
-    /** Runs every check now; ready = serving and every check passed. */
+    /** Runs every check now; ready = serving and every readiness check passed. */
     report,
     /** The readiness seen by the last report (or serving flag change). */
     isReady: () => lastReady,

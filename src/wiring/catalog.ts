@@ -3,14 +3,10 @@
 // and the dev seed of the catalog.
 import { readFileSync } from 'node:fs';
 import { credentials } from '@grpc/grpc-js';
-import { cachedProductCatalog } from '../adapters/cached-product-catalog.js';
 import { CATALOG_CLIENT_METHODS, GrpcProductCatalog } from '../adapters/grpc/grpc-product-catalog.js';
 import { createUnaryClient } from '../adapters/grpc/grpc-unary-client.js';
 import { InProcessProductCatalog } from '../adapters/in-process-catalog.js';
-import { MemoryCache } from '../adapters/memory/memory-cache.js';
-import { prometheusCacheObserver } from '../adapters/prometheus/business-metrics.js';
 import type { Store } from '../adapters/store.js';
-import { tracedCache } from '../adapters/traced-cache.js';
 import type { Config } from '../config.js';
 import type { CatalogUseCases } from '../domain/catalog-use-cases.js';
 import { DomainError } from '../domain/errors.js';
@@ -18,9 +14,10 @@ import type { ProductCatalog } from '../domain/ports.js';
 import { ConfigError } from '../platform/config.js';
 import { createGrpcMetrics } from '../platform/grpc-metrics.js';
 import type { Closers } from '../platform/lifecycle.js';
+import type { Caching } from './cache.js';
 import type { Telemetry } from './telemetry.js';
 
-export function productCatalog(config: Config, store: Store, telemetry: Telemetry, closers: Closers): ProductCatalog {
+export function productCatalog(config: Config, store: Store, telemetry: Telemetry, closers: Closers, caching: Caching): ProductCatalog {
   const remote = config.catalog.remote;
   if (config.services.catalog || remote === undefined) return new InProcessProductCatalog(store.products);
   const client = createUnaryClient({
@@ -31,9 +28,7 @@ export function productCatalog(config: Config, store: Store, telemetry: Telemetr
     onRetry: ({ path, attempt, backoffMs, error }) => telemetry.log.warn({ path, attempt, backoff_ms: backoffMs, err: error }, 'catalog call failed; retrying'),
   });
   closers.add('catalog client', () => Promise.resolve(client.close()));
-  const observer = prometheusCacheObserver(telemetry.registry, 'products', (error) => telemetry.log.warn({ err: error }, 'product cache failed'));
-  const cache = tracedCache(new MemoryCache({ maxEntries: remote.cacheMaxEntries }), telemetry.tracer, 'memory');
-  return cachedProductCatalog(new GrpcProductCatalog(client), cache, { ttlMs: remote.cacheTtlMs, observer });
+  return caching.products(new GrpcProductCatalog(client), { ttlMs: remote.cacheTtlMs, maxEntries: remote.cacheMaxEntries });
 }
 
 function remoteCredentials(remote: NonNullable<Config['catalog']['remote']>) {

@@ -5,7 +5,7 @@ import { Counter, Gauge, Histogram } from 'prom-client';
 import type { MetricsRegistry as Registry } from '../../platform/metrics.js';
 import { ORDER_STATUSES, canMove, type Order, type OrderStatus } from '../../domain/order.js';
 import type { OrderMetrics } from '../../domain/ports.js';
-import type { CacheObserver } from '../cached-order-repository.js';
+import type { CacheObserver } from '../read-through-cache.js';
 
 /** Order totals in minor units: from one coin to a large B2B order. */
 const AMOUNT_BUCKETS = [100, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 1_000_000, 10_000_000];
@@ -47,19 +47,56 @@ export function prometheusOrderMetrics(registry: Registry): OrderMetrics {
   };
 }
 
+/** Error reasons: the Cache port's rejection names (see its TSDoc), and garbage in an entry. */
+const ERROR_REASONS: Readonly<Record<string, string>> = { TimeoutError: 'timeout', AbortError: 'aborted', CacheUnavailableError: 'unavailable' };
+const reasonOf = (error: unknown) => ERROR_REASONS[(error as { name?: unknown } | undefined)?.name as string] ?? 'error';
+
+/** Registered once per registry, shared by every cache of the process (told apart by `cache`). */
+function counter<L extends string>(registry: Registry, name: string, help: string, labelNames: L[]): Counter<L> {
+  return (registry.getSingleMetric(name) as Counter<L> | undefined) ?? new Counter({ name, help, labelNames, registers: [registry] });
+}
+
 export function prometheusCacheObserver(registry: Registry, cache: string, onError: (error: unknown) => void): CacheObserver {
-  const requests =
-    (registry.getSingleMetric('orderflow_cache_requests_total') as Counter<'cache' | 'result'> | undefined) ??
-    new Counter({ name: 'orderflow_cache_requests_total', help: 'Cache lookups, by cache and result.', labelNames: ['cache', 'result'], registers: [registry] });
+  const requests = counter(registry, 'orderflow_cache_requests_total', 'Cache lookups (one per key), by cache and result: hit, miss, or error (the cache failed; the source answered).', ['cache', 'result']);
+  const errors = counter(
+    registry,
+    'orderflow_cache_errors_total',
+    'Failed cache calls, by cache, operation (read, write) and reason (timeout, unavailable, aborted, corrupt, error). The caller was served from the source.',
+    ['cache', 'operation', 'reason'],
+  );
   for (const result of ['hit', 'miss', 'error']) requests.inc({ cache, result }, 0);
+  for (const operation of ['read', 'write']) for (const reason of ['timeout', 'unavailable']) errors.inc({ cache, operation, reason }, 0);
   return {
-    hit: () => requests.inc({ cache, result: 'hit' }),
-    miss: () => requests.inc({ cache, result: 'miss' }),
-    error(error) {
-      requests.inc({ cache, result: 'error' });
+    hit: (count = 1) => requests.inc({ cache, result: 'hit' }, count),
+    miss: (count = 1) => requests.inc({ cache, result: 'miss' }, count),
+    error(operation, error, keys = 1) {
+      if (operation !== 'write') requests.inc({ cache, result: 'error' }, keys);
+      errors.inc({ cache, operation: operation === 'write' ? 'write' : 'read', reason: operation === 'decode' ? 'corrupt' : reasonOf(error) });
       onError(error);
     },
   };
+}
+
+const upSources = new WeakMap<Registry, Map<string, () => boolean>>();
+
+/** orderflow_cache_up{cache}: 1 while `up()` says the cache answers, 0 while calls bypass it; read at each scrape. */
+export function prometheusCacheUp(registry: Registry, cache: string, up: () => boolean): void {
+  let sources = upSources.get(registry);
+  if (sources === undefined) {
+    const all = new Map<string, () => boolean>();
+    sources = all;
+    upSources.set(registry, all);
+    new Gauge({
+      name: 'orderflow_cache_up',
+      help: 'Whether the cache answers (1) or not (0: every call goes to the source, slower but served).',
+      labelNames: ['cache'],
+      registers: [registry],
+      collect() {
+        for (const [name, isUp] of all) this.set({ cache: name }, isUp() ? 1 : 0);
+      },
+    });
+  }
+  sources.set(cache, up);
 }
 
 export type ConnectionStats = Readonly<{ inUse: number; idle: number; waiting: number }>;
