@@ -44,7 +44,7 @@ async function assemble(config: Config, seams: AppSeams, log: Logger, closers: C
   const telemetry = createTelemetry(config, log, closers);
   const health = createHealth({ ...config.health, onCheckFailed: (check, error) => log.warn({ check, err: error }, 'readiness check failed') });
   const eventSignal = new LocalEventSignal();
-  const store = await openStore(config, telemetry, (sequence) => eventSignal.notify(sequence));
+  const store = await openStore(config, telemetry, (sequence) => eventSignal.notify(sequence), () => health.suspect());
   closers.add('store', store.close);
   health.addCheck('store', () => store.ping());
   if (store.connections !== undefined) prometheusStoreConnections(telemetry.registry, store.connections);

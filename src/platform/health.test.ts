@@ -1,4 +1,4 @@
-import { expect, test } from 'vitest';
+import { expect, test, vi } from 'vitest';
 import { createHealth } from './health.js';
 
 const failing = () => Promise.reject(new Error('down'));
@@ -25,4 +25,67 @@ test('a readiness check that fails makes the process unready and is logged', asy
   health.stop();
   expect(report.ready).toBe(false);
   expect(logged).toEqual(['store']);
+});
+
+test('suspect() checks at once instead of at the next interval, and readiness follows', async () => {
+  let up = true;
+  let runs = 0;
+  const health = createHealth({ checkTimeoutMs: 5000, checkIntervalMs: 3_600_000 });
+  health.addCheck('store', () => {
+    runs++;
+    return up ? Promise.resolve() : Promise.reject(new Error('down'));
+  });
+  await health.start();
+  expect(health.isReady()).toBe(true);
+  up = false;
+  const changed = health.changed(new AbortController().signal);
+  health.suspect();
+  expect(await changed).toBe(false);
+  expect(runs).toBe(2);
+  health.stop();
+});
+
+test('while unready, checks run every half second so that recovery is seen at once; while ready, every interval', async () => {
+  vi.useFakeTimers();
+  try {
+    let up = false;
+    let runs = 0;
+    const health = createHealth({ checkTimeoutMs: 5000, checkIntervalMs: 60_000 });
+    health.addCheck('store', () => {
+      runs++;
+      return up ? Promise.resolve() : Promise.reject(new Error('down'));
+    });
+    await health.start();
+    expect(health.isReady()).toBe(false);
+    await vi.advanceTimersByTimeAsync(500);
+    expect(runs).toBe(2);
+    up = true;
+    await vi.advanceTimersByTimeAsync(500);
+    expect(health.isReady()).toBe(true);
+    const before = runs;
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(runs).toBe(before); // ready: the next check is a full interval away
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(runs).toBe(before + 1);
+    health.stop();
+  } finally {
+    vi.useRealTimers();
+  }
+});
+
+test('suspect() while a check runs waits for that one instead of starting another', async () => {
+  let release: () => void = () => {};
+  let runs = 0;
+  const health = createHealth({ checkTimeoutMs: 5000, checkIntervalMs: 3_600_000 });
+  health.addCheck('store', () => {
+    runs++;
+    return new Promise<void>((resolve) => (release = resolve));
+  });
+  const starting = health.start();
+  health.suspect();
+  health.suspect();
+  release();
+  await starting;
+  expect(runs).toBe(1);
+  health.stop();
 });

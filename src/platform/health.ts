@@ -12,12 +12,16 @@ export type CheckKind = 'readiness' | 'informational';
 
 export type Health = ReturnType<typeof createHealth>;
 
+/** While unready, checks run at least this often, so that recovery is seen within about this long. */
+const UNREADY_RECHECK_MS = 500;
+
 export function createHealth(options: { checkTimeoutMs: number; checkIntervalMs: number; onCheckFailed?: (name: string, error: unknown) => void }) {
   const checks = new Map<string, { check: Check; kind: CheckKind }>();
   const listeners = new Set<(ready: boolean) => void>();
   let serving = false;
   let lastReady = false;
   let timer: NodeJS.Timeout | undefined;
+  let running: Promise<HealthReport> | undefined;
 
   async function runCheck(name: string, { check, kind }: { check: Check; kind: CheckKind }): Promise<CheckResult> {
     const tag = kind === 'informational' ? { informational: true as const } : {};
@@ -49,6 +53,23 @@ export function createHealth(options: { checkTimeoutMs: number; checkIntervalMs:
     return { serving, ready, checks: Object.fromEntries(results) };
   }
 
+  /** The periodic check: every interval while ready, every UNREADY_RECHECK_MS while not. */
+  function schedule(): void {
+    clearTimeout(timer);
+    if (!serving) return;
+    const delay = lastReady ? options.checkIntervalMs : Math.min(options.checkIntervalMs, UNREADY_RECHECK_MS);
+    timer = setTimeout(() => void recheck(), delay).unref();
+  }
+
+  /** One report at a time: a check asked for while one runs gets that one's result. */
+  function recheck(): Promise<HealthReport> {
+    running ??= report().finally(() => {
+      running = undefined;
+      schedule();
+    });
+    return running;
+  }
+
   return {
     /** A named check: `readiness` (the default) decides readiness; `informational` is only reported. */
     addCheck(name: string, check: Check, kind: CheckKind = 'readiness'): void {
@@ -75,16 +96,22 @@ export function createHealth(options: { checkTimeoutMs: number; checkIntervalMs:
         signal.addEventListener('abort', onAbort, { once: true });
       });
     },
+    /**
+     * A dependency just failed a call (the store unreachable): check now rather than at the next
+     * interval, so readiness follows within one check timeout.
+     */
+    suspect(): void {
+      if (serving) void recheck();
+    },
     /** Start reporting SERVING (after checks pass) and re-check every interval. */
-    async start(): Promise<HealthReport> {
+    start(): Promise<HealthReport> {
       serving = true;
-      timer ??= setInterval(() => void report(), options.checkIntervalMs).unref();
-      return report();
+      return recheck();
     },
     /** NOT_SERVING from now on: the first step of shutdown. */
     stop(): void {
       serving = false;
-      clearInterval(timer);
+      clearTimeout(timer);
       timer = undefined;
       publish(false);
     },

@@ -10,6 +10,7 @@ import type { SqlDriver } from '../adapters/postgres/sql-driver.js';
 import { tracedSqlDriver } from '../adapters/postgres/traced-sql-driver.js';
 import type { EventsCommitted, Store } from '../adapters/store.js';
 import type { Config } from '../config.js';
+import { DomainError } from '../domain/errors.js';
 import type { Logger } from '../platform/logger.js';
 import type { Telemetry } from './telemetry.js';
 
@@ -21,7 +22,22 @@ export async function openSqlDriver(store: SqlStoreConfig, log: Logger): Promise
   return openPgDriver({ ...store, password: store.password?.reveal(), onIdleError: (error) => log.warn({ err: error }, 'idle PostgreSQL connection failed') });
 }
 
-export async function openStore(config: Config, telemetry: Telemetry, onCommit: EventsCommitted): Promise<Store> {
+/** Tells `onFailure` of every call that failed because the database could not be reached in time. */
+function reportingFailures(driver: SqlDriver, onFailure: () => void): SqlDriver {
+  const seen = <T>(work: Promise<T>): Promise<T> =>
+    work.catch((error: unknown) => {
+      if (error instanceof DomainError && (error.code === 'UNAVAILABLE' || error.code === 'DEADLINE_EXCEEDED')) onFailure();
+      throw error;
+    });
+  return {
+    ...driver,
+    query: (text, params, scope) => seen(driver.query(text, params, scope)),
+    transaction: (work, scope) => seen(driver.transaction(work, scope)),
+  };
+}
+
+/** `onFailure`: told when a call finds the database unreachable (readiness re-checks at once). */
+export async function openStore(config: Config, telemetry: Telemetry, onCommit: EventsCommitted, onFailure: () => void = () => {}): Promise<Store> {
   const { log, tracer } = telemetry;
   const store = config.store;
   if (store.kind === 'memory') {
@@ -33,7 +49,7 @@ export async function openStore(config: Config, telemetry: Telemetry, onCommit: 
     const fresh = store.dataDir === undefined || !existsSync(store.dataDir) || readdirSync(store.dataDir).length === 0;
     if (fresh) log.info({ data_dir: store.dataDir ?? '(memory)' }, 'initialising the embedded store (first start only; a few seconds)');
   }
-  const driver = tracedSqlDriver(await openSqlDriver(store, log), tracer, { 'db.system.name': 'postgresql', 'db.namespace': namespace });
+  const driver = reportingFailures(tracedSqlDriver(await openSqlDriver(store, log), tracer, { 'db.system.name': 'postgresql', 'db.namespace': namespace }), onFailure);
   const opened = await openSqlStore(driver, { migrate: store.kind === 'embedded' || store.migrate, onCommit });
   const where = store.kind === 'embedded' ? { data_dir: store.dataDir ?? '(memory)' } : { host: store.host, database: store.database };
   log.info({ ...where, applied_migrations: opened.appliedMigrations }, store.kind === 'embedded' ? 'embedded store open' : 'PostgreSQL store open');

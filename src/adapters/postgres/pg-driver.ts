@@ -97,8 +97,13 @@ export function openPgDriver(options: PgDriverOptions): SqlDriver {
       void connecting.then((c) => c.release(true), () => undefined);
     });
     let broken: Error | undefined;
+    // The pool listens for errors only on idle connections: one that dies while checked out
+    // (between the queries of a transaction) would otherwise be an uncaught 'error' event.
+    const onError = (error: Error) => (broken ??= error);
+    client.on('error', onError);
     const guard: Guard = (work) => within(work, scope, () => (broken = new Error('abandoned at the deadline')));
     const release = () => {
+      client.off('error', onError);
       if (!abandoned) client.release(broken);
     };
     return { client, guard, release };
