@@ -396,7 +396,7 @@ describe('alert rules', () => {
 
   test('are the agreed alerts', () => {
     expect([...new Set(rules.map((rule) => rule.alert))].sort()).toEqual([
-      'OrderflowEventLoopSaturated', 'OrderflowHighErrorRatio', 'OrderflowHighLatency', 'OrderflowInstanceDown',
+      'OrderflowCacheDown', 'OrderflowEventLoopSaturated', 'OrderflowHighErrorRatio', 'OrderflowHighLatency', 'OrderflowInstanceDown',
     ]);
   });
 
