@@ -66,6 +66,11 @@ export class ServerCall implements AppCallContext {
     return this.controller.signal;
   }
 
+  /** As `signal.aborted`, without making the signal. */
+  get aborted(): boolean {
+    return this.ended || this.controller?.signal.aborted === true;
+  }
+
   /**
    * Aborts the signal, if a handler ever asked for it, with a DOMException of `name`: an
    * exception is made (with its stack) only when someone can see it.
