@@ -64,6 +64,7 @@ async function assemble(config: Config, seams: AppSeams, log: Logger, closers: C
         now,
         newId: seams.newId ?? createUuidV7Generator(),
         metrics: prometheusOrderMetrics(telemetry.registry),
+        watchBufferLimit: config.limits.watchBufferEvents,
       })
     : undefined;
 

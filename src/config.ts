@@ -240,6 +240,13 @@ export const configSchema = z.strictObject({
       ...limitsShape,
       /** Items one ImportOrders stream may carry; the rest is refused and reported. */
       maxImportItems: positiveInt.default(10_000),
+      /**
+       * Events one WatchOrders or TrackOrders stream may have waiting for its client. A client that
+       * reads slower than events arrive is ended with ABORTED once this many wait (the message
+       * names the last sequence it got: resume from there). Events are shared between streams, so
+       * this bounds references, about 8 bytes each, not copies.
+       */
+      watchBufferEvents: positiveInt.default(1000),
     })
     .prefault({}),
   debug: z
