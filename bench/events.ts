@@ -13,6 +13,7 @@
 //   npx tsx bench/events.ts [--only cross-replica|fanout|create-ratio] [--rounds 3] [--seconds 5]
 //     [--rate 100] [--streams 10000]
 import { randomBytes } from 'node:crypto';
+import events from 'node:events';
 import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
@@ -37,9 +38,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const machine = () => `${availableParallelism()} cores, load average ${loadavg()[0]?.toFixed(1)} (shared machine)`;
 
 /** Follows a watch stream, calling `onEvent(orderId, at)` for each event until `stop` aborts. */
-function follow(orders: Orders, customerId: string, stop: AbortSignal, onEvent: (id: string, at: number) => void): Promise<void> {
+function follow(orders: Orders, customerId: string, stop: AbortSignal, onEvent: (id: string, at: number) => void, afterSequence = 0n): Promise<void> {
   return (async () => {
-    for await (const { event } of orders.watchOrders({ customerId, afterSequence: 0n }, { signal: stop })) onEvent(event?.order?.id ?? '', performance.now());
+    for await (const { event } of orders.watchOrders({ customerId, afterSequence }, { signal: stop })) onEvent(event?.order?.id ?? '', performance.now());
   })().catch(() => undefined);
 }
 
@@ -108,13 +109,16 @@ async function fanout(database: string): Promise<string[]> {
         const early = new Map<string, number>();
         const arrivedAt = new Map<string, number>();
         if (open) {
+          // Live streams, as clients that are up to date open them: from the log's current head
+          // (a stream from 0 with a customer filter would first replay on a query of its own).
+          const head = await logHead(database);
           for (let i = 0; i < streams; i++) {
             void follow(connections[i % connections.length]!.orders, `w-${i}`, stop.signal, (id, at) => {
               arrivedAt.set(id, at);
               const sent = sentAt.get(id);
               if (sent === undefined) early.set(id, at);
               else latencies.push(at - sent);
-            });
+            }, head);
           }
           await sleep(3000); // the streams open and join the tail (a stream not yet live still gets its event by replay)
         }
@@ -173,6 +177,16 @@ async function fanout(database: string): Promise<string[]> {
     `| events delivered / orders created per round | ${fmt(pick((r) => r.delivered))} / ${fmt(pick((r) => r.created))} |`,
     `| server RSS with the streams open, MiB | ${fmt(pick((r) => r.rss))}; peak (VmHWM) ${peak.toFixed(0)} (target < 1024) |`,
   ];
+}
+
+async function logHead(database: string): Promise<bigint> {
+  const client = new pg.Client({ host: POSTGRES.host, port: POSTGRES.port, user: POSTGRES.user, database });
+  await client.connect();
+  try {
+    return BigInt((await client.query<{ last_value: string }>('SELECT last_value FROM event_sequence')).rows[0]?.last_value ?? 0);
+  } finally {
+    await client.end();
+  }
 }
 
 async function createLoad(targets: Orders[], seconds: number, callers: number): Promise<number> {
@@ -245,6 +259,7 @@ async function createRatio(database: string): Promise<string[]> {
 
 async function main(): Promise<void> {
   killChildrenOnExit();
+  events.setMaxListeners(0); // one abort signal per phase is shared by thousands of streams
   const scenarios: Record<string, (database: string) => Promise<string[]>> = { 'cross-replica': crossReplica, fanout, 'create-ratio': createRatio };
   const chosen = values.only === undefined ? Object.keys(scenarios) : [values.only];
   for (const name of chosen) {
