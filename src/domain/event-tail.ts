@@ -85,7 +85,8 @@ export function createEventTail({ events, eventSignal, bufferLimit, pageSize: pa
       byCustomer.set(subscriber.customerId, group);
     }
     arrived?.();
-    loop ??= run();
+    // run() handles its own failures; should it ever end otherwise, the next subscriber restarts it.
+    loop ??= run().catch(() => undefined).finally(() => (loop = undefined));
   }
 
   function unregister(subscriber: Subscriber): void {
