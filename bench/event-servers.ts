@@ -16,7 +16,7 @@ import { Child } from './processes.js';
 
 const ROOT = join(import.meta.dirname, '..');
 
-export type Server = { name: string; child: Child; grpcAddress: string };
+export type Server = { name: string; child: Child; grpcAddress: string; adminUrl: string };
 
 function yaml(grpc: number, admin: number, database: string, extra: Record<string, unknown>): string {
   return stringify({
@@ -42,7 +42,7 @@ export async function startServer(name: string, database: string, extra: Record<
     if (child.process.exitCode !== null) throw new Error(`${name} exited: ${child.stderr()}`);
     ready = await fetch(`http://127.0.0.1:${admin}/health/ready`).then((r) => r.ok, () => false);
   }
-  return { name, child, grpcAddress: `127.0.0.1:${grpc}` };
+  return { name, child, grpcAddress: `127.0.0.1:${grpc}`, adminUrl: `http://127.0.0.1:${admin}` };
 }
 
 export type Orders = ReturnType<typeof createClient<typeof OrderServiceDefinition>>;
@@ -114,4 +114,18 @@ export function rssMiB(pid: number): { rss: number; peak: number } {
 export function quantile(values: number[], p: number): number {
   values.sort((a, b) => a - b);
   return values[Math.min(values.length - 1, Math.floor(p * values.length))] ?? NaN;
+}
+
+/** WatchOrders streams the server has open now (grpc_server_streams_open on /metrics). */
+export async function watchStreamsOpen(server: Server): Promise<number> {
+  const text = await (await fetch(`${server.adminUrl}/metrics`)).text();
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith('grpc_server_streams_open{') && line.includes('WatchOrders'))
+    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+}
+
+/** Resolves once `condition` holds, checking every 200 ms. */
+export async function waitFor(condition: () => Promise<boolean>): Promise<void> {
+  while (!(await condition().catch(() => false))) await new Promise((resolve) => setTimeout(resolve, 200));
 }

@@ -18,8 +18,8 @@ import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { POSTGRES, postgresAdmin } from '../test/support/required-services.js';
-import { createAtRate, createOne, getOrderLoad, type Orders, ordersClient, quantile, rssMiB, startServer } from './event-servers.js';
-import { killChildrenOnExit } from './processes.js';
+import { createAtRate, createOne, getOrderLoad, type Orders, ordersClient, quantile, rssMiB, startServer, waitFor, watchStreamsOpen } from './event-servers.js';
+import { cpuSeconds, killChildrenOnExit } from './processes.js';
 import { spread } from './stats.js';
 
 const { values } = parseArgs({
@@ -97,8 +97,9 @@ async function fanout(database: string): Promise<string[]> {
   const connections = Array.from({ length: 20 }, () => ordersClient(server.grpcAddress));
   const ids: string[] = [];
   for (let i = 0; i < 200; i++) ids.push(await createOne(probe.orders, `seed-${i % 20}`));
-  const rounds: { none: number; with: number; p50: number; p99: number; answerP99: number; createP99: number; rss: number; delivered: number; created: number }[] = [];
+  const rounds: { none: number; with: number; idleNone: number; idleWith: number; cpuNone: number; cpuWith: number; clientNone: number; clientWith: number; p50: number; p99: number; answerP99: number; createP99: number; rss: number; delivered: number; created: number }[] = [];
   let peak = 0;
+  const openSeconds: number[] = [];
   try {
     await getOrderLoad(probe.orders, ids, 2, 32); // warm-up
     for (let round = 0; round < ROUNDS; round++) {
@@ -120,7 +121,11 @@ async function fanout(database: string): Promise<string[]> {
               else latencies.push(at - sent);
             }, head);
           }
-          await sleep(3000); // the streams open and join the tail (a stream not yet live still gets its event by replay)
+          // Opening 10,000 streams at once is a burst of work of its own (seconds of server CPU): measure after it.
+          const opening = performance.now();
+          await waitFor(async () => (await watchStreamsOpen(server)) >= streams);
+          openSeconds.push((performance.now() - opening) / 1000);
+          await sleep(1000);
         }
         // First a window of creations alone (delivery latency), then GetOrder load on top (req/s).
         const creating = new AbortController();
@@ -140,20 +145,32 @@ async function fanout(database: string): Promise<string[]> {
         await sleep(500); // the last recorded events arrive
         const fromAnswer = [...answeredAt].map(([id, at]) => (arrivedAt.get(id) ?? NaN) - at).filter(Number.isFinite);
         const creates = [...answeredAt].map(([id, at]) => at - (sentAt.get(id) ?? NaN));
-        const load = await getOrderLoad(probe.orders, ids, SECONDS, 32);
         creating.abort();
         await creator;
+        // Idle: the streams open, nothing created, nothing called: what they cost by themselves.
+        const idleBefore = cpuSeconds(server.child.pid);
+        await sleep(2000);
+        const idleCpu = (cpuSeconds(server.child.pid) - idleBefore) / 2;
+        const loading = new AbortController();
+        const creator2 = createAtRate(probe.orders, 200, () => `w-${Math.floor(Math.random() * streams)}`, () => undefined, loading.signal);
+        const [serverBefore, clientBefore] = [cpuSeconds(server.child.pid), process.cpuUsage()];
+        const load = await getOrderLoad(probe.orders, ids, SECONDS, 32);
+        const serverCpu = (cpuSeconds(server.child.pid) - serverBefore) / SECONDS;
+        const clientUsage = process.cpuUsage(clientBefore);
+        const clientCpu = (clientUsage.user + clientUsage.system) / 1e6 / SECONDS;
+        loading.abort();
+        await creator2;
         const rss = rssMiB(server.child.pid);
         peak = Math.max(peak, rss.peak);
         stop.abort();
-        await sleep(open ? 2000 : 0); // the streams close
-        return { rps: load.rps, latencies, rss: rss.rss, created, fromAnswer, creates };
+        await waitFor(async () => (await watchStreamsOpen(server)) === 0);
+        return { rps: load.rps, latencies, rss: rss.rss, created, fromAnswer, creates, idleCpu, serverCpu, clientCpu };
       };
       const first = round % 2 === 0;
       const a = await phase(!first);
       const b = await phase(first);
       const [none, open] = first ? [a, b] : [b, a];
-      rounds.push({ none: none.rps, with: open.rps, p50: quantile(open.latencies, 0.5), p99: quantile(open.latencies, 0.99), answerP99: quantile(open.fromAnswer, 0.99), createP99: quantile(open.creates, 0.99), rss: open.rss, delivered: open.latencies.length, created: open.created });
+      rounds.push({ none: none.rps, with: open.rps, idleNone: none.idleCpu, idleWith: open.idleCpu, cpuNone: none.serverCpu, cpuWith: open.serverCpu, clientNone: none.clientCpu, clientWith: open.clientCpu, p50: quantile(open.latencies, 0.5), p99: quantile(open.latencies, 0.99), answerP99: quantile(open.fromAnswer, 0.99), createP99: quantile(open.creates, 0.99), rss: open.rss, delivered: open.latencies.length, created: open.created });
       console.error(`round ${round + 1}/${ROUNDS}: GetOrder ${none.rps.toFixed(0)}/s without streams, ${open.rps.toFixed(0)}/s with; delivery p99 ${rounds.at(-1)?.p99.toFixed(1)} ms; RSS ${open.rss.toFixed(0)} MiB`);
     }
   } finally {
@@ -170,11 +187,15 @@ async function fanout(database: string): Promise<string[]> {
     `| GetOrder req/s, no streams | ${fmt(pick((r) => r.none))} |`,
     `| GetOrder req/s, streams open | ${fmt(pick((r) => r.with))} |`,
     `| ratio with / without (per round) | ${fmt(pick((r) => r.with / r.none), 2)} (target ≥ 0.8) |`,
+    `| server CPU (cores) idle, no streams / streams open | ${fmt(pick((r) => r.idleNone), 2)} / ${fmt(pick((r) => r.idleWith), 2)} |`,
+    `| server CPU (cores) during GetOrder, no streams / streams open | ${fmt(pick((r) => r.cpuNone), 2)} / ${fmt(pick((r) => r.cpuWith), 2)} |`,
+    `| this (client) process CPU (cores) during GetOrder, no streams / streams open | ${fmt(pick((r) => r.clientNone), 2)} / ${fmt(pick((r) => r.clientWith), 2)} |`,
     `| creation → delivery p50 ms | ${fmt(pick((r) => r.p50), 1)} |`,
     `| creation → delivery p99 ms | ${fmt(pick((r) => r.p99), 1)} (target < 100) |`,
     `| CreateOrder request → response p99 ms (included above) | ${fmt(pick((r) => r.createP99), 1)} |`,
     `| CreateOrder response → delivery p99 ms | ${fmt(pick((r) => r.answerP99), 1)} |`,
     `| events delivered / orders created per round | ${fmt(pick((r) => r.delivered))} / ${fmt(pick((r) => r.created))} |`,
+    `| time for the ${streams} streams to open, s | ${fmt(spread(openSeconds), 1)} |`,
     `| server RSS with the streams open, MiB | ${fmt(pick((r) => r.rss))}; peak (VmHWM) ${peak.toFixed(0)} (target < 1024) |`,
   ];
 }
