@@ -33,6 +33,6 @@ export async function openEventSignal(config: Config, store: Store, local: Local
   });
   await signal.start();
   closers.add('events', () => signal.close());
-  health.addCheck('events', () => signal.check());
+  health.addCheck('events', (abort) => signal.check(abort));
   return signal;
 }

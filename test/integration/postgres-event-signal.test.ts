@@ -101,6 +101,21 @@ describe.skipIf(!available)('PostgresEventSignal with the writer in another proc
       await until('ready again', () => signal.check().then(() => true));
     });
 
+    test('a stalled LISTEN connection (the proxy holds its bytes) fails the check, is dropped and re-opened', async () => {
+      await resetSqlStore(driver);
+      const signal = await openSignal({ port: proxy.port });
+      await signal.check();
+      const waiting = signal.wait(0n, new AbortController().signal);
+      proxy.pause();
+      await writer.commitUpTo(1n);
+      // The ping cannot be answered while the proxy holds the bytes: the check's own bound ends it.
+      await expect(signal.check(AbortSignal.timeout(300))).rejects.toThrow('did not answer in time');
+      await expect(signal.check()).rejects.toThrow('reconnecting');
+      proxy.resume();
+      await expect(waiting).resolves.toBeUndefined();
+      await until('ready again', () => signal.check().then(() => true));
+    });
+
     test('the safety net: with LISTEN down for good, the periodic catch-up still wakes the waiter', async () => {
       await resetSqlStore(driver);
       const signal = await openSignal({ port: proxy.port, catchUpIntervalMs: 50 });

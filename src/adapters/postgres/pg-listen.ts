@@ -33,6 +33,7 @@ export function pgListen(options: PgListenOptions): Listen {
       application_name: LISTEN_APPLICATION_NAME,
       // Dead peers are found by TCP keepalive too, not only by the readiness ping.
       keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
     });
     let active = false;
     const lost = (error: Error) => {

@@ -49,12 +49,21 @@ export class PostgresEventSignal implements EventSignal {
     this.local.notify(sequence);
   }
 
-  /** Readiness: resolves while LISTEN is active and its connection answers. */
-  async check(): Promise<void> {
+  /**
+   * Readiness: resolves while LISTEN is active and its connection answers. A connection that fails
+   * the ping, or does not answer before `signal` aborts (a stalled network), is dropped and
+   * re-opened: notifications it might still hold are made up for by the catch-up.
+   */
+  async check(signal?: AbortSignal): Promise<void> {
     const connection = this.connection;
     if (connection === undefined) throw new Error('not listening for events (reconnecting)', { cause: this.lastError });
     try {
-      await connection.ping();
+      await new Promise<void>((resolve, reject) => {
+        const onAbort = () => reject(new Error('the LISTEN connection did not answer in time'));
+        if (signal?.aborted === true) return onAbort();
+        signal?.addEventListener('abort', onAbort, { once: true });
+        connection.ping().then(resolve, reject).finally(() => signal?.removeEventListener('abort', onAbort));
+      });
     } catch (error) {
       this.dropped(connection, error);
       throw error;
