@@ -49,7 +49,7 @@ async function assemble(config: Config, seams: AppSeams, log: Logger, closers: C
   closers.add('store', store.close);
   health.addCheck('store', () => store.ping());
   if (store.connections !== undefined) prometheusStoreConnections(telemetry.registry, store.connections);
-  const eventSignal = await openEventSignal(config, store, localEvents, { log, closers, health });
+  const eventSignal = await openEventSignal(config, store, localEvents, { log, closers, health, registry: telemetry.registry });
 
   const caching = createCaching(config, telemetry, closers, health);
   const now = seams.now ?? systemClock;

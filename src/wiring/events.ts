@@ -5,7 +5,9 @@
 // readiness check (`events`): while it cannot listen, the process is NOT_SERVING.
 import type { LocalEventSignal } from '../adapters/local-event-signal.js';
 import { PostgresEventSignal } from '../adapters/postgres/postgres-event-signal.js';
+import { prometheusEventsListening } from '../adapters/prometheus/business-metrics.js';
 import type { Store } from '../adapters/store.js';
+import type { MetricsRegistry as Registry } from '../platform/metrics.js';
 import type { Config } from '../config.js';
 import type { EventSignal } from '../domain/ports.js';
 import type { Health } from '../platform/health.js';
@@ -16,9 +18,9 @@ import type { Logger } from '../platform/logger.js';
  * `local` is what the store's onCommit notifies (this process's commits wake its readers at once);
  * the result is what readers wait on.
  */
-export async function openEventSignal(config: Config, store: Store, local: LocalEventSignal, deps: { log: Logger; closers: Closers; health: Health }): Promise<EventSignal> {
+export async function openEventSignal(config: Config, store: Store, local: LocalEventSignal, deps: { log: Logger; closers: Closers; health: Health; registry: Registry }): Promise<EventSignal> {
   if (store.listen === undefined) return local;
-  const { log, closers, health } = deps;
+  const { log, closers, health, registry } = deps;
   const signal = new PostgresEventSignal({
     listen: store.listen,
     head: () => store.events.head(),
@@ -34,5 +36,6 @@ export async function openEventSignal(config: Config, store: Store, local: Local
   await signal.start();
   closers.add('events', () => signal.close());
   health.addCheck('events', (abort) => signal.check(abort));
+  prometheusEventsListening(registry, () => signal.listening());
   return signal;
 }

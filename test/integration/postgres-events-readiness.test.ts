@@ -6,6 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { reader } from '../support/async-queue.js';
 import { type Clients, connect } from '../support/clients.js';
+import { sample, scrape } from '../support/scrape.js';
+import { until } from '../support/until.js';
 import { type EventWriterProcess, startEventWriter } from '../support/event-writer-process.js';
 import { POSTGRES, postgresAdmin as admin, serviceAvailable } from '../support/required-services.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
@@ -51,12 +53,16 @@ describe.skipIf(!available)('event delivery and readiness across a database outa
     await writer.commitUpTo(1n);
     expect((await watch.take(1)).map((r) => r.event?.sequence)).toEqual([1n]);
 
+    const listening = async () => sample((await scrape(app.adminUrl)).text, 'orderflow_events_listening');
+    expect(await listening()).toBe(1);
     await proxy.refuse();
     await expect.poll(async () => (await api.health.check({ service: '' })).status, { timeout: 30_000 }).toBe(NOT_SERVING);
+    await until('orderflow_events_listening is 0', async () => (await listening()) === 0);
     await writer.commitUpTo(4n); // straight to PostgreSQL, not through the proxy
     await proxy.accept();
     await expect.poll(async () => (await api.health.check({ service: '' })).status, { timeout: 30_000 }).toBe(SERVING);
     expect((await watch.take(3)).map((r) => r.event?.sequence)).toEqual([2n, 3n, 4n]);
+    await until('orderflow_events_listening is 1 again', async () => (await listening()) === 1);
     await writer.commitUpTo(5n);
     expect((await watch.take(1)).map((r) => r.event?.sequence)).toEqual([5n]);
     expect(watch.pending()).toBe(0);

@@ -70,6 +70,11 @@ export class PostgresEventSignal implements EventSignal {
     }
   }
 
+  /** Whether LISTEN is active now (for a metric). */
+  listening(): boolean {
+    return this.connection !== undefined;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.catchUpTimer);
