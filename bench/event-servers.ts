@@ -4,7 +4,7 @@
 // creation, GetOrder load, and /proc readings (RSS, CPU).
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChannelCredentials } from '@grpc/grpc-js';
 import { type Channel, createChannel, createClient } from 'nice-grpc';
@@ -129,3 +129,8 @@ export async function watchStreamsOpen(server: Server): Promise<number> {
 export async function waitFor(condition: () => Promise<boolean>): Promise<void> {
   while (!(await condition().catch(() => false))) await new Promise((resolve) => setTimeout(resolve, 200));
 }
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** "median (min–max)" with `d` decimals. */
+export const fmt = (s: { median: number; min: number; max: number }, d = 0) => `${s.median.toFixed(d)} (${s.min.toFixed(d)}–${s.max.toFixed(d)})`;
+export const machine = () => `${availableParallelism()} cores, load average ${loadavg()[0]?.toFixed(1)} (shared machine)`;

@@ -14,11 +14,11 @@
 //     [--rate 100] [--streams 10000]
 import { randomBytes } from 'node:crypto';
 import events from 'node:events';
-import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { POSTGRES, postgresAdmin } from '../test/support/required-services.js';
-import { createAtRate, createOne, getOrderLoad, type Orders, ordersClient, quantile, rssMiB, startServer, waitFor, watchStreamsOpen } from './event-servers.js';
+import { createRatio } from './events-create-ratio.js';
+import { createAtRate, createOne, fmt, getOrderLoad, machine, type Orders, ordersClient, quantile, rssMiB, sleep, startServer, waitFor, watchStreamsOpen } from './event-servers.js';
 import { cpuSeconds, killChildrenOnExit } from './processes.js';
 import { spread } from './stats.js';
 
@@ -33,9 +33,6 @@ const { values } = parseArgs({
 });
 const ROUNDS = Number(values.rounds);
 const SECONDS = Number(values.seconds);
-const fmt = (s: { median: number; min: number; max: number }, d = 0) => `${s.median.toFixed(d)} (${s.min.toFixed(d)}–${s.max.toFixed(d)})`;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const machine = () => `${availableParallelism()} cores, load average ${loadavg()[0]?.toFixed(1)} (shared machine)`;
 
 /** Follows a watch stream, calling `onEvent(orderId, at)` for each event until `stop` aborts. */
 function follow(orders: Orders, customerId: string, stop: AbortSignal, onEvent: (id: string, at: number) => void, afterSequence = 0n): Promise<void> {
@@ -210,78 +207,10 @@ async function logHead(database: string): Promise<bigint> {
   }
 }
 
-async function createLoad(targets: Orders[], seconds: number, callers: number): Promise<number> {
-  let calls = 0;
-  const started = performance.now();
-  const end = started + seconds * 1000;
-  await Promise.all(Array.from({ length: callers }, async (_, i) => {
-    while (performance.now() < end) await createOne(targets[i % targets.length]!, `ratio-${i}`).then(() => calls++, () => undefined);
-  }));
-  return calls / ((performance.now() - started) / 1000);
-}
-
-/** Share of samples (every 20 ms) in which an active backend of `database` waited on a lock. */
-async function lockWaits(database: string, stop: AbortSignal): Promise<{ active: number; waiting: number }> {
-  const client = new pg.Client({ host: POSTGRES.host, port: POSTGRES.port, user: POSTGRES.user, database: 'postgres' });
-  await client.connect();
-  let active = 0;
-  let waiting = 0;
-  while (!stop.aborted) {
-    const { rows } = await client.query<{ active: string; waiting: string }>(
-      "SELECT count(*) FILTER (WHERE state = 'active') AS active, count(*) FILTER (WHERE wait_event_type = 'Lock') AS waiting FROM pg_stat_activity WHERE datname = $1",
-      [database],
-    );
-    active += Number(rows[0]?.active ?? 0);
-    waiting += Number(rows[0]?.waiting ?? 0);
-    await sleep(20);
-  }
-  await client.end();
-  return { active, waiting };
-}
-
-async function createRatio(database: string): Promise<string[]> {
-  const a = await startServer('ratio-a', database);
-  const b = await startServer('ratio-b', database);
-  const [onA, onB] = [ordersClient(a.grpcAddress), ordersClient(b.grpcAddress)];
-  const rounds: { one: number; two: number; waitShare: number }[] = [];
-  try {
-    await createLoad([onA.orders, onB.orders], 2, 32); // warm-up
-    for (let round = 0; round < ROUNDS; round++) {
-      const one = () => createLoad([onA.orders], SECONDS, 32);
-      const two = async () => {
-        const stop = new AbortController();
-        const sampling = lockWaits(database, stop.signal);
-        const rps = await createLoad([onA.orders, onB.orders], SECONDS, 32);
-        stop.abort();
-        const { active, waiting } = await sampling;
-        return { rps, waitShare: waiting / Math.max(1, active) };
-      };
-      const [x, y] = round % 2 === 0 ? [await one(), await two()] : await two().then(async (t) => [await one(), t] as const);
-      rounds.push({ one: x, two: y.rps, waitShare: y.waitShare });
-      console.error(`round ${round + 1}/${ROUNDS}: CreateOrder ${x.toFixed(0)}/s on 1 replica, ${y.rps.toFixed(0)}/s on 2`);
-    }
-  } finally {
-    onA.channel.close();
-    onB.channel.close();
-    await Promise.allSettled([a.child.stop(), b.child.stop()]);
-  }
-  const pick = (f: (r: (typeof rounds)[number]) => number) => spread(rounds.map(f));
-  return [
-    `CreateOrder, 32 callers, ${SECONDS} s, ${ROUNDS} interleaved rounds; both replicas and PostgreSQL on the same ${machine()}`,
-    '',
-    '| figure | median (min–max) |',
-    '|---|---|',
-    `| req/s on 1 replica | ${fmt(pick((r) => r.one))} |`,
-    `| req/s on 2 replicas (16 callers each) | ${fmt(pick((r) => r.two))} |`,
-    `| ratio 2 / 1 (per round) | ${fmt(pick((r) => r.two / r.one), 2)} |`,
-    `| active backends waiting on a lock, 2 replicas | ${fmt(pick((r) => r.waitShare * 100))} % |`,
-  ];
-}
-
 async function main(): Promise<void> {
   killChildrenOnExit();
   events.setMaxListeners(0); // one abort signal per phase is shared by thousands of streams
-  const scenarios: Record<string, (database: string) => Promise<string[]>> = { 'cross-replica': crossReplica, fanout, 'create-ratio': createRatio };
+  const scenarios: Record<string, (database: string) => Promise<string[]>> = { 'cross-replica': crossReplica, fanout, 'create-ratio': (database) => createRatio(database, ROUNDS, SECONDS) };
   const chosen = values.only === undefined ? Object.keys(scenarios) : [values.only];
   for (const name of chosen) {
     const run = scenarios[name];
