@@ -17,6 +17,7 @@ import { Closers } from './platform/lifecycle.js';
 import type { Logger } from './platform/logger.js';
 import { createCaching } from './wiring/cache.js';
 import { productCatalog, seedCatalog } from './wiring/catalog.js';
+import { openEventSignal } from './wiring/events.js';
 import { createOrderflowGrpcServer } from './wiring/grpc-server.js';
 import { type App, serve } from './wiring/serve.js';
 import { openStore } from './wiring/store.js';
@@ -43,11 +44,12 @@ export async function createApp(config: Config, seams: AppSeams = {}, configWarn
 async function assemble(config: Config, seams: AppSeams, log: Logger, closers: Closers): Promise<App> {
   const telemetry = createTelemetry(config, log, closers);
   const health = createHealth({ ...config.health, onCheckFailed: (check, error) => log.warn({ check, err: error }, 'readiness check failed') });
-  const eventSignal = new LocalEventSignal();
-  const store = await openStore(config, telemetry, (sequence) => eventSignal.notify(sequence), () => health.suspect());
+  const localEvents = new LocalEventSignal();
+  const store = await openStore(config, telemetry, (sequence) => localEvents.notify(sequence), () => health.suspect());
   closers.add('store', store.close);
   health.addCheck('store', () => store.ping());
   if (store.connections !== undefined) prometheusStoreConnections(telemetry.registry, store.connections);
+  const eventSignal = await openEventSignal(config, store, localEvents, { log, closers, health, registry: telemetry.registry });
 
   const caching = createCaching(config, telemetry, closers, health);
   const now = seams.now ?? systemClock;
@@ -62,6 +64,7 @@ async function assemble(config: Config, seams: AppSeams, log: Logger, closers: C
         now,
         newId: seams.newId ?? createUuidV7Generator(),
         metrics: prometheusOrderMetrics(telemetry.registry),
+        watchBufferLimit: config.limits.watchBufferEvents,
       })
     : undefined;
 

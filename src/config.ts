@@ -214,6 +214,19 @@ export const configSchema = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
+  events: z
+    .strictObject({
+      /**
+       * Watchers hear commits of other processes through PostgreSQL LISTEN/NOTIFY; a notification
+       * lost while the LISTEN connection is down is made up for by reading the log's head after
+       * each reconnect and this often (so it delays an event by at most this long, never drops it).
+       */
+      catchUpIntervalMs: positiveInt.default(2000),
+      /** Backoff between attempts to re-open the LISTEN connection: from this, doubling, with jitter. */
+      reconnectInitialMs: positiveInt.default(100),
+      reconnectMaxMs: positiveInt.default(5000),
+    })
+    .prefault({}),
   health: z
     .strictObject({
       /** How often readiness checks (the store) run for the gRPC health service. */
@@ -227,6 +240,13 @@ export const configSchema = z.strictObject({
       ...limitsShape,
       /** Items one ImportOrders stream may carry; the rest is refused and reported. */
       maxImportItems: positiveInt.default(10_000),
+      /**
+       * Events one WatchOrders or TrackOrders stream may have waiting for its client. A client that
+       * reads slower than events arrive is ended with ABORTED once this many wait (the message
+       * names the last sequence it got: resume from there). Events are shared between streams, so
+       * this bounds references, about 8 bytes each, not copies.
+       */
+      watchBufferEvents: positiveInt.default(1000),
     })
     .prefault({}),
   debug: z

@@ -1,4 +1,5 @@
 import type { OrderEventLog, OrderRepository, ProductRepository } from '../domain/ports.js';
+import type { Listen } from './postgres/sql-driver.js';
 
 /** What every store (in-memory, PGlite, PostgreSQL) opens to: its repositories and lifecycle. */
 export type Store = Readonly<{
@@ -9,6 +10,8 @@ export type Store = Readonly<{
   ping(): Promise<void>;
   /** Connection-pool figures for metrics; absent for stores without connections. */
   connections?(): Readonly<{ inUse: number; idle: number; waiting: number }>;
+  /** LISTEN/NOTIFY on the store's database (SQL stores): how other processes' commits are heard. */
+  listen?: Listen;
   close(): Promise<void>;
 }>;
 

@@ -23,7 +23,13 @@ export type DomainErrorCode =
   /** The caller's deadline passed before the work could finish; nothing was committed. */
   | 'DEADLINE_EXCEEDED'
   /** A position past the end of what exists (e.g. a download offset beyond the file). */
-  | 'OUT_OF_RANGE';
+  | 'OUT_OF_RANGE'
+  /**
+   * A stream's consumer read too slowly: more events were waiting for it than the configured
+   * buffer (limits.watchBufferEvents). The stream was ended; the message names the last sequence
+   * it delivered, from which the client resumes.
+   */
+  | 'FELL_BEHIND';
 
 /** A field-level problem, named by its path in the API (snake_case, e.g. `items[1].quantity`). */
 export type FieldViolation = Readonly<{ field: string; description: string }>;

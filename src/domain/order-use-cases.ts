@@ -5,7 +5,8 @@ import { changeStatus, newOrder, type NewOrder, type Order, type OrderStatus, pr
 import type { OrderEvent } from './order-event.js';
 import { parseOrderId } from './order-id.js';
 import { pageSize } from './paging.js';
-import type { Clock, EventQuery, EventSignal, IdGenerator, OrderEventLog, OrderMetrics, OrderRepository, ProductCatalog } from './ports.js';
+import { createEventTail } from './event-tail.js';
+import type { Clock, EventSignal, IdGenerator, OrderEventLog, OrderMetrics, OrderRepository, ProductCatalog } from './ports.js';
 
 export type OrderDeps = Readonly<{
   orders: OrderRepository;
@@ -15,6 +16,8 @@ export type OrderDeps = Readonly<{
   now: Clock;
   newId: IdGenerator;
   metrics?: OrderMetrics;
+  /** Events one watch or track stream may have waiting before it is ended with FELL_BEHIND. */
+  watchBufferLimit?: number;
 }>;
 
 const NO_METRICS: OrderMetrics = { orderCreated() {}, statusChanged() {}, importFinished() {} };
@@ -41,8 +44,6 @@ export type OrderTracker = {
   events: AsyncGenerator<OrderEvent, void, undefined>;
 };
 
-type EventFilter = Pick<EventQuery, 'customerId' | 'orderIds'>;
-
 /** The order an idempotency key already names, if the retry asks for the same items; ALREADY_EXISTS otherwise. */
 function sameOrderOrConflict(existing: Order, input: NewOrder): Order {
   if (sameItems(existing, input)) return existing;
@@ -52,7 +53,10 @@ function sameOrderOrConflict(existing: Order, input: NewOrder): Order {
   );
 }
 
-export function orderUseCases({ orders, events, eventSignal, catalog, now, newId, metrics = NO_METRICS }: OrderDeps) {
+export function orderUseCases({ orders, events, eventSignal, catalog, now, newId, metrics = NO_METRICS, watchBufferLimit = 1000 }: OrderDeps) {
+  // One per process (the composition root makes one orderUseCases): every stream shares it.
+  const tail = createEventTail({ events, eventSignal, bufferLimit: watchBufferLimit, pageSize: EVENT_PAGE });
+
   async function create(input: NewOrder, actor: Actor, scope: CallScope = UNBOUNDED, fieldPrefix = ''): Promise<{ order: Order; created: boolean }> {
     validateNewOrder(input, fieldPrefix);
     assertActsFor(actor, input.customerId);
@@ -66,29 +70,6 @@ export function orderUseCases({ orders, events, eventSignal, catalog, now, newId
     if (result.created) metrics.orderCreated(result.order);
     else sameOrderOrConflict(result.order, input); // a racing create with the same key won
     return result;
-  }
-
-  /**
-   * Follows the event log from `from`: replays what is stored, then waits for new events. The
-   * filter is re-read on every query; when its `version` changes during a query, the query is
-   * repeated so that a newly tracked order misses nothing.
-   */
-  async function* follow(from: bigint, filter: () => { version: number; query: EventFilter; accept(e: OrderEvent): boolean }, scope: CallScope) {
-    const { signal } = scope;
-    let cursor = from;
-    for (;;) {
-      const current = filter();
-      const { events: batch, head } = await events.read({ ...current.query, afterSequence: cursor, limit: EVENT_PAGE }, scope);
-      signal.throwIfAborted();
-      if (filter().version !== current.version) continue;
-      for (const event of batch) {
-        if (filter().accept(event)) yield event;
-        cursor = event.sequence;
-      }
-      if (batch.length === EVENT_PAGE) continue;
-      if (head > cursor) cursor = head;
-      await eventSignal.wait(cursor, signal);
-    }
   }
 
   return {
@@ -139,8 +120,8 @@ export function orderUseCases({ orders, events, eventSignal, catalog, now, newId
       if (query.afterSequence < 0n) throw invalidField('after_sequence', 'must not be negative');
       const scoped = customerScope(actor, query.customerId);
       const customerId = scoped === '' ? undefined : scoped;
-      const fixed = { version: 0, query: { customerId }, accept: () => true };
-      return follow(query.afterSequence, () => fixed, scope);
+      const current = { version: 0, query: { customerId } };
+      return tail.follow(query.afterSequence, { current: () => current, accept: () => true, customerId }, scope);
     },
 
     /**
@@ -150,7 +131,7 @@ export function orderUseCases({ orders, events, eventSignal, catalog, now, newId
     async track(actor: Actor, scope: CallScope): Promise<OrderTracker> {
       const tracked = new Set<string>();
       let version = 0;
-      const filter = () => ({ version, query: { orderIds: [...tracked] }, accept: (e: OrderEvent) => tracked.has(e.order.id) });
+      const subscription = { current: () => ({ version, query: { orderIds: [...tracked] } }), accept: (e: OrderEvent) => tracked.has(e.order.id) };
       const start = await events.head(scope);
       return {
         async track(id) {
@@ -166,7 +147,7 @@ export function orderUseCases({ orders, events, eventSignal, catalog, now, newId
           tracked.delete(parseOrderId(id, 'untrack_order_id'));
           version++;
         },
-        events: follow(start, filter, scope),
+        events: tail.follow(start, subscription, scope),
       };
     },
 

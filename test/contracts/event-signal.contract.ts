@@ -1,25 +1,38 @@
-// The EventSignal contract: how readers of the event log wait for new events.
+// The EventSignal contract: how readers of the event log wait for new events. `committed` reports
+// a commit as a store does: in this process (LocalEventSignal), or by another process writing to
+// the same database (PostgresEventSignal). A wake-up is awaited, never timed: the suite's timeout
+// only catches one that never comes. "Still pending" is checked after a short pause, which can
+// only ever hide a bug, never fail a correct signal.
 import { describe, expect, test } from 'vitest';
 import type { EventSignal } from '../../src/domain/ports.js';
 
-/** `open` gives the signal and a way to report a commit, as a store does after each write. */
-export function eventSignalContract(name: string, open: () => Promise<{ signal: EventSignal; committed: (sequence: bigint) => void }>): void {
+export type OpenedSignal = { signal: EventSignal; committed: (sequence: bigint) => void | Promise<void> };
+
+/** `open` gives a fresh signal over an empty log, and a way to commit up to a sequence. */
+export function eventSignalContract(name: string, open: () => Promise<OpenedSignal>): void {
   describe(`EventSignal contract: ${name}`, () => {
-    const settled = async (promise: Promise<unknown>, ms = 100) =>
+    const pending = async (promise: Promise<unknown>, ms = 100) =>
       Promise.race([promise.then(() => 'resolved', () => 'rejected'), new Promise((resolve) => setTimeout(() => resolve('pending'), ms))]);
 
     test('wait resolves once an event after the given sequence is committed', async () => {
       const { signal, committed } = await open();
       const waiting = signal.wait(0n, new AbortController().signal);
-      expect(await settled(waiting)).toBe('pending');
-      committed(1n);
-      expect(await settled(waiting)).toBe('resolved');
+      expect(await pending(waiting)).toBe('pending');
+      await committed(1n);
+      await expect(waiting).resolves.toBeUndefined();
     });
 
-    test('wait resolves at once when a later event is already known', async () => {
+    test('wait resolves when a later event is already committed', async () => {
       const { signal, committed } = await open();
-      committed(5n);
-      expect(await settled(signal.wait(3n, new AbortController().signal), 20)).toBe('resolved');
+      await committed(5n);
+      await expect(signal.wait(3n, new AbortController().signal)).resolves.toBeUndefined();
+    });
+
+    test('wait stays pending while nothing after the given sequence is committed', async () => {
+      const { signal, committed } = await open();
+      await committed(2n);
+      await signal.wait(1n, new AbortController().signal);
+      expect(await pending(signal.wait(2n, new AbortController().signal))).toBe('pending');
     });
 
     test('wait rejects with the abort reason when its signal aborts, also if already aborted', async () => {

@@ -8,7 +8,7 @@ import type { OrderEvent, OrderEventType } from '../../domain/order-event.js';
 import type { EventQuery, OrderEventLog, OrderQuery, OrderRepository } from '../../domain/ports.js';
 import { fromOrderJson, type OrderJson, toOrderJson } from '../order-json.js';
 import type { EventsCommitted } from '../store.js';
-import type { SqlDriver, SqlExecutor } from './sql-driver.js';
+import { EVENTS_CHANNEL, type SqlDriver, type SqlExecutor } from './sql-driver.js';
 
 type OrderRow = {
   id: string;
@@ -57,12 +57,19 @@ function itemsJson(order: Order): string {
   );
 }
 
+/**
+ * Appends the event and, in the same statement, notifies EVENTS_CHANNEL with its sequence:
+ * PostgreSQL delivers the notification to every listener when the transaction commits, in commit
+ * order, and never for a rollback (see postgres-event-signal.ts).
+ */
 async function appendEvent(tx: SqlExecutor, type: OrderEventType, order: Order): Promise<bigint> {
   const rows = await tx.query<{ sequence: bigint | string }>(
-    `WITH next AS (UPDATE event_sequence SET last_value = last_value + 1 RETURNING last_value)
-     INSERT INTO order_events (sequence, order_id, customer_id, type, payload, occur_time)
-     SELECT last_value, $1, $2, $3, $4, $5 FROM next
-     RETURNING sequence`,
+    `WITH next AS (UPDATE event_sequence SET last_value = last_value + 1 RETURNING last_value),
+     appended AS (
+       INSERT INTO order_events (sequence, order_id, customer_id, type, payload, occur_time)
+       SELECT last_value, $1, $2, $3, $4, $5 FROM next
+       RETURNING sequence)
+     SELECT sequence, pg_notify('${EVENTS_CHANNEL}', sequence::text)::text AS notified FROM appended`,
     [order.id, order.customerId, type, JSON.stringify(toOrderJson(order)), order.updateTime],
   );
   return BigInt((rows[0] as { sequence: bigint | string }).sequence);

@@ -4,6 +4,7 @@ import pg from 'pg';
 import { type CallScope, remainingMs, UNBOUNDED } from '../../domain/call-scope.js';
 import { DomainError } from '../../domain/errors.js';
 import { deadlineExceeded, type Guard, within } from './scope-guard.js';
+import { pgListen } from './pg-listen.js';
 import type { SqlDriver, SqlExecutor } from './sql-driver.js';
 
 const INT8_OID = 20;
@@ -143,6 +144,7 @@ export function openPgDriver(options: PgDriverOptions): SqlDriver {
       }
     },
     ping: async () => void (await unbounded.query('SELECT 1')),
+    listen: pgListen(options),
     close: () => pool.end(),
     stats: () => ({ inUse: pool.totalCount - pool.idleCount, idle: pool.idleCount, waiting: pool.waitingCount }),
   };

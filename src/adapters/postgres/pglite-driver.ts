@@ -8,9 +8,9 @@ import { Worker } from 'node:worker_threads';
 import { type CallScope, remainingMs, UNBOUNDED } from '../../domain/call-scope.js';
 import { DomainError } from '../../domain/errors.js';
 import { type DataDirLock, lockDataDir } from './data-dir-lock.js';
-import { fromWireError, type PgliteReply, type PgliteRequest, type PgliteStarted, type PgliteWorkerData } from './pglite-messages.js';
+import { fromWireError, type PgliteNotification, type PgliteReply, type PgliteRequest, type PgliteStarted, type PgliteWorkerData } from './pglite-messages.js';
 import { deadlineExceeded, type Guard, within } from './scope-guard.js';
-import type { SqlDriver, SqlExecutor } from './sql-driver.js';
+import type { Listen, SqlDriver, SqlExecutor } from './sql-driver.js';
 
 /**
  * PostgreSQL settings PGlite starts with. shared_buffers is PostgreSQL's page cache inside the
@@ -52,14 +52,21 @@ function started(worker: Worker): Promise<void> {
 /** Sends requests to the worker and matches replies; after the worker is gone, every call is UNAVAILABLE. */
 function connection(worker: Worker) {
   const pending = new Map<number, Pending>();
+  const listeners = new Set<{ channel: string; onPayload: (payload: string) => void; onLost: (error: Error) => void }>();
   let nextId = 1;
   let gone: Error | undefined;
   const fail = (error: Error) => {
     gone ??= error;
     for (const { reject } of pending.values()) reject(unavailable(gone));
     pending.clear();
+    for (const listener of listeners) listener.onLost(unavailable(gone));
+    listeners.clear();
   };
-  worker.on('message', (reply: PgliteReply) => {
+  worker.on('message', (reply: PgliteReply | PgliteNotification) => {
+    if ('notification' in reply) {
+      for (const listener of listeners) if (listener.channel === reply.notification.channel) listener.onPayload(reply.notification.payload);
+      return;
+    }
     const waiting = pending.get(reply.id);
     pending.delete(reply.id);
     if (reply.ok) waiting?.resolve(reply.value);
@@ -67,16 +74,27 @@ function connection(worker: Worker) {
   });
   worker.on('error', fail);
   worker.on('exit', (code) => fail(new Error(`the PGlite worker exited with code ${code}`)));
+  function send<T>(request: Request): Promise<T> {
+    if (gone !== undefined) return Promise.reject(unavailable(gone));
+    const id = nextId++;
+    return new Promise<T>((resolve, reject) => {
+      pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      worker.postMessage({ ...request, id });
+    });
+  }
   return {
-    send<T>(request: Request): Promise<T> {
-      if (gone !== undefined) return Promise.reject(unavailable(gone));
-      const id = nextId++;
-      return new Promise<T>((resolve, reject) => {
-        pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-        worker.postMessage({ ...request, id });
-      });
-    },
+    send,
     close: (reason: string) => fail(new Error(reason)),
+    /** LISTEN in the worker; its notifications are forwarded here until the worker is gone. */
+    listen: (async (channel, onPayload, onLost) => {
+      await send<void>({ op: 'listen', channel });
+      const listener = { channel, onPayload, onLost };
+      listeners.add(listener);
+      return {
+        ping: () => (gone === undefined ? Promise.resolve() : Promise.reject(unavailable(gone))),
+        close: () => Promise.resolve(void listeners.delete(listener)),
+      };
+    }) satisfies Listen,
     /** Resolves while the worker runs and the driver is open; rejects UNAVAILABLE once either ended. */
     alive: (): Promise<void> => (gone === undefined ? Promise.resolve() : Promise.reject(unavailable(gone))),
   };
@@ -157,6 +175,7 @@ function pgliteDriver(worker: Worker, db: ReturnType<typeof connection>, lock: D
     // The store is in this process: it can serve queries while its worker runs. A SELECT would
     // wait behind every queued caller, and a busy store is not an unready one.
     ping: () => db.alive(),
+    listen: db.listen,
     async close() {
       try {
         await db.send({ op: 'close' }).catch(() => {});

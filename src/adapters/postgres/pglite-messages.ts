@@ -11,7 +11,11 @@ export type PgliteRequest =
   | { id: number; op: 'exec'; tx: number | undefined; script: string }
   | { id: number; op: 'begin' }
   | { id: number; op: 'commit' | 'rollback'; tx: number }
+  | { id: number; op: 'listen'; channel: string }
   | { id: number; op: 'close' };
+
+/** A NOTIFY heard by a `listen` request, forwarded as it arrives (no id: it answers no request). */
+export type PgliteNotification = { notification: { channel: string; payload: string } };
 
 /** PostgreSQL's error fields (an Error's own properties are lost in structured clone). */
 export type WireError = Readonly<{ message: string; fields: Readonly<Record<string, string>> }>;

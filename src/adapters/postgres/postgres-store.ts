@@ -22,5 +22,6 @@ export async function openSqlStore(driver: SqlDriver, options: SqlStoreOptions):
     ping: () => driver.ping(),
     close: () => driver.close(),
     connections: () => driver.stats(),
+    ...(driver.listen === undefined ? {} : { listen: driver.listen }),
   };
 }

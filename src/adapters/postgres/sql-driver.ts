@@ -19,7 +19,22 @@ export interface SqlExecutor {
 /** Connections of the driver's pool, for metrics. */
 export type PoolStats = Readonly<{ inUse: number; idle: number; waiting: number }>;
 
+/** The channel every event append notifies, with the event's sequence as payload. */
+export const EVENTS_CHANNEL = 'orderflow_events';
+
+/** A LISTEN that is active: `ping` checks its connection; `close` ends it (onLost is not called then). */
+export type Listening = Readonly<{ ping(): Promise<void>; close(): Promise<void> }>;
+
+/**
+ * LISTENs on `channel` on a connection of its own (never a pooled one): resolves once LISTEN is
+ * active, then calls `onPayload` for each notification and `onLost` once if the connection ends.
+ * Notifications sent while no LISTEN is active are lost: callers catch up from the log.
+ */
+export type Listen = (channel: string, onPayload: (payload: string) => void, onLost: (error: Error) => void) => Promise<Listening>;
+
 export interface SqlDriver extends SqlExecutor {
+  /** LISTEN/NOTIFY on this database, where the driver supports it. */
+  listen?: Listen;
   stats(): PoolStats;
   /** Resolves when the database can serve queries; what readiness checks call. */
   ping(): Promise<void>;

@@ -29,5 +29,6 @@ export function tracedSqlDriver(driver: SqlDriver, tracer: Tracer, attributes: R
     ping: () => driver.ping(),
     close: () => driver.close(),
     stats: () => driver.stats(),
+    ...(driver.listen === undefined ? {} : { listen: driver.listen }),
   };
 }

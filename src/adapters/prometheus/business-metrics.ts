@@ -116,3 +116,15 @@ export function prometheusStoreConnections(registry: Registry, stats: () => Conn
     },
   });
 }
+
+/** orderflow_events_listening: 1 while the LISTEN connection for other processes' events is up. */
+export function prometheusEventsListening(registry: Registry, listening: () => boolean): void {
+  new Gauge({
+    name: 'orderflow_events_listening',
+    help: 'Whether this process listens for events committed by other processes (1) or is reconnecting (0: watchers get them by the periodic catch-up, the process is not ready).',
+    registers: [registry],
+    collect() {
+      this.set(listening() ? 1 : 0);
+    },
+  });
+}

@@ -19,6 +19,8 @@ const STATUS_BY_DOMAIN_CODE: Readonly<Record<DomainErrorCode, Status>> = {
   LIMIT_EXCEEDED: Status.RESOURCE_EXHAUSTED,
   DEADLINE_EXCEEDED: Status.DEADLINE_EXCEEDED,
   OUT_OF_RANGE: Status.OUT_OF_RANGE,
+  // "Retry at a higher level": resume the stream from the last sequence received.
+  FELL_BEHIND: Status.ABORTED,
 };
 
 export function statusOf(code: DomainErrorCode): Status {
