@@ -55,7 +55,7 @@ async function runningImport(api: Clients) {
   const slow = slowImport(api);
   slow.requests.push(item(1));
   await watch.take(1);
-  return slow;
+  return { ...slow, watch };
 }
 
 /** Resolves once a new connection's call is refused (UNAVAILABLE): the listener has closed. */
@@ -145,6 +145,8 @@ describe('SIGTERM', () => {
     const slow = await runningImport(api);
     server.child.kill('SIGTERM');
     await server.output.waitFor((l) => l.msg === 'shutting down');
+    // The drain ends the watch with OK; only the import is left to cut once it has.
+    expect(await slow.watch.end()).toBe('done');
     server.child.kill('SIGINT');
     expect(await codeOf(slow.response)).toBe(UNAVAILABLE);
     expect((await server.exited).code).toBe(1);
