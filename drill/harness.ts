@@ -8,6 +8,7 @@ import { Status } from 'nice-grpc';
 import pg from 'pg';
 import { stringify } from 'yaml';
 import { POSTGRES, postgresAdmin } from '../test/support/required-services.js';
+import { connect } from '../test/support/clients.js';
 import { BUILT_ENTRY, startServerProcess } from '../test/support/server-process.js';
 import { type Counts, emptyCounts, reconcile } from './report.js';
 
@@ -96,6 +97,8 @@ export async function createDrillDatabase(drill: string) {
   const database = `orderflow_drill_${drill.replace(/[^a-z0-9]/g, '_')}_${randomBytes(4).toString('hex')}`;
   await postgresAdmin(`CREATE DATABASE ${database}`);
   const pool = new pg.Pool({ host: POSTGRES.host, port: POSTGRES.port, user: POSTGRES.user, database, max: 2 });
+  // An idle connection that dies is replaced on the next query; it must not crash the drill.
+  pool.on('error', () => undefined);
   return {
     database,
     async query<T extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<T[]> {
@@ -197,3 +200,68 @@ export function loop(concurrency: number, worker: (loopIndex: number, n: number)
 export const keyPrefix = (drill: string) => `drill-${drill}-${randomBytes(3).toString('hex')}-`;
 
 export const mib = (bytes: number | undefined) => (bytes === undefined ? '–' : `${(bytes / 1024 / 1024).toFixed(0)} MiB`);
+
+/**
+ * Watches the database (directly, never through a drill's proxy) for the orders under `prefix`:
+ * for each, the start of the last poll that did not see it and of the first that did, so a
+ * commit is placed in a window of about `everyMs` on this process's performance.now() clock.
+ */
+export function watchCommits(db: DrillDatabase, prefix: string, everyMs = 50) {
+  const windows = new Map<string, { notSeenAt: number; seenAt: number }>();
+  let lastPollStart = performance.now();
+  let stopped = false;
+  const poll = async () => {
+    const started = performance.now();
+    const rows = await db.ordersWithKeyPrefix(prefix);
+    for (const row of rows) if (!windows.has(row.key)) windows.set(row.key, { notSeenAt: lastPollStart, seenAt: started });
+    lastPollStart = started;
+  };
+  const running = (async () => {
+    while (!stopped) {
+      await poll().catch(() => undefined);
+      await sleep(everyMs);
+    }
+    await poll();
+  })();
+  return {
+    windows,
+    /** Stops after one last poll. */
+    stop: async () => {
+      stopped = true;
+      await running;
+    },
+  };
+}
+
+export type ReadinessSample = Readonly<{ at: number; status: 'SERVING' | 'NOT_SERVING' | 'NO_ANSWER' }>;
+
+/** Polls grpc.health.v1 Health/Check ('' service) every `everyMs` on a channel of its own; keeps the changes. */
+export function watchReadiness(address: string, everyMs = 50) {
+  const api = connect(address);
+  const changes: ReadinessSample[] = [];
+  let stopped = false;
+  const running = (async () => {
+    while (!stopped) {
+      const at = performance.now();
+      const status = await api.health.check({ service: '' }, { deadline: 500 }).then(
+        (r) => (r.status === 1 ? 'SERVING' : 'NOT_SERVING') as ReadinessSample['status'],
+        () => 'NO_ANSWER' as const,
+      );
+      if (changes.at(-1)?.status !== status) changes.push({ at, status });
+      await sleep(everyMs);
+    }
+  })();
+  return {
+    changes,
+    /** When `status` was first seen at or after `since`, in ms after `since`. */
+    firstAfter(since: number, status: ReadinessSample['status']): number | undefined {
+      const hit = changes.find((c) => c.at >= since && c.status === status) ?? (changes.findLast((c) => c.at < since)?.status === status ? { at: since } : undefined);
+      return hit === undefined ? undefined : hit.at - since;
+    },
+    async stop(): Promise<void> {
+      stopped = true;
+      await running;
+      api.close();
+    },
+  };
+}

@@ -4,11 +4,15 @@
 // was broken. docs/drills.md explains the tables and holds the latest figures.
 import { type DrillContext, requireBuild } from './harness.js';
 import { type DrillResult, failures, renderTable } from './report.js';
+import { postgresOutageDrill } from './postgres-outage.js';
 import { sigtermDrill } from './sigterm.js';
 
 type Drill = Readonly<{ name: string; run: (ctx: DrillContext) => Promise<DrillResult>; inAll: boolean }>;
 
-const DRILLS: readonly Drill[] = [{ name: 'sigterm', run: sigtermDrill, inAll: true }];
+const DRILLS: readonly Drill[] = [
+  { name: 'sigterm', run: sigtermDrill, inAll: true },
+  { name: 'postgres-outage', run: postgresOutageDrill, inAll: true },
+];
 
 const USAGE = `usage: npm run drill -- NAME|all [--short]
   drills: ${DRILLS.map((d) => d.name).join(', ')} (all runs every one but soak)
