@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { Status } from 'nice-grpc';
+import { HealthCheckResponse_ServingStatus } from 'nice-grpc-server-health/lib/proto/grpc/health/v1/health.js';
 import pg from 'pg';
 import { stringify } from 'yaml';
 import { POSTGRES, postgresAdmin } from '../test/support/required-services.js';
@@ -244,7 +245,7 @@ export function watchReadiness(address: string, everyMs = 50) {
     while (!stopped) {
       const at = performance.now();
       const status = await api.health.check({ service: '' }, { deadline: 500 }).then(
-        (r) => (r.status === 1 ? 'SERVING' : 'NOT_SERVING') as ReadinessSample['status'],
+        (r) => (r.status === HealthCheckResponse_ServingStatus.SERVING ? 'SERVING' : 'NOT_SERVING') as ReadinessSample['status'],
         () => 'NO_ANSWER' as const,
       );
       if (changes.at(-1)?.status !== status) changes.push({ at, status });

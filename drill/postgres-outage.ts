@@ -8,9 +8,9 @@
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect } from '../test/support/clients.js';
 import { POSTGRES } from '../test/support/required-services.js';
 import { startTcpProxy } from '../test/support/tcp-proxy.js';
+import { deadlineClient } from './deadline-client.js';
 import { countAgainstDatabase, createDrillDatabase, type DrillContext, drillConfig, keyPrefix, loop, sleep, startDrillServer, Tally, watchCommits, watchReadiness } from './harness.js';
 import { check, type DrillResult, latencySummary, ms, timingCheck } from './report.js';
 
@@ -30,7 +30,7 @@ export async function postgresOutageDrill(ctx: DrillContext): Promise<DrillResul
   // Readiness within 1 s of a blackhole needs checkIntervalMs + checkTimeoutMs under 1 s: a
   // blackholed ping only ends by its timeout (a refused one fails at once).
   const server = await startDrillServer(drillConfig({ database: db.database, port: proxy.port }, { health: { checkIntervalMs: 500, checkTimeoutMs: 300 } }));
-  const api = connect(server.grpcAddress);
+  const api = deadlineClient(server.grpcAddress);
   const tally = new Tally();
   const readiness = watchReadiness(server.grpcAddress);
   const commits = watchCommits(db, prefix);
@@ -41,7 +41,7 @@ export async function postgresOutageDrill(ctx: DrillContext): Promise<DrillResul
       CALLERS,
       async (caller, n) => {
         const key = `${prefix}${caller}-${n}`;
-        const created = await tally.run(() => api.orders.createOrder({ customerId: `c-${caller}`, items: [{ productId: 'cup', quantity: 1 }], idempotencyKey: key }, { deadline: CALL_DEADLINE_MS }), key);
+        const created = await tally.run(() => api.createOrder({ customerId: `c-${caller}`, items: [{ productId: 'cup', quantity: 1 }], idempotencyKey: key }, CALL_DEADLINE_MS), key);
         if (created?.order !== undefined) tally.acknowledge(key, created.order.id);
         else await sleep(20); // a failing store answers fast: do not spin
       },
@@ -126,7 +126,7 @@ export async function postgresOutageDrill(ctx: DrillContext): Promise<DrillResul
         check('0 orders committed after their caller was told DEADLINE_EXCEEDED/UNAVAILABLE', committedAfterTold === 0, String(committedAfterTold)),
         check('the service recovers: calls succeed after each fault', tally.calls(during(afterRefused)).succeeded > 0 && tally.calls(during(afterBlackhole)).succeeded > 0, `${tally.calls(during(afterRefused)).succeeded} and ${tally.calls(during(afterBlackhole)).succeeded} succeeded`),
       ],
-      notes: [...offenders.map((o) => `committed after the caller was told: ${o}`), `${CALLERS} CreateOrder callers, deadline ${CALL_DEADLINE_MS} ms; health.checkIntervalMs 500, checkTimeoutMs 300; readiness polled with Health/Check every 50 ms`],
+      notes: [...offenders.map((o) => `committed after the caller was told: ${o}`), `${CALLERS} CreateOrder callers on grpc-js, deadline ${CALL_DEADLINE_MS} ms sent as grpc-timeout; health.checkIntervalMs 500, checkTimeoutMs 300; readiness polled with Health/Check every 50 ms`],
     };
   } finally {
     stopLoad = true;
