@@ -4,6 +4,7 @@
 // was broken. docs/drills.md explains the tables and holds the latest figures.
 import { type DrillContext, requireBuild } from './harness.js';
 import { type DrillResult, failures, renderTable } from './report.js';
+import { hostileLoadDrill } from './hostile-load.js';
 import { kill9Drill } from './kill-9.js';
 import { postgresOutageDrill } from './postgres-outage.js';
 import { sigtermDrill } from './sigterm.js';
@@ -14,6 +15,7 @@ const DRILLS: readonly Drill[] = [
   { name: 'sigterm', run: sigtermDrill, inAll: true },
   { name: 'postgres-outage', run: postgresOutageDrill, inAll: true },
   { name: 'kill-9', run: kill9Drill, inAll: true },
+  { name: 'hostile-load', run: hostileLoadDrill, inAll: true },
 ];
 
 const USAGE = `usage: npm run drill -- NAME|all [--short]
