@@ -11,6 +11,7 @@ import { stringify } from 'yaml';
 import { POSTGRES, postgresAdmin } from '../test/support/required-services.js';
 import { connect } from '../test/support/clients.js';
 import { BUILT_ENTRY, startServerProcess } from '../test/support/server-process.js';
+import { configSchema } from '../src/config.js';
 import { type Counts, emptyCounts, reconcile } from './report.js';
 
 export type Form = 'short' | 'full';
@@ -266,3 +267,6 @@ export function watchReadiness(address: string, everyMs = 50) {
     },
   };
 }
+
+/** The top-level sections of the server's configuration (what this build supports, e.g. events, queue). */
+export const configSections = (): string[] => Object.keys(configSchema.shape);

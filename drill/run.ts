@@ -7,6 +7,7 @@ import { type DrillResult, failures, renderTable } from './report.js';
 import { hostileLoadDrill } from './hostile-load.js';
 import { kill9Drill } from './kill-9.js';
 import { postgresOutageDrill } from './postgres-outage.js';
+import { redisOutageDrill } from './redis-outage.js';
 import { sigtermDrill } from './sigterm.js';
 
 type Drill = Readonly<{ name: string; run: (ctx: DrillContext) => Promise<DrillResult>; inAll: boolean }>;
@@ -16,6 +17,7 @@ const DRILLS: readonly Drill[] = [
   { name: 'postgres-outage', run: postgresOutageDrill, inAll: true },
   { name: 'kill-9', run: kill9Drill, inAll: true },
   { name: 'hostile-load', run: hostileLoadDrill, inAll: true },
+  { name: 'redis-outage', run: redisOutageDrill, inAll: true },
 ];
 
 const USAGE = `usage: npm run drill -- NAME|all [--short]
