@@ -8,6 +8,7 @@ import { hostileLoadDrill } from './hostile-load.js';
 import { kill9Drill } from './kill-9.js';
 import { postgresOutageDrill } from './postgres-outage.js';
 import { redisOutageDrill } from './redis-outage.js';
+import { rollingRestartDrill } from './rolling-restart.js';
 import { sigtermDrill } from './sigterm.js';
 
 type Drill = Readonly<{ name: string; run: (ctx: DrillContext) => Promise<DrillResult>; inAll: boolean }>;
@@ -18,6 +19,7 @@ const DRILLS: readonly Drill[] = [
   { name: 'kill-9', run: kill9Drill, inAll: true },
   { name: 'hostile-load', run: hostileLoadDrill, inAll: true },
   { name: 'redis-outage', run: redisOutageDrill, inAll: true },
+  { name: 'rolling-restart', run: rollingRestartDrill, inAll: true },
 ];
 
 const USAGE = `usage: npm run drill -- NAME|all [--short]
