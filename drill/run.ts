@@ -10,6 +10,7 @@ import { postgresOutageDrill } from './postgres-outage.js';
 import { redisOutageDrill } from './redis-outage.js';
 import { rollingRestartDrill } from './rolling-restart.js';
 import { sigtermDrill } from './sigterm.js';
+import { soakDrill } from './soak.js';
 
 type Drill = Readonly<{ name: string; run: (ctx: DrillContext) => Promise<DrillResult>; inAll: boolean }>;
 
@@ -20,6 +21,7 @@ const DRILLS: readonly Drill[] = [
   { name: 'hostile-load', run: hostileLoadDrill, inAll: true },
   { name: 'redis-outage', run: redisOutageDrill, inAll: true },
   { name: 'rolling-restart', run: rollingRestartDrill, inAll: true },
+  { name: 'soak', run: soakDrill, inAll: false },
 ];
 
 const USAGE = `usage: npm run drill -- NAME|all [--short]
