@@ -50,7 +50,7 @@ export function drillConfig(store: { database: string; port?: number }, override
     admin: { host: '127.0.0.1', port: 0 },
     auth: { enabled: false },
     log: { level: 'info', format: 'json' },
-    store: { kind: 'postgres', host: POSTGRES.host, port: store.port ?? POSTGRES.port, user: POSTGRES.user, database: store.database, migrate: true, connectTimeoutMs: 1000 },
+    store: { kind: 'postgres', host: POSTGRES.host, port: store.port ?? POSTGRES.port, user: POSTGRES.user, database: store.database, migrate: true },
     // Every drill caller is one principal: the limiter runs but never refuses.
     limits: { ratePerSecond: 1_000_000, rateBurst: 1_000_000 },
     shutdown: { timeoutMs: 10_000, drainDelayMs: 0, closeTimeoutMs: 2000 },
@@ -124,7 +124,13 @@ export function statusName(error: unknown): string {
   return typeof code === 'number' ? (Status[code] ?? `code ${code}`) : 'NO_STATUS';
 }
 
-export type CallOutcome = Readonly<{ startedAt: number; endedAt: number; code: string; key?: string | undefined }>;
+export type CallOutcome = Readonly<{ startedAt: number; endedAt: number; code: string; key?: string | undefined; detail?: string | undefined }>;
+
+/** The status message of a failed call (grpc-js `details`, nice-grpc `details`), for classifying failures. */
+export function statusDetail(error: unknown): string {
+  const { details, message } = (error ?? {}) as { details?: unknown; message?: unknown };
+  return typeof details === 'string' ? details : typeof message === 'string' ? message : '';
+}
 
 /** Bookkeeping of calls: outcomes with their times, and the orders acknowledged, by idempotency key. */
 export class Tally {
@@ -140,7 +146,7 @@ export class Tally {
       this.outcomes.push({ startedAt, endedAt: performance.now(), code: 'OK', key });
       return result;
     } catch (error) {
-      this.outcomes.push({ startedAt, endedAt: performance.now(), code: statusName(error), key });
+      this.outcomes.push({ startedAt, endedAt: performance.now(), code: statusName(error), key, detail: statusDetail(error) });
       return undefined;
     }
   }

@@ -29,7 +29,7 @@ export async function postgresOutageDrill(ctx: DrillContext): Promise<DrillResul
   const prefix = keyPrefix('pg-outage');
   // Readiness within 1 s of a blackhole needs checkIntervalMs + checkTimeoutMs under 1 s: a
   // blackholed ping only ends by its timeout (a refused one fails at once).
-  const server = await startDrillServer(drillConfig({ database: db.database, port: proxy.port }, { health: { checkIntervalMs: 500, checkTimeoutMs: 300 } }));
+  const server = await startDrillServer(drillConfig({ database: db.database, port: proxy.port }, { store: { connectTimeoutMs: 1000 }, health: { checkIntervalMs: 500, checkTimeoutMs: 300 } }));
   const api = deadlineClient(server.grpcAddress);
   const tally = new Tally();
   const readiness = watchReadiness(server.grpcAddress);
