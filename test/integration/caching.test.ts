@@ -10,7 +10,7 @@ import { InProcessProductCatalog } from '../../src/adapters/in-process-catalog.j
 import { MemoryCache } from '../../src/adapters/memory/memory-cache.js';
 import { MemoryProductRepository, openMemoryStore } from '../../src/adapters/memory/memory-store.js';
 import { RedisCache } from '../../src/adapters/redis/redis-cache.js';
-import type { CacheObserver } from '../../src/adapters/read-through-cache.js';
+import { type CacheObserver, readThroughCache } from '../../src/adapters/read-through-cache.js';
 import type { CallScope } from '../../src/domain/call-scope.js';
 import { changeStatus } from '../../src/domain/order.js';
 import type { Cache, OrderRepository, ProductCatalog } from '../../src/domain/ports.js';
@@ -109,6 +109,22 @@ describe.each(CACHES)('caching decorators over the %s cache', (_name, openCache)
     state.hold = undefined;
     expect(await repository.get(order.id)).toEqual(order);
     expect(state.loads).toBe(1);
+  });
+
+  test('a cached text is decoded once, however often it is read; a new text is decoded again', async () => {
+    let decodes = 0;
+    const codec = { key: (id: string) => `memo:${id}`, encode: (v: { n: number }) => JSON.stringify(v), decode: (t: string) => (decodes++, JSON.parse(t) as { n: number }) };
+    const values = readThroughCache(await openCache(), codec, { ttlMs: 60_000 });
+    const id = ids();
+    const source = (n: number) => () => Promise.resolve(new Map([[id, { n }]]));
+    await values.put([[id, { n: 1 }]]);
+    const reads = [];
+    for (let i = 0; i < 5; i++) reads.push((await values.getMany([id], source(0))).get(id));
+    expect(reads).toEqual(Array.from({ length: 5 }, () => ({ n: 1 })));
+    expect(decodes).toBe(1);
+    await values.put([[id, { n: 2 }]]);
+    expect((await values.getMany([id], source(0))).get(id)).toEqual({ n: 2 });
+    expect(decodes).toBe(2);
   });
 
   test('a product catalog call is one batch read and at most one batch write; overlapping misses share loads', async () => {

@@ -70,7 +70,8 @@ export function createCallPipeline(methods: ReadonlyMap<string, PipelineMethod>,
     clearTimeout(call.timer);
     open.delete(call);
     terminable.delete(call);
-    call.abort(details, code === (Status.DEADLINE_EXCEEDED as number) ? 'TimeoutError' : 'AbortError');
+    if (code === (Status.OK as number)) call.abortEnded();
+    else call.abort(details, code === (Status.DEADLINE_EXCEEDED as number) ? 'TimeoutError' : 'AbortError');
     call.messages?.fail(new ServerError(code, details));
     if (send) {
       call.handlerMetadata('trailer', trailers);
