@@ -69,7 +69,7 @@ export async function hostileLoadDrill(ctx: DrillContext): Promise<DrillResult> 
       },
       { stop: () => stopAll, maxCalls: 100_000, maxMs: 240_000 },
     );
-    const baselineMs = short ? 4000 : 10_000;
+    const baselineMs = short ? 3000 : 10_000;
     await sleep(baselineMs);
     const baselineRss = percentile(rss.map((s) => s.bytes), 50)!;
     const baselineHeap = await heapUsed(server.adminUrl);
@@ -90,7 +90,7 @@ export async function hostileLoadDrill(ctx: DrillContext): Promise<DrillResult> 
     const peakRss = Math.max(...rss.filter((s) => s.at >= attackStarted).map((s) => s.bytes));
 
     // Recovery: RSS back near the baseline (bounded wait), real callers still running.
-    const recoveryBound = short ? 15_000 : 30_000;
+    const recoveryBound = short ? 10_000 : 30_000;
     const recoveredAt = (await waitFor(() => (server.rssBytes() ?? Infinity) <= baselineRss + NEAR_BASELINE_BYTES, recoveryBound, 250)) ? performance.now() : undefined;
     const rssAfter = server.rssBytes();
     const heapAfter = await heapUsed(server.adminUrl);
