@@ -3,7 +3,8 @@
 // same idempotency key on the other (bounded attempts, short backoff); each replica is SIGTERMed
 // and started again in turn under that load. WatchOrders streams on each replica (resuming after
 // the last sequence they saw when their replica restarts) must see every order, including those
-// created on the other replica. Promises: final failed calls = 0; 0 lost; 0 duplicated; every
+// created on the other replica, including one probe order created on each replica after the
+// load has stopped (so that no local write wakes the other replica's watchers). Promises: final failed calls = 0; 0 lost; 0 duplicated; every
 // replica exits 0; the watchers see everything. The last needs cross-process events (an `events`
 // section in the build's config): without it the short form skips that check, the full form
 // runs it and reports what it finds.
@@ -120,6 +121,17 @@ export async function rollingRestartDrill(ctx: DrillContext): Promise<DrillResul
     }
     stop = true;
     await load;
+
+    // Probes: with the load stopped, one order created on each replica alone. Nothing else then
+    // wakes the other replica's watchers: only cross-process events can bring it to them.
+    for (const [i, client] of clients.entries()) {
+      const key = `${prefix}probe-${i}`;
+      const created = await tally.run(() => client.createOrder({ customerId: 'rolling-probe', items: [{ productId: 'cup', quantity: 1 }], idempotencyKey: key }, 5000), key);
+      if (created?.order !== undefined) {
+        tally.acknowledge(key, created.order.id);
+        createdOn.set(created.order.id, i);
+      }
+    }
 
     // Watchers catch up (bounded), then stop.
     const everyOrder = [...tally.acknowledged.values()];
