@@ -1,4 +1,4 @@
-// ESLint flat config: typescript-eslint's type-checked rules over src, test, bench and scripts.
+// ESLint flat config: typescript-eslint's type-checked rules over src, test, bench, drill and scripts.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -30,7 +30,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/cli/**/*.ts', 'scripts/**', 'bench/**', 'test/**'],
+    files: ['src/cli/**/*.ts', 'scripts/**', 'bench/**', 'drill/**', 'test/**'],
     rules: { 'no-console': 'off' },
   },
   {

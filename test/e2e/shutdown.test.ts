@@ -8,7 +8,7 @@ import { freshEmbeddedDataDir } from '../support/embedded-template.js';
 import { startServerProcess } from '../support/server-process.js';
 import { testConfigDocument } from '../support/test-app.js';
 import { until } from '../support/until.js';
-import { http2Call, openSession } from '../hostile/http2-raw.js';
+import { http2Call, openSession } from '../support/http2-raw.js';
 import { sample, scrape } from '../support/scrape.js';
 
 const cleanups: (() => void)[] = [];

@@ -4,7 +4,7 @@
 import { connect as tcpConnect } from 'node:net';
 import type { ClientHttp2Session } from 'node:http2';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { closeSession, http2Call, openSession, prefix } from './http2-raw.js';
+import { closeSession, http2Call, openSession, prefix } from '../support/http2-raw.js';
 import { expectIntactAfterAbuse, heapUsed } from './invariants.js';
 import { type HostileApp, startHostileApp } from './support.js';
 

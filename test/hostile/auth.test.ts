@@ -10,7 +10,7 @@ import { METHOD_SCOPES } from '../../src/transport/grpc/orderflow-scopes.js';
 import { type Clients, connect } from '../support/clients.js';
 import { failure } from '../support/grpc-errors.js';
 import { FUZZ_METHODS, methodNamed } from './fuzz-methods.js';
-import { closeSession, http2Call, openSession, prefix } from './http2-raw.js';
+import { closeSession, http2Call, openSession, prefix } from '../support/http2-raw.js';
 import { expectIntactAfterAbuse, heapUsed } from './invariants.js';
 import { leaksInternals, rawCall, rawClient, statusName } from './raw-calls.js';
 import { ALL_SCOPES, AUDIENCE, bearer, handMadeToken, type HostileApp, ISSUER, mintToken, nowSeconds, PATIENT_MS, startHostileApp, validClaims } from './support.js';

@@ -6,7 +6,7 @@ import { HealthCheckResponse_ServingStatus } from 'nice-grpc-server-health/lib/p
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { GetProductRequest } from '../../src/gen/orderflow/catalog/v1/catalog_service.js';
 import { type Clients, connect } from '../support/clients.js';
-import { closeSession, http2Call, type Http2Outcome, openSession, prefix } from './http2-raw.js';
+import { closeSession, http2Call, type Http2Outcome, openSession, prefix } from '../support/http2-raw.js';
 import { expectIntactAfterAbuse, heapUsed } from './invariants.js';
 import { leaksInternals } from './raw-calls.js';
 import { type HostileApp, PATIENT_MS, startHostileApp } from './support.js';

@@ -6,15 +6,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
-/** Spawns the server with CONF_PATH pointing at `configYaml` (written to a temp file). */
 export type Exit = { code: number | null; signal: NodeJS.Signals | null; afterMs: number };
 
-export function spawnServer(configYaml: string, env: Record<string, string> = {}) {
+/** The entry point tests run (from source, through tsx). */
+export const SOURCE_ENTRY = ['--import', 'tsx', 'src/cmd/server.ts'] as const;
+/** The built server, as shipped (the fault drills run this; needs `npm run build`). */
+export const BUILT_ENTRY = ['dist/cmd/server.js'] as const;
+
+/** Spawns the server (`entry`: node's arguments) with CONF_PATH pointing at `configYaml` (written to a temp file). */
+export function spawnServer(configYaml: string, env: Record<string, string> = {}, entry: readonly string[] = SOURCE_ENTRY) {
   const dir = mkdtempSync(join(tmpdir(), 'orderflow-proc-'));
   const confPath = join(dir, 'config.yaml');
   writeFileSync(confPath, configYaml);
   const started = Date.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cmd/server.ts'], {
+  const child = spawn(process.execPath, [...entry], {
     env: { PATH: process.env.PATH ?? '', CONF_PATH: confPath, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -70,8 +75,8 @@ function collect(child: ChildProcess) {
 }
 
 /** Spawns the server and waits until it logs "serving"; resolves with its addresses. */
-export async function startServerProcess(configYaml: string, env: Record<string, string> = {}) {
-  const spawned = spawnServer(configYaml, env);
+export async function startServerProcess(configYaml: string, env: Record<string, string> = {}, entry: readonly string[] = SOURCE_ENTRY) {
+  const spawned = spawnServer(configYaml, env, entry);
   const serving = await spawned.output.waitFor((l) => l.msg === 'serving');
   return {
     ...spawned,

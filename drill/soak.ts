@@ -1,0 +1,128 @@
+// Drill "soak" (not in `all`, not in CI): 10 minutes of mixed load (CreateOrder, GetOrder,
+// ListOrders, UpdateOrderStatus, WatchOrders streams, small ImportOrders) on PostgreSQL with the
+// Redis cache (a redis-server of the drill's own). RSS (from /proc) and heap used (the admin
+// /metrics nodejs_heap_size_used_bytes) are sampled every 10 s. Promise: each grows less than
+// 10 % from minute 2 to minute 10 (the mean of minute 2-3 against the mean of minute 9-10).
+// `--short` runs one minute on the same proportions (a quick check, not the promise's figure).
+import { AsyncQueue, reader } from '../test/support/async-queue.js';
+import { connect } from '../test/support/clients.js';
+import { OwnRedisServer } from '../test/support/redis.js';
+import { sample, scrape } from '../test/support/scrape.js';
+import { type ImportOrdersRequest, OrderStatus } from '../src/gen/orderflow/orders/v1/order_service.js';
+import { deadlineClient } from './deadline-client.js';
+import { countAgainstDatabase, createDrillDatabase, type DrillContext, drillConfig, keyPrefix, loop, mib, sleep, startDrillServer, Tally, workerBuilt } from './harness.js';
+import { check, type DrillResult, latencySummary } from './report.js';
+
+const CALLERS = 6;
+const WATCHERS = 10;
+
+const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
+
+export async function soakDrill(ctx: DrillContext): Promise<DrillResult> {
+  const durationMs = ctx.form === 'short' ? 60_000 : 600_000;
+  const sampleEveryMs = ctx.form === 'short' ? 2000 : 10_000;
+  const db = await createDrillDatabase('soak');
+  const redis = await OwnRedisServer.start();
+  const prefix = keyPrefix('soak');
+  const server = await startDrillServer(drillConfig({ database: db.database }, { cache: { kind: 'redis', redis: { host: '127.0.0.1', port: redis.port, keyPrefix: `${prefix}cache:` } } }));
+  const api = deadlineClient(server.grpcAddress);
+  const streams = connect(server.grpcAddress);
+  const tally = new Tally();
+  const samples: { atMs: number; rss: number; heap: number }[] = [];
+  const started = performance.now();
+  const elapsed = () => performance.now() - started;
+  const end = new AbortController();
+  try {
+    const watches = Array.from({ length: WATCHERS }, (_, i) => reader(streams.orders.watchOrders({ customerId: `soak-${i % CALLERS}` }, { signal: end.signal })));
+    const ids: string[] = [];
+    const load = loop(
+      CALLERS,
+      async (caller, n) => {
+        const customerId = `soak-${caller}`;
+        switch (n % 10) {
+          case 0:
+          case 1: {
+            const key = `${prefix}${caller}-${n}`;
+            const created = await tally.run(() => api.createOrder({ customerId, items: [{ productId: 'cup', quantity: 1 + (n % 4) }], idempotencyKey: key }, 10_000), key);
+            if (created?.order !== undefined) {
+              tally.acknowledge(key, created.order.id);
+              if (ids.length < 5000) ids.push(created.order.id);
+            }
+            break;
+          }
+          case 2:
+            await tally.run(() => streams.orders.listOrders({ customerId, pageSize: 20 }, { deadline: 10_000 }));
+            break;
+          case 3: {
+            const id = ids[n % Math.max(1, ids.length)];
+            if (id !== undefined) await tally.run(() => streams.orders.updateOrderStatus({ id, status: OrderStatus.ORDER_STATUS_CANCELLED, expectedVersion: 0n }, { deadline: 10_000 }).catch((e: { code?: number }) => {
+              if (e.code !== 9) throw e; // FAILED_PRECONDITION: already cancelled, a valid answer
+            }));
+            break;
+          }
+          case 4:
+            if (n % 200 === 4) {
+              const items = Array.from({ length: 20 }, (_, i) => ({ order: { customerId, items: [{ productId: 'espresso', quantity: 1 }], idempotencyKey: `${prefix}import-${caller}-${n}-${i}` } }));
+              const requests = new AsyncQueue<ImportOrdersRequest>();
+              for (const item of items) requests.push(item);
+              requests.end();
+              const imported = await tally.run(() => streams.orders.importOrders(requests));
+              if (imported !== undefined) for (const o of imported.orders) tally.acknowledge(items[o.index]!.order.idempotencyKey, o.orderId);
+            }
+            break;
+          default: {
+            const id = ids[(n * 7) % Math.max(1, ids.length)];
+            if (id !== undefined) await tally.run(() => api.getOrder({ id }, 10_000));
+          }
+        }
+        await sleep(10);
+      },
+      { stop: () => elapsed() >= durationMs, maxCalls: 10_000_000, maxMs: durationMs + 5000 },
+    );
+    while (elapsed() < durationMs) {
+      const heap = sample((await scrape(server.adminUrl)).text, 'nodejs_heap_size_used_bytes');
+      const rss = server.rssBytes();
+      if (heap !== undefined && rss !== undefined) samples.push({ atMs: elapsed(), rss, heap });
+      ctx.log(`${Math.round(elapsed() / 1000)} s: RSS ${mib(rss)}, heap used ${mib(heap)}, ${tally.outcomes.length} calls`);
+      await sleep(sampleEveryMs);
+    }
+    await load;
+    end.abort();
+    await Promise.all(watches.map((w) => w.end(10_000).catch(() => undefined)));
+
+    const window = (from: number, to: number) => samples.filter((s) => s.atMs >= from * durationMs && s.atMs < to * durationMs);
+    const early = window(0.2, 0.3);
+    const late = window(0.9, 1.01);
+    const growth = (pick: (s: (typeof samples)[0]) => number) => mean(late.map(pick)) / mean(early.map(pick)) - 1;
+    const rssGrowth = growth((s) => s.rss);
+    const heapGrowth = growth((s) => s.heap);
+    const counts = await countAgainstDatabase(tally, db, prefix);
+    const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+    return {
+      name: 'soak',
+      form: ctx.form,
+      counts,
+      timings: [
+        ['duration', `${durationMs / 1000} s, sampled every ${sampleEveryMs / 1000} s`],
+        ['call latency', latencySummary(tally.latencies())],
+        ['RSS: minute 2-3 mean / last minute mean / max', `${mib(mean(early.map((s) => s.rss)))} / ${mib(mean(late.map((s) => s.rss)))} / ${mib(Math.max(...samples.map((s) => s.rss)))}`],
+        ['heap used: minute 2-3 mean / last minute mean / max', `${mib(mean(early.map((s) => s.heap)))} / ${mib(mean(late.map((s) => s.heap)))} / ${mib(Math.max(...samples.map((s) => s.heap)))}`],
+        ['samples (s: RSS MiB / heap MiB)', samples.map((s) => `${Math.round(s.atMs / 1000)}: ${Math.round(s.rss / 2 ** 20)}/${Math.round(s.heap / 2 ** 20)}`).join(' ')],
+      ],
+      promises: [
+        check('RSS growth < 10 % from minute 2 to the end', rssGrowth < 0.1, pct(rssGrowth)),
+        check('heap growth < 10 % from minute 2 to the end', heapGrowth < 0.1, pct(heapGrowth)),
+        check('0 failed calls', counts.attempted === counts.succeeded, `${counts.attempted - counts.succeeded} failed`),
+        { what: 'worker in the mix', outcome: 'skipped', detail: workerBuilt() ? 'dist/cmd/worker.js exists; not in the mix yet' : 'not available (no dist/cmd/worker.js)' },
+      ],
+      notes: [`${CALLERS} callers (CreateOrder 2, ListOrders 1, UpdateOrderStatus 1, GetOrder 5 of 10; an import of 20 every 200 calls), ${WATCHERS} WatchOrders streams; the short form is one minute with the same windows (20-30 % against 90-100 %)`],
+    };
+  } finally {
+    end.abort();
+    api.close();
+    streams.close();
+    await server.dispose();
+    await redis.stop();
+    await db.drop();
+  }
+}
