@@ -200,6 +200,19 @@ export interface JobQueue {
   depth(): Promise<number>;
 }
 
+/**
+ * What a queue consumer calls for each job it takes. Resolving means done (whatever the job's
+ * outcome); rejecting means "retry later, with backoff". When `signal` aborts (shutdown, or the
+ * queue took the job back) it rejects with the signal's reason, having handed the job back.
+ */
+export type JobHandler = (jobId: string, signal: AbortSignal) => Promise<void>;
+
+/** Export runs, for metrics. Implementations must not throw. */
+export interface ExportMetrics {
+  /** One attempt ended: `result` is succeeded, failed (final), retried, released (shutdown) or skipped. */
+  attemptEnded(result: 'succeeded' | 'failed' | 'retried' | 'released' | 'skipped', seconds: number): void;
+}
+
 /** Turns orders into one export format's text: a header (maybe '') and one record per order. */
 export interface OrderEncoder {
   readonly header: string;
