@@ -33,13 +33,13 @@ export function orderflowMethods(deps: ServiceDeps): MethodEntry[] {
     methods.push(...serviceMethods(OrderServiceDefinition, orderService(deps.orders, deps)));
     names.push(OrderServiceDefinition.fullName);
   }
-  if (deps.exports !== undefined) {
-    methods.push(...serviceMethods(ExportServiceDefinition, exportService(deps.exports.useCases, deps.exports.propagator)));
-    names.push(ExportServiceDefinition.fullName);
-  }
   if (deps.catalog !== undefined) {
     methods.push(...serviceMethods(CatalogServiceDefinition, catalogService(deps.catalog)));
     names.push(CatalogServiceDefinition.fullName);
+  }
+  if (deps.exports !== undefined) {
+    methods.push(...serviceMethods(ExportServiceDefinition, exportService(deps.exports.useCases, deps.exports.propagator)));
+    names.push(ExportServiceDefinition.fullName);
   }
   methods.push(...serviceMethods(HealthDefinition, healthService(deps.health, names)));
   if (deps.reflection) {
