@@ -66,6 +66,11 @@ export class InProcessJobQueue implements JobQueue {
     return inTime;
   }
 
+  /** Aborts the running jobs now (a second signal): each hands its job back. */
+  abortRunning(): void {
+    for (const { controller } of this.running.values()) controller.abort(new DOMException('the runner is shutting down now', 'AbortError'));
+  }
+
   private pump(): void {
     const handler = this.handler;
     while (handler !== undefined && !this.closing && this.running.size < this.options.concurrency && this.waiting.length > 0) {

@@ -24,6 +24,8 @@ export type Exports = Readonly<{
   start(): Promise<void>;
   /** Stops dispatching and taking jobs; running ones get `timeoutMs`, then are handed back. True when all finished in time. */
   stopJobs(timeoutMs: number): Promise<boolean>;
+  /** Hands the running jobs back at once (a second signal during stopJobs). */
+  force(): void;
 }>;
 
 export type ExportsOptions = Readonly<{ orders: OrderRepository; now: Clock; newId: IdGenerator; runJobs: boolean }>;
@@ -122,6 +124,10 @@ export function createExports(config: Config, store: Store, telemetry: Telemetry
         return results.every(Boolean);
       })();
       return stopped;
+    },
+    force() {
+      memoryQueue?.abortRunning();
+      consumer?.cancelRunning();
     },
   };
 }

@@ -72,7 +72,7 @@ export async function createWorker(config: Config, options: { logDestination?: D
         return stopping;
       },
       force() {
-        void exports.stopJobs(0);
+        exports.force();
       },
     };
   } catch (error) {

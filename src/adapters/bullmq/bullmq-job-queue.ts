@@ -130,9 +130,9 @@ export class BullmqConsumer {
     void this.worker.run().catch(() => {}); // errors surface through the 'error' event
   }
 
-  /** Jobs this worker is running now. */
-  get running(): number {
-    return (this.worker as unknown as { jobsInProgress?: Set<unknown> }).jobsInProgress?.size ?? 0;
+  /** Cancels the running jobs now (a second signal): each hands its job back. */
+  cancelRunning(): void {
+    this.worker.cancelAllJobs('the worker is shutting down now');
   }
 
   /**
