@@ -1,4 +1,4 @@
-import type { OrderEventLog, OrderRepository, ProductRepository } from '../domain/ports.js';
+import type { ExportJobStore, OrderEventLog, OrderRepository, ProductRepository } from '../domain/ports.js';
 import type { Listen } from './postgres/sql-driver.js';
 
 /** What every store (in-memory, PGlite, PostgreSQL) opens to: its repositories and lifecycle. */
@@ -6,6 +6,7 @@ export type Store = Readonly<{
   products: ProductRepository;
   orders: OrderRepository;
   events: OrderEventLog;
+  exports: ExportJobStore;
   /** Resolves when the store answers a trivial query; used by readiness checks. */
   ping(): Promise<void>;
   /** Connection-pool figures for metrics; absent for stores without connections. */

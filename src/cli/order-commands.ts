@@ -23,7 +23,7 @@ const STATUSES = [
 const SHORT_NAMES = STATUSES.map((status) => orderStatusToJSON(status).replace('ORDER_STATUS_', ''));
 
 /** `paid`, `PAID` or `ORDER_STATUS_PAID`: people type the short form, scripts may copy the enum name. */
-function parseOrderStatus(text: string): OrderStatus {
+export function parseOrderStatus(text: string): OrderStatus {
   const name = text.toUpperCase().replace(/^ORDER_STATUS_/, '');
   const status = STATUSES[SHORT_NAMES.indexOf(name)];
   if (status === undefined) throw new UsageError(`unknown status '${text}'; use one of ${SHORT_NAMES.join(', ')}`);

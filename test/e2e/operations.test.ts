@@ -68,7 +68,7 @@ describe('reflection', () => {
       const request = new ServerReflectionRequest();
       request.setListServices('*');
       const names = (await reflect(version, request)).getListServicesResponse()?.getServiceList().map((s) => s.getName());
-      expect(names).toEqual(['orderflow.orders.v1.OrderService', 'orderflow.catalog.v1.CatalogService', 'grpc.health.v1.Health']);
+      expect(names).toEqual(['orderflow.orders.v1.OrderService', 'orderflow.catalog.v1.CatalogService', 'orderflow.exports.v1.ExportService', 'grpc.health.v1.Health']);
     });
   }
 

@@ -84,3 +84,10 @@ export async function startServerProcess(configYaml: string, env: Record<string,
     adminUrl: `http://${serving.admin as string}`,
   };
 }
+
+/** Spawns the worker entry point (src/cmd/worker.ts) and waits until it takes jobs. */
+export async function startWorkerProcess(configYaml: string, env: Record<string, string> = {}) {
+  const spawned = spawnServer(configYaml, env, ['--import', 'tsx', 'src/cmd/worker.ts']);
+  const ready = await spawned.output.waitFor((l) => l.msg === 'worker taking export jobs');
+  return { ...spawned, adminUrl: `http://${ready.admin as string}` };
+}
