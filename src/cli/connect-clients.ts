@@ -5,6 +5,7 @@ import { createChannel, createClientFactory } from 'nice-grpc';
 import { errorDetailsClientMiddleware } from 'nice-grpc-error-details';
 import { HealthDefinition } from 'nice-grpc-server-health';
 import { CatalogServiceDefinition } from '../gen/orderflow/catalog/v1/catalog_service.js';
+import { ExportServiceDefinition } from '../gen/orderflow/exports/v1/export_service.js';
 import { OrderServiceDefinition } from '../gen/orderflow/orders/v1/order_service.js';
 
 export function connectClients(address: string, credentials?: ChannelCredentials) {
@@ -13,6 +14,7 @@ export function connectClients(address: string, credentials?: ChannelCredentials
   return {
     orders: factory.create(OrderServiceDefinition, channel),
     catalog: factory.create(CatalogServiceDefinition, channel),
+    exports: factory.create(ExportServiceDefinition, channel),
     health: factory.create(HealthDefinition, channel),
     close: () => channel.close(),
   };
