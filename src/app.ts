@@ -16,6 +16,7 @@ import { createHealth } from './platform/health.js';
 import { Closers } from './platform/lifecycle.js';
 import type { Logger } from './platform/logger.js';
 import { createCaching } from './wiring/cache.js';
+import { createExports } from './wiring/exports.js';
 import { productCatalog, seedCatalog } from './wiring/catalog.js';
 import { createOrderflowGrpcServer } from './wiring/grpc-server.js';
 import { type App, serve } from './wiring/serve.js';
@@ -65,7 +66,16 @@ async function assemble(config: Config, seams: AppSeams, log: Logger, closers: C
       })
     : undefined;
 
-  const grpc = createOrderflowGrpcServer(config, telemetry, { orders, catalog, health }, now);
+  const exports = config.services.orders
+    ? createExports(config, store, telemetry, closers, { orders: store.orders, now, newId: seams.newId ?? createUuidV7Generator(), runJobs: config.services.exports })
+    : undefined;
+  if (exports !== undefined) {
+    // Closed before the store: running jobs get half the close budget, then are handed back.
+    closers.add('export jobs', async () => void (await exports.stopJobs(config.shutdown.closeTimeoutMs / 2)));
+    await exports.start();
+  }
+
+  const grpc = createOrderflowGrpcServer(config, telemetry, { orders, catalog, health, exports: exports && { useCases: exports.useCases, propagator: telemetry.propagator } }, now);
   const admin = createAdminServer({ health, registry: telemetry.registry, log, routes: createDebugRoutes({ ...config.debug, log, name: config.service.name }) });
   return serve(config, { log, grpc, admin, health, closers });
 }

@@ -14,6 +14,54 @@ const MiB = 1024 * 1024;
 
 const money = z.strictObject({ currencyCode: z.string(), amountMinor: z.union([z.number().int(), z.string().regex(/^\d+$/)]) });
 
+/** Export jobs (ExportService): where they wait, how they run and retry (docs/adr/0006-export-jobs.md). */
+const exportsSchema = z
+  .strictObject({
+    queue: z
+      .discriminatedUnion('kind', [
+        z.strictObject({
+          /** In this process (the embedded default): needs nothing else; a restart resumes unfinished jobs. One process per store. */
+          kind: z.literal('memory'),
+        }),
+        z.strictObject({
+          /** BullMQ on Redis: worker processes (npm run worker) on any machine take the jobs. Redis must have maxmemory-policy noeviction. */
+          kind: z.literal('bullmq'),
+          host: z.string().min(1).default('127.0.0.1'),
+          port: port.default(6379),
+          db: z.number().int().min(0).max(15).default(0),
+          username: z.string().min(1).optional(),
+          password: secretRef.optional(),
+          /** BullMQ's key prefix: deployments sharing one Redis use their own. */
+          prefix: z.string().min(1).default('orderflow-bull'),
+          queueName: z.string().min(1).default('exports'),
+          /** A worker that stops renewing its lock this long (killed, frozen) loses the job to another. */
+          lockDurationMs: positiveInt.default(30_000),
+          /** How often workers look for jobs whose worker died. */
+          stalledIntervalMs: positiveInt.default(30_000),
+          /** A job whose workers died this many times is given up by BullMQ (its row stays unfinished: see the ADR). */
+          maxStalledCount: positiveInt.default(5),
+          connectTimeoutMs: positiveInt.default(5000),
+        }),
+      ])
+      .prefault({ kind: 'memory' }),
+    /** Jobs run at once by one process. */
+    concurrency: positiveInt.max(64).default(2),
+    /** Attempts in all; when the last fails the job is FAILED with its reason. */
+    maxAttempts: positiveInt.max(100).default(3),
+    /** Wait before the first retry; doubled for each next one, up to maxBackoffMs. */
+    initialBackoffMs: positiveInt.default(1000),
+    maxBackoffMs: positiveInt.default(60_000),
+    /** Orders read per keyset page while writing a file. */
+    pageSize: positiveInt.max(5000).default(500),
+    /** Progress is stored in the job row at most this often. */
+    progressIntervalMs: positiveInt.default(250),
+    /** WatchExportJob re-reads the job row this often. */
+    watchPollIntervalMs: positiveInt.default(250),
+    /** The outbox is swept this often (new jobs of this process are dispatched at once). */
+    dispatchIntervalMs: positiveInt.default(1000),
+  })
+  .prefault({});
+
 export const configSchema = z.strictObject({
   /** dev, staging or prod: picks defaults operators expect, e.g. log format. */
   env: z.enum(['dev', 'staging', 'prod']),
@@ -135,10 +183,17 @@ export const configSchema = z.strictObject({
   /** Which services this process hosts. Orders without catalog needs catalog.remote. */
   services: z
     .strictObject({
+      /** OrderService, and with it the ExportService API (export jobs are recorded here; see exports). */
       orders: z.boolean().default(true),
       catalog: z.boolean().default(true),
+      /**
+       * This server also runs export jobs (in-process). false leaves them to `npm run worker`
+       * processes (exports.queue.kind: bullmq); the worker ignores this key.
+       */
+      exports: z.boolean().default(true),
     })
     .prefault({}),
+  exports: exportsSchema,
   catalog: z
     .strictObject({
       /** Products upserted at startup when this process hosts the catalog (dev convenience). */
@@ -257,6 +312,9 @@ export function crossFieldProblems(config: Parsed): string[] {
   if (!config.services.orders && !config.services.catalog) problems.push('services: host at least one of orders and catalog');
   if (config.services.orders && !config.services.catalog && config.catalog.remote === undefined) {
     problems.push('catalog.remote: required when this process hosts orders but not catalog (services.catalog: false)');
+  }
+  if (config.services.orders && config.exports.queue.kind === 'memory' && !config.services.exports) {
+    problems.push('services.exports: with exports.queue.kind memory, the server must run export jobs itself (or use exports.queue.kind bullmq with workers)');
   }
   return [...problems, ...securityProblems(config)];
 }

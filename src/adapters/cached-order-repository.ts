@@ -36,6 +36,7 @@ export function cachedOrderRepository(
 
     findByIdempotencyKey: (customerId: string, key: string, scope?: CallScope) => repository.findByIdempotencyKey(customerId, key, scope),
     list: (query: OrderQuery, scope?: CallScope) => repository.list(query, scope),
+    count: (query: Pick<OrderQuery, 'customerId' | 'status'>, scope?: CallScope) => repository.count(query, scope),
 
     async create(order: Order, scope?: CallScope) {
       const result = await repository.create(order, scope);

@@ -12,6 +12,7 @@ import type { CallScope } from './call-scope.js';
 import type { Money } from './money.js';
 import type { Order, OrderStatus } from './order.js';
 import type { OrderEvent } from './order-event.js';
+import type { ExportFormat, ExportJob, ExportStatus } from './exports/export-job.js';
 import type { Product } from './product.js';
 
 export type ProductRecord = Readonly<{ id: string; name: string; price: Money }>;
@@ -51,6 +52,8 @@ export interface OrderRepository {
   findByIdempotencyKey(customerId: string, key: string, scope?: CallScope): Promise<Order | undefined>;
   /** Matching orders, newest first (descending id: ids are time-ordered UUIDv7). */
   list(query: OrderQuery, scope?: CallScope): Promise<Order[]>;
+  /** How many orders match the filter (the same filter as `list`, without paging). */
+  count(query: Pick<OrderQuery, 'customerId' | 'status'>, scope?: CallScope): Promise<number>;
   /**
    * Stores a new order and appends its CREATED event in one transaction. If the order has an
    * idempotency key and the customer already has an order with that key, nothing is written and
@@ -136,3 +139,94 @@ export interface OrderMetrics {
 
 export type Clock = () => Date;
 export type IdGenerator = () => string;
+
+/** One stored piece of an export's file: `data` starts at byte `offset`. */
+export type ExportChunk = Readonly<{ offset: number; data: Uint8Array }>;
+
+/**
+ * Export jobs, their outbox and their files, in the store every replica reads. A run is an
+ * attempt: `startAttempt` numbers it, and every later write names that number, so a run that was
+ * superseded (its worker presumed dead, the job handed to another) can no longer change the job:
+ * its writes resolve `false`/undefined and its chunks are dropped when the current run succeeds.
+ */
+export interface ExportJobStore {
+  /**
+   * Stores a new QUEUED job and its outbox entry in one transaction. If the job has an
+   * idempotency key the requester already used, nothing is written and that job is returned
+   * with `created: false`, also when two creates race.
+   */
+  create(job: ExportJob, scope?: CallScope): Promise<{ job: ExportJob; created: boolean }>;
+  /** Resolves undefined when absent. */
+  get(id: string, scope?: CallScope): Promise<ExportJob | undefined>;
+  /**
+   * Starts the next attempt of a QUEUED or RUNNING job: RUNNING, attempts + 1, progress reset to
+   * `ordersTotal` / 0. Resolves undefined for a final (or absent) job: it must not run again.
+   */
+  startAttempt(id: string, ordersTotal: number, now: Date): Promise<ExportJob | undefined>;
+  /** Records progress of `attempt`; false when that attempt is no longer the job's current one. */
+  recordProgress(id: string, attempt: number, ordersDone: number, now: Date): Promise<boolean>;
+  /** Stores one chunk of `attempt`'s file (chunks of one attempt are written in order, `seq` from 0). */
+  writeChunk(id: string, attempt: number, seq: number, chunk: ExportChunk): Promise<void>;
+  /**
+   * SUCCEEDED with the file's figures, and the chunks of every other attempt dropped, in one
+   * transaction — only if `attempt` is current and RUNNING; otherwise nothing changes and it
+   * resolves undefined.
+   */
+  succeed(id: string, attempt: number, result: Readonly<{ ordersDone: number; sizeBytes: number; sha256: string }>, now: Date): Promise<ExportJob | undefined>;
+  /** FAILED with `reason` (and every chunk dropped) if `attempt` is current; undefined otherwise. */
+  fail(id: string, attempt: number, reason: string, now: Date): Promise<ExportJob | undefined>;
+  /** Back to QUEUED (for another run) if `attempt` is current and RUNNING; false otherwise. */
+  release(id: string, attempt: number, now: Date): Promise<boolean>;
+  /**
+   * Up to `limit` chunks of a SUCCEEDED job's file that end after `offset`, ascending. The first
+   * may start before `offset` (the caller slices it).
+   */
+  readChunks(id: string, attempt: number, offset: number, limit: number, scope?: CallScope): Promise<ExportChunk[]>;
+  /** Ids of jobs whose outbox entry is still there (committed, not yet handed to the queue), oldest first. */
+  pendingDispatch(limit: number): Promise<string[]>;
+  /** Removes the outbox entries of jobs handed to the queue (absent ones are ignored). */
+  markDispatched(ids: readonly string[]): Promise<void>;
+  /** Ids of QUEUED and RUNNING jobs, oldest first: what an in-process runner resumes after a restart. */
+  unfinished(limit: number): Promise<string[]>;
+  /** Jobs per status, for metrics. */
+  countByStatus(): Promise<Readonly<Record<ExportStatus, number>>>;
+}
+
+/** Where export jobs wait for a worker. Enqueuing an id already waiting or running is a no-op. */
+export interface JobQueue {
+  /** Rejects when the queue cannot be reached (the outbox keeps the job; dispatch retries). */
+  enqueue(jobId: string): Promise<void>;
+  /** Jobs waiting (not yet taken by a worker), for metrics. */
+  depth(): Promise<number>;
+}
+
+/**
+ * What a queue consumer calls for each job it takes. Resolving means done (whatever the job's
+ * outcome); rejecting means "retry later, with backoff". When `signal` aborts (shutdown, or the
+ * queue took the job back) it rejects with the signal's reason, having handed the job back.
+ */
+export type JobHandler = (jobId: string, signal: AbortSignal) => Promise<void>;
+
+/** Export runs, for metrics. Implementations must not throw. */
+export interface ExportMetrics {
+  /** One attempt ended: `result` is succeeded, failed (final), retried, released (shutdown) or skipped. */
+  attemptEnded(result: 'succeeded' | 'failed' | 'retried' | 'released' | 'skipped', seconds: number): void;
+}
+
+/** Turns orders into one export format's text: a header (maybe '') and one record per order. */
+export interface OrderEncoder {
+  readonly header: string;
+  /** The order's record, with its line ending. */
+  encode(order: Order): string;
+}
+
+export type OrderEncoders = Readonly<Record<ExportFormat, OrderEncoder>>;
+
+/** An incremental SHA-256 of a file being written. */
+export type Sha256 = () => { update(data: Uint8Array): void; hex(): string };
+
+/** Wakes a watcher when an export job may have changed (a bounded poll, or a cross-process signal). */
+export interface ExportJobSignal {
+  /** Resolves once job `id` may have changed (possibly at once); rejects when `signal` aborts. */
+  wait(id: string, signal: AbortSignal): Promise<void>;
+}

@@ -10,10 +10,10 @@ import type { Health } from '../platform/health.js';
 import { createRateLimiter } from '../platform/rate-limiter.js';
 import { createGrpcServer, type GrpcServer } from '../transport/grpc/grpc-server.js';
 import { DEV_PRINCIPAL, METHOD_SCOPES } from '../transport/grpc/orderflow-scopes.js';
-import { orderflowMethods } from '../transport/grpc/services.js';
+import { orderflowMethods, type ServiceDeps } from '../transport/grpc/services.js';
 import type { Telemetry } from './telemetry.js';
 
-export type Served = Readonly<{ orders: OrderUseCases | undefined; catalog: CatalogUseCases | undefined; health: Health }>;
+export type Served = Readonly<{ orders: OrderUseCases | undefined; catalog: CatalogUseCases | undefined; health: Health; exports?: ServiceDeps['exports'] }>;
 
 export function createOrderflowGrpcServer(config: Config, telemetry: Telemetry, served: Served, now: Clock): GrpcServer {
   const { limits } = config;

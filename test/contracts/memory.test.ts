@@ -5,7 +5,9 @@ import { cachedProductCatalog } from '../../src/adapters/cached-product-catalog.
 import { InProcessProductCatalog } from '../../src/adapters/in-process-catalog.js';
 import { MemoryCache } from '../../src/adapters/memory/memory-cache.js';
 import { MemoryProductRepository, openMemoryStore } from '../../src/adapters/memory/memory-store.js';
+import { MemoryExportJobStore } from '../../src/adapters/memory/memory-export-job-store.js';
 import { cacheContract } from './cache.contract.js';
+import { exportJobStoreContract } from './export-job-store.contract.js';
 import { orderStoreContract } from './order-store.contract.js';
 import { productCatalogContract } from './product-catalog.contract.js';
 import { productRepositoryContract } from './product-repository.contract.js';
@@ -18,6 +20,7 @@ orderStoreContract('memory', () => {
   return Promise.resolve({ store: openMemoryStore((s) => committed.push(s)), committed });
 });
 cacheContract('memory', () => Promise.resolve(new MemoryCache({ maxEntries: 100 })));
+exportJobStoreContract('memory', () => Promise.resolve(new MemoryExportJobStore()));
 
 orderStoreContract('memory store behind the memory cache', () => {
   const committed: bigint[] = [];

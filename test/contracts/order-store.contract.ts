@@ -116,6 +116,9 @@ export function orderStoreContract(name: string, open: () => Promise<OpenedStore
       expect(paid.map((o) => o.id)).toEqual([made[4]?.id]);
       const page = await store.orders.list({ customerId: undefined, status: undefined, beforeId: made[3]?.id ?? '', limit: 2 });
       expect(page.map((o) => o.id)).toEqual([made[2]?.id, made[1]?.id]);
+      expect(await store.orders.count({ customerId: undefined, status: undefined })).toBe(5);
+      expect(await store.orders.count({ customerId: 'even', status: 'PENDING' })).toBe(2);
+      expect(await store.orders.count({ customerId: 'nobody', status: undefined })).toBe(0);
     });
 
     test('read filters events by customer and by order ids and honours the limit', async () => {

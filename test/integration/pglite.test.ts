@@ -4,6 +4,7 @@ import { openPgliteDriver } from '../../src/adapters/postgres/pglite-driver.js';
 import { PostgresProductRepository } from '../../src/adapters/postgres/product-repository.js';
 import { migrate } from '../../src/adapters/postgres/migrator.js';
 import type { SqlDriver } from '../../src/adapters/postgres/sql-driver.js';
+import { exportJobStoreContract } from '../contracts/export-job-store.contract.js';
 import { orderStoreContract } from '../contracts/order-store.contract.js';
 import { productRepositoryContract } from '../contracts/product-repository.contract.js';
 import { freshEmbeddedDataDir } from '../support/embedded-template.js';
@@ -28,6 +29,7 @@ productRepositoryContract('PGlite', async () => {
   return new PostgresProductRepository(driver);
 });
 orderStoreContract('PGlite', () => openCleanSqlStore(driver));
+exportJobStoreContract('PGlite', async () => (await openCleanSqlStore(driver)).store.exports);
 
 describe('migrations on PGlite', () => {
   test('a second run applies nothing', async () => {

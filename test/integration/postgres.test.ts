@@ -5,6 +5,7 @@ import { migrate } from '../../src/adapters/postgres/migrator.js';
 import { openPgDriver } from '../../src/adapters/postgres/pg-driver.js';
 import { PostgresProductRepository } from '../../src/adapters/postgres/product-repository.js';
 import type { SqlDriver } from '../../src/adapters/postgres/sql-driver.js';
+import { exportJobStoreContract } from '../contracts/export-job-store.contract.js';
 import { orderStoreContract } from '../contracts/order-store.contract.js';
 import { productRepositoryContract } from '../contracts/product-repository.contract.js';
 import { POSTGRES, postgresAdmin as admin, serviceAvailable } from '../support/required-services.js';
@@ -34,7 +35,7 @@ describe.skipIf(!available)('PostgreSQL', () => {
 
   test('migrations apply once, also when two migrators race', async () => {
     const [a, b] = await Promise.all([migrate(driver), migrate(driver)]);
-    expect([...(a ?? []), ...(b ?? [])]).toEqual(['0001_orders.sql']);
+    expect([...(a ?? []), ...(b ?? [])]).toEqual(['0001_orders.sql', '0002_exports.sql']);
     expect(await migrate(driver)).toEqual([]);
   });
 
@@ -43,4 +44,5 @@ describe.skipIf(!available)('PostgreSQL', () => {
     return new PostgresProductRepository(driver);
   });
   orderStoreContract('PostgreSQL', () => openCleanSqlStore(driver));
+  exportJobStoreContract('PostgreSQL', async () => (await openCleanSqlStore(driver)).store.exports);
 });

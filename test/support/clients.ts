@@ -4,6 +4,7 @@ import { deadlineMiddleware } from 'nice-grpc-client-middleware-deadline';
 import { errorDetailsClientMiddleware } from 'nice-grpc-error-details';
 import { HealthDefinition } from 'nice-grpc-server-health';
 import { CatalogServiceDefinition } from '../../src/gen/orderflow/catalog/v1/catalog_service.js';
+import { ExportServiceDefinition } from '../../src/gen/orderflow/exports/v1/export_service.js';
 import { OrderServiceDefinition } from '../../src/gen/orderflow/orders/v1/order_service.js';
 
 export function connect(address: string) {
@@ -13,6 +14,7 @@ export function connect(address: string) {
     channel,
     orders: factory.create(OrderServiceDefinition, channel),
     catalog: factory.create(CatalogServiceDefinition, channel),
+    exports: factory.create(ExportServiceDefinition, channel),
     health: factory.create(HealthDefinition, channel),
     close: () => channel.close(),
   };

@@ -6,6 +6,7 @@ import type { OrderEvent, OrderEventType } from '../../domain/order-event.js';
 import type { EventQuery, OrderEventLog, OrderQuery, OrderRepository, ProductRecord, ProductRepository } from '../../domain/ports.js';
 import type { Product } from '../../domain/product.js';
 import type { EventsCommitted, Store } from '../store.js';
+import { MemoryExportJobStore } from './memory-export-job-store.js';
 
 export class MemoryProductRepository implements ProductRepository {
   private readonly products = new Map<string, Product>();
@@ -54,6 +55,12 @@ export class MemoryOrderStore implements OrderRepository, OrderEventLog {
       .filter((o) => query.beforeId === '' || o.id < query.beforeId)
       .sort((a, b) => (a.id < b.id ? 1 : -1));
     return Promise.resolve(matches.slice(0, query.limit));
+  }
+
+  count(query: Pick<OrderQuery, 'customerId' | 'status'>): Promise<number> {
+    let n = 0;
+    for (const o of this.orders.values()) if ((query.customerId === undefined || o.customerId === query.customerId) && (query.status === undefined || o.status === query.status)) n++;
+    return Promise.resolve(n);
   }
 
   create(order: Order): Promise<{ order: Order; created: boolean }> {
@@ -109,6 +116,7 @@ export function openMemoryStore(onCommit?: EventsCommitted): Store {
     products: new MemoryProductRepository(),
     orders,
     events: orders,
+    exports: new MemoryExportJobStore(),
     ping: () => Promise.resolve(),
     close: () => Promise.resolve(),
   };

@@ -96,6 +96,15 @@ export class PostgresOrderRepository implements OrderRepository, OrderEventLog {
     return rows.map(toOrder);
   }
 
+  async count(query: Pick<OrderQuery, 'customerId' | 'status'>, scope?: CallScope): Promise<number> {
+    const rows = await this.sql.query<{ n: bigint | string }>(
+      'SELECT count(*) AS n FROM orders WHERE ($1::text IS NULL OR customer_id = $1) AND ($2::text IS NULL OR status = $2)',
+      [query.customerId ?? null, query.status ?? null],
+      scope,
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
   async create(order: Order, scope?: CallScope): Promise<{ order: Order; created: boolean }> {
     const result = await this.sql.transaction(async (tx) => {
       const inserted = await tx.query(

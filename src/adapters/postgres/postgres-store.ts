@@ -1,5 +1,6 @@
 // The Store over PostgreSQL SQL: the same repositories whichever driver (PGlite or pg) runs it.
 import type { EventsCommitted, Store } from '../store.js';
+import { PostgresExportJobStore } from './export-job-store.js';
 import { migrate } from './migrator.js';
 import { PostgresOrderRepository } from './order-repository.js';
 import { PostgresProductRepository } from './product-repository.js';
@@ -18,6 +19,7 @@ export async function openSqlStore(driver: SqlDriver, options: SqlStoreOptions):
     products: new PostgresProductRepository(driver),
     orders,
     events: orders,
+    exports: new PostgresExportJobStore(driver),
     appliedMigrations,
     ping: () => driver.ping(),
     close: () => driver.close(),

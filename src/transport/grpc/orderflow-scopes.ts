@@ -10,6 +10,7 @@ export const ADMIN_SCOPE = 'orders:admin';
 
 const ORDERS = '/orderflow.orders.v1.OrderService/';
 const CATALOG = '/orderflow.catalog.v1.CatalogService/';
+const EXPORTS = '/orderflow.exports.v1.ExportService/';
 
 /** The scope each method needs. */
 export const METHOD_SCOPES: ScopeTable = {
@@ -20,6 +21,10 @@ export const METHOD_SCOPES: ScopeTable = {
   [`${ORDERS}WatchOrders`]: 'orders:read',
   [`${ORDERS}ImportOrders`]: 'orders:write',
   [`${ORDERS}TrackOrders`]: 'orders:read',
+  [`${EXPORTS}ExportOrders`]: 'orders:read',
+  [`${EXPORTS}GetExportJob`]: 'orders:read',
+  [`${EXPORTS}WatchExportJob`]: 'orders:read',
+  [`${EXPORTS}DownloadExport`]: 'orders:read',
   [`${CATALOG}UpsertProduct`]: 'catalog:write',
   [`${CATALOG}GetProduct`]: 'catalog:read',
   [`${CATALOG}BatchGetProducts`]: 'catalog:read',

@@ -1,0 +1,104 @@
+// In-memory ExportJobStore: the fake held to the same contract as the SQL store. Each method
+// reads and writes without awaiting in between, so it is atomic.
+import { EXPORT_STATUSES, type ExportJob, type ExportStatus } from '../../domain/exports/export-job.js';
+import type { ExportChunk, ExportJobStore } from '../../domain/ports.js';
+
+type Chunk = ExportChunk & { attempt: number; seq: number };
+
+export class MemoryExportJobStore implements ExportJobStore {
+  private readonly jobs = new Map<string, ExportJob>();
+  private readonly byKey = new Map<string, string>();
+  private readonly outbox = new Set<string>();
+  private readonly chunks = new Map<string, Chunk[]>();
+
+  create(job: ExportJob): Promise<{ job: ExportJob; created: boolean }> {
+    const key = job.idempotencyKey === '' ? undefined : JSON.stringify([job.requester, job.idempotencyKey]);
+    const existing = key === undefined ? undefined : this.byKey.get(key);
+    if (existing !== undefined) return Promise.resolve({ job: this.jobs.get(existing) as ExportJob, created: false });
+    this.jobs.set(job.id, job);
+    if (key !== undefined) this.byKey.set(key, job.id);
+    this.outbox.add(job.id);
+    return Promise.resolve({ job, created: true });
+  }
+
+  get(id: string): Promise<ExportJob | undefined> {
+    return Promise.resolve(this.jobs.get(id));
+  }
+
+  startAttempt(id: string, ordersTotal: number, now: Date): Promise<ExportJob | undefined> {
+    const job = this.jobs.get(id);
+    if (job === undefined || (job.status !== 'QUEUED' && job.status !== 'RUNNING')) return Promise.resolve(undefined);
+    return Promise.resolve(this.put({ ...job, status: 'RUNNING', attempts: job.attempts + 1, ordersTotal, ordersDone: 0, updateTime: now }));
+  }
+
+  recordProgress(id: string, attempt: number, ordersDone: number, now: Date): Promise<boolean> {
+    const job = this.current(id, attempt);
+    if (job !== undefined) this.put({ ...job, ordersDone, updateTime: now });
+    return Promise.resolve(job !== undefined);
+  }
+
+  writeChunk(id: string, attempt: number, seq: number, chunk: ExportChunk): Promise<void> {
+    const list = (this.chunks.get(id) ?? []).filter((c) => !(c.attempt === attempt && c.seq === seq));
+    list.push({ offset: chunk.offset, data: Uint8Array.from(chunk.data), attempt, seq });
+    this.chunks.set(id, list);
+    return Promise.resolve();
+  }
+
+  succeed(id: string, attempt: number, result: { ordersDone: number; sizeBytes: number; sha256: string }, now: Date): Promise<ExportJob | undefined> {
+    const job = this.current(id, attempt);
+    if (job === undefined) return Promise.resolve(undefined);
+    this.chunks.set(id, (this.chunks.get(id) ?? []).filter((c) => c.attempt === attempt));
+    return Promise.resolve(this.put({ ...job, ...result, status: 'SUCCEEDED', error: '', updateTime: now }));
+  }
+
+  fail(id: string, attempt: number, reason: string, now: Date): Promise<ExportJob | undefined> {
+    const job = this.current(id, attempt);
+    if (job === undefined) return Promise.resolve(undefined);
+    this.chunks.delete(id);
+    return Promise.resolve(this.put({ ...job, status: 'FAILED', error: reason, updateTime: now }));
+  }
+
+  release(id: string, attempt: number, now: Date): Promise<boolean> {
+    const job = this.current(id, attempt);
+    if (job !== undefined) this.put({ ...job, status: 'QUEUED', updateTime: now });
+    return Promise.resolve(job !== undefined);
+  }
+
+  readChunks(id: string, attempt: number, offset: number, limit: number): Promise<ExportChunk[]> {
+    const list = (this.chunks.get(id) ?? [])
+      .filter((c) => c.attempt === attempt && c.offset + c.data.length > offset)
+      .sort((a, b) => a.seq - b.seq)
+      .slice(0, limit);
+    return Promise.resolve(list.map((c) => ({ offset: c.offset, data: c.data })));
+  }
+
+  pendingDispatch(limit: number): Promise<string[]> {
+    return Promise.resolve([...this.outbox].slice(0, limit));
+  }
+
+  markDispatched(ids: readonly string[]): Promise<void> {
+    for (const id of ids) this.outbox.delete(id);
+    return Promise.resolve();
+  }
+
+  unfinished(limit: number): Promise<string[]> {
+    const open = [...this.jobs.values()].filter((j) => j.status === 'QUEUED' || j.status === 'RUNNING');
+    return Promise.resolve(open.slice(0, limit).map((j) => j.id));
+  }
+
+  countByStatus(): Promise<Readonly<Record<ExportStatus, number>>> {
+    const counts = Object.fromEntries(EXPORT_STATUSES.map((s) => [s, 0])) as Record<ExportStatus, number>;
+    for (const job of this.jobs.values()) counts[job.status]++;
+    return Promise.resolve(counts);
+  }
+
+  private current(id: string, attempt: number): ExportJob | undefined {
+    const job = this.jobs.get(id);
+    return job !== undefined && job.attempts === attempt && job.status === 'RUNNING' ? job : undefined;
+  }
+
+  private put(job: ExportJob): ExportJob {
+    this.jobs.set(job.id, job);
+    return job;
+  }
+}

@@ -1,0 +1,123 @@
+// Export jobs for a process: the use cases (for the ExportService API), the configured queue
+// (in-process, or BullMQ on Redis), the outbox dispatcher, and — when this process runs jobs — the
+// consumer. Server and worker both build it here. The dispatcher hands new jobs over at once and
+// sweeps the outbox every dispatchIntervalMs (entries committed by other processes, or left by a
+// crash). The watch signal is a bounded poll of the job row (the seam for a cross-process event).
+import { BullmqConsumer, BullmqJobQueue, redisEvictionPolicy, type BullmqSettings } from '../adapters/bullmq/bullmq-job-queue.js';
+import { ORDER_ENCODERS } from '../adapters/export-encoders.js';
+import { InProcessJobQueue } from '../adapters/in-process-job-queue.js';
+import { nodeSha256 } from '../adapters/node-sha256.js';
+import { PollingExportJobSignal } from '../adapters/polling-export-job-signal.js';
+import { prometheusExportGauges, prometheusExportMetrics } from '../adapters/prometheus/export-metrics.js';
+import type { Store } from '../adapters/store.js';
+import type { Config } from '../config.js';
+import { dispatchExports, exportUseCases, type ExportUseCases } from '../domain/exports/export-use-cases.js';
+import type { Clock, IdGenerator, JobQueue, OrderRepository } from '../domain/ports.js';
+import { ConfigError } from '../platform/config.js';
+import type { Closers } from '../platform/lifecycle.js';
+import { exportJobHandler } from '../transport/jobs/export-jobs.js';
+import type { Telemetry } from './telemetry.js';
+
+export type Exports = Readonly<{
+  useCases: ExportUseCases;
+  /** Starts dispatching (and running jobs, when `runJobs`); an in-process runner first resumes the store's unfinished jobs. */
+  start(): Promise<void>;
+  /** Stops dispatching and taking jobs; running ones get `timeoutMs`, then are handed back. True when all finished in time. */
+  stopJobs(timeoutMs: number): Promise<boolean>;
+}>;
+
+export type ExportsOptions = Readonly<{ orders: OrderRepository; now: Clock; newId: IdGenerator; runJobs: boolean }>;
+
+/** Unfinished jobs fed to an in-process runner at start. */
+const RESUME_LIMIT = 10_000;
+
+export function bullmqSettings(config: Config): BullmqSettings | undefined {
+  const queue = config.exports.queue;
+  return queue.kind === 'bullmq' ? { ...queue, password: queue.password?.reveal() } : undefined;
+}
+
+/** Refuses to start on a Redis that may evict BullMQ's keys. */
+export async function checkQueueRedis(settings: BullmqSettings): Promise<void> {
+  const policy = await redisEvictionPolicy(settings);
+  if (policy !== 'noeviction') {
+    throw new ConfigError(`exports.queue: Redis at ${settings.host}:${settings.port} has maxmemory-policy ${policy}; BullMQ needs noeviction (evicted job keys corrupt the queue): set maxmemory-policy noeviction`);
+  }
+}
+
+export function createExports(config: Config, store: Store, telemetry: Telemetry, closers: Closers, options: ExportsOptions): Exports {
+  const { log, registry } = telemetry;
+  const settings = config.exports;
+  const bullmq = bullmqSettings(config);
+  const memoryQueue = bullmq === undefined ? new InProcessJobQueue({ ...settings, onRetry: (job_id, retry, backoff_ms) => log.info({ job_id, retry, backoff_ms }, 'export job retry scheduled') }) : undefined;
+  const producer = bullmq === undefined ? undefined : new BullmqJobQueue(bullmq);
+  if (producer !== undefined) closers.add('export queue', () => producer.close());
+  const queue: JobQueue = (memoryQueue ?? producer) as JobQueue;
+  const dispatch = dispatchExports({ jobs: store.exports, queue });
+
+  let dispatching: Promise<void> | undefined;
+  let again = false;
+  let lastWarning = 0;
+  const poke = () => {
+    if (dispatching !== undefined) {
+      again = true;
+      return;
+    }
+    dispatching = dispatch()
+      .then(() => undefined, (error: unknown) => {
+        if (Date.now() - lastWarning > 10_000) log.warn({ err: error }, 'export dispatch failed; the outbox keeps the jobs and is swept again');
+        lastWarning = Date.now();
+      })
+      .finally(() => {
+        dispatching = undefined;
+        if (again) {
+          again = false;
+          poke();
+        }
+      });
+  };
+
+  const useCases = exportUseCases({
+    jobs: store.exports,
+    orders: options.orders,
+    encoders: ORDER_ENCODERS,
+    sha256: nodeSha256,
+    changes: new PollingExportJobSignal(settings.watchPollIntervalMs),
+    now: options.now,
+    newId: options.newId,
+    settings,
+    onCreated: poke,
+  });
+  prometheusExportGauges(registry, { jobsByStatus: () => store.exports.countByStatus(), queueDepth: () => queue.depth() });
+  const handler = exportJobHandler({ exports: useCases, ...telemetry, metrics: prometheusExportMetrics(registry) });
+  const consumer =
+    options.runJobs && bullmq !== undefined
+      ? new BullmqConsumer(bullmq, handler, { ...settings, onError: (error) => log.warn({ err: error }, 'export queue worker error') })
+      : undefined;
+
+  let sweep: NodeJS.Timeout | undefined;
+  let stopped: Promise<boolean> | undefined;
+  return {
+    useCases,
+    async start() {
+      if (memoryQueue !== undefined && options.runJobs) {
+        const unfinished = await store.exports.unfinished(RESUME_LIMIT);
+        if (unfinished.length > 0) log.info({ jobs: unfinished.length }, 'resuming unfinished export jobs');
+        for (const id of unfinished) await memoryQueue.enqueue(id);
+        memoryQueue.consume(handler);
+      }
+      consumer?.start();
+      poke();
+      sweep = setInterval(poke, settings.dispatchIntervalMs);
+      sweep.unref();
+    },
+    stopJobs(timeoutMs) {
+      stopped ??= (async () => {
+        clearInterval(sweep);
+        await dispatching;
+        const results = await Promise.all([memoryQueue?.close(timeoutMs) ?? true, consumer?.close(timeoutMs) ?? true]);
+        return results.every(Boolean);
+      })();
+      return stopped;
+    },
+  };
+}
