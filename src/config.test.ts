@@ -175,13 +175,27 @@ describe('loadConfig', () => {
     expect(() => parseConfig(`env: dev\ngrpc: { tls: { enabled: false } }\n${hs}`, 'x.yaml')).toThrow(/hs256Secret: required[\s\S]*jwksFile or jwksUrl/);
   });
 
+  test('exports: the in-process queue needs the server to run the jobs; BullMQ takes its settings with defaults', () => {
+    const base = `env: dev\n${OPEN}`;
+    expect(() => parseConfig(`${base}services: { exports: false }`, 'x.yaml')).toThrow(/services\.exports: with exports\.queue\.kind memory/);
+    const config = parseConfig(`${base}services: { exports: false }\nexports: { queue: { kind: bullmq, host: redis } }`, 'x.yaml');
+    expect(config.exports.queue).toMatchObject({ kind: 'bullmq', host: 'redis', port: 6379, prefix: 'orderflow-bull', queueName: 'exports', lockDurationMs: 30_000 });
+    expect(config.exports).toMatchObject({ concurrency: 2, maxAttempts: 3, initialBackoffMs: 1000, maxBackoffMs: 60_000, pageSize: 500, progressIntervalMs: 250 });
+    expect(() => parseConfig(`${base}exports: { queue: { kind: bullmq, password: hunter2 } }`, 'x.yaml')).toThrow(/exports\.queue\.password/);
+  });
+
   test('the shipped dev, staging and prod configs are valid', () => {
     for (const env of ['dev', 'staging', 'prod']) {
       const file = `config/${env}.yaml`;
       // staging and prod read the password from a mounted file; point it at a variable here.
-      const secret = env === 'dev' ? {} : { ORDERFLOW_STORE__PASSWORD: '{ fromEnv: POSTGRES_PASSWORD }', POSTGRES_PASSWORD: 'x' };
+      const secret =
+        env === 'dev'
+          ? {}
+          : { ORDERFLOW_STORE__PASSWORD: '{ fromEnv: POSTGRES_PASSWORD }', POSTGRES_PASSWORD: 'x', ORDERFLOW_EXPORTS__QUEUE__PASSWORD: '{ fromEnv: REDIS_PASSWORD }', REDIS_PASSWORD: 'y' };
       const config = loadConfig({ CONF_PATH: file, ...secret });
       expect(config.env).toBe(env);
+      // dev runs exports in the server; staging and prod leave them to workers on BullMQ.
+      expect([config.exports.queue.kind, config.services.exports]).toEqual(env === 'dev' ? ['memory', true] : ['bullmq', false]);
     }
   });
 });

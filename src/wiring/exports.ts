@@ -91,7 +91,11 @@ export function createExports(config: Config, store: Store, telemetry: Telemetry
   const handler = exportJobHandler({ exports: useCases, ...telemetry, metrics: prometheusExportMetrics(registry) });
   const consumer =
     options.runJobs && bullmq !== undefined
-      ? new BullmqConsumer(bullmq, handler, { ...settings, onError: (error) => log.warn({ err: error }, 'export queue worker error') })
+      ? new BullmqConsumer(bullmq, handler, {
+          ...settings,
+          onError: (error) => log.warn({ err: error }, 'export queue worker error'),
+          onCancel: () => log.warn('running export jobs did not finish within the shutdown timeout; handing them back'),
+        })
       : undefined;
 
   let sweep: NodeJS.Timeout | undefined;

@@ -37,6 +37,8 @@ type Compose = { services: Record<string, Service>; secrets: Record<string, { fi
 
 const COMPOSE_FILE = 'deploy/docker-compose.yml';
 const SERVERS = ['orders', 'catalog'];
+/** Every process of the orderflow image that keeps running (the servers and the export worker). */
+const APP_PROCESSES = [...SERVERS, 'worker'];
 let secretsDir: string;
 let compose: Compose;
 
@@ -90,7 +92,7 @@ const durationMs = (text: string) => Number(/^(\d+)s$/.exec(text)?.[1] ?? NaN) *
 test('docker-compose config -q accepts the file, with the generated secrets', () => {
   const result = dockerCompose('config', '-q');
   expect(result.status, result.stderr).toBe(0);
-  expect(Object.keys(compose.services).sort()).toEqual(['catalog', 'grafana', 'jaeger', 'migrate', 'orders', 'postgres', 'prometheus', 'redis', 'zipkin']);
+  expect(Object.keys(compose.services).sort()).toEqual(['catalog', 'grafana', 'jaeger', 'migrate', 'orders', 'postgres', 'prometheus', 'redis', 'worker', 'zipkin']);
   for (const { file } of Object.values(compose.secrets)) expect(existsSync(file), file).toBe(true);
   // scripts/compose-secrets.sh writes exactly the secrets the stack declares.
   expect(readdirSync(secretsDir).sort()).toEqual(Object.keys(compose.secrets).sort());
@@ -107,7 +109,7 @@ test('every long-running service has a healthcheck; start order waits on health 
       expect(condition, `${name} -> ${dependency}`).toBe(isOneShot(service(dependency)) ? 'service_completed_successfully' : 'service_healthy');
     }
   }
-  for (const name of SERVERS) expect(service(name).depends_on?.migrate?.condition).toBe('service_completed_successfully');
+  for (const name of APP_PROCESSES) expect(service(name).depends_on?.migrate?.condition).toBe('service_completed_successfully');
   expect(service('migrate').depends_on?.postgres?.condition).toBe('service_healthy');
 });
 
@@ -116,7 +118,7 @@ test('only 127.0.0.1 ports are published, never an admin port; the app container
     for (const port of s.ports ?? []) expect(port, name).toMatch(/^127\.0\.0\.1:\d+:\d+\/tcp$/);
     expect((s.ports ?? []).some((p) => p.endsWith(':9464/tcp')), name).toBe(false);
   }
-  for (const name of [...SERVERS, 'migrate']) {
+  for (const name of [...APP_PROCESSES, 'migrate']) {
     const s = service(name);
     expect({ read_only: s.read_only, user: s.user, cap_drop: s.cap_drop, image: s.image, build: s.build }).toEqual({
       read_only: true,
@@ -158,7 +160,7 @@ function serviceConfig(name: string): Config {
 }
 
 describe('the app services', () => {
-  test.each([...SERVERS, 'migrate'])('%s: its config loads through the app loader with its secrets; PostgreSQL as the postgres service sets it up', (name) => {
+  test.each([...APP_PROCESSES, 'migrate'])('%s: its config loads through the app loader with its secrets; PostgreSQL as the postgres service sets it up', (name) => {
     const config = serviceConfig(name);
     const postgres = service('postgres');
     expect(config.store).toMatchObject({ kind: 'postgres', host: 'postgres', port: 5432, user: postgres.environment?.POSTGRES_USER, database: postgres.environment?.POSTGRES_DB, migrate: false });
@@ -169,7 +171,7 @@ describe('the app services', () => {
   test.each(SERVERS)('%s: ports, healthcheck, grace period and both trace backends agree with its config', (name) => {
     const config = serviceConfig(name);
     const s = service(name);
-    expect(config.services).toEqual({ orders: name === 'orders', catalog: name === 'catalog' });
+    expect(config.services).toMatchObject({ orders: name === 'orders', catalog: name === 'catalog' });
     expect([config.grpc.host, config.admin.host]).toEqual(['0.0.0.0', '0.0.0.0']);
     expect(s.ports?.[0]?.split(':')[2]).toBe(`${config.grpc.port}/tcp`);
     expect(s.expose).toEqual([String(config.admin.port)]);
@@ -190,6 +192,24 @@ describe('the app services', () => {
     }
   });
 
+  test('worker: takes the jobs orders queues (same Redis, prefix and queue), healthcheck and grace period agree with its config', () => {
+    const orders = serviceConfig('orders');
+    const worker = serviceConfig('worker');
+    const s = service('worker');
+    expect(orders.services.exports).toBe(false);
+    expect(orders.exports.queue.kind).toBe('bullmq');
+    const queue = (c: Config) => (c.exports.queue.kind === 'bullmq' ? { ...c.exports.queue, password: c.exports.queue.password?.reveal() } : undefined);
+    expect(queue(worker)).toEqual(queue(orders));
+    expect(queue(worker)).toMatchObject({ host: 'redis', port: 6379, password: secretFile('redis-password') });
+    expect(worker.admin.host).toBe('0.0.0.0');
+    expect(s.expose).toEqual([String(worker.admin.port)]);
+    expect(s.healthcheck?.test.join(' ')).toContain(`http://127.0.0.1:${worker.admin.port}/health/ready`);
+    expect(s.depends_on?.redis?.condition).toBe('service_healthy');
+    const { timeoutMs, closeTimeoutMs } = worker.shutdown;
+    expect(durationMs(s.stop_grace_period ?? '10s')).toBeGreaterThan(timeoutMs + 2 * closeTimeoutMs + 1000);
+    expect(worker.tracing.exporters).toEqual(orders.tracing.exporters);
+  });
+
   test('orders calls the catalog service over gRPC with the API key the catalog knows', () => {
     const orders = serviceConfig('orders');
     const catalog = serviceConfig('catalog');
@@ -199,11 +219,11 @@ describe('the app services', () => {
   });
 });
 
-test('Prometheus runs the shipped config and rules, which scrape every server service on its admin port', () => {
+test('Prometheus runs the shipped config and rules, which scrape every server and the worker on its admin port', () => {
   expect(service('prometheus').volumes).toContain(`${ROOT}deploy/prometheus:/etc/prometheus:ro`);
   const prometheus = parseYaml(readFileSync(`${ROOT}deploy/prometheus/prometheus.yml`, 'utf8')) as { scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[] };
   const targets = prometheus.scrape_configs.find((j) => j.job_name === 'orderflow')?.static_configs.flatMap((c) => c.targets);
-  expect(targets?.sort()).toEqual(SERVERS.map((name) => `${name}:${serviceConfig(name).admin.port}`).sort());
+  expect(targets?.sort()).toEqual(APP_PROCESSES.map((name) => `${name}:${serviceConfig(name).admin.port}`).sort());
 });
 
 test('Grafana is provisioned with the shipped datasource (this Prometheus) and dashboard', () => {

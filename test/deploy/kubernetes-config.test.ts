@@ -115,7 +115,7 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
   test.each(['orders', 'catalog'])('%s: its config loads, and probes, ports and grace period agree with it', (name) => {
     const { config, container, pod } = loadWorkloadConfig(overlay, 'Deployment', name);
     expect(config.env).toBe(overlay);
-    expect(config.services).toEqual({ orders: name === 'orders', catalog: name === 'catalog' });
+    expect(config.services).toMatchObject({ orders: name === 'orders', catalog: name === 'catalog' });
     expect(portNumber(container, 'grpc')).toBe(config.grpc.port);
     expect(portNumber(container, 'admin')).toBe(config.admin.port);
     // The kubelet and Prometheus reach the pod's IP, not its loopback.
@@ -161,6 +161,24 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
       // The pair of generated secrets belongs together: catalog holds the digest of orders' key.
       expect(catalog.auth.apiKeys[0]!.sha256.reveal()).toBe(createHash('sha256').update(remote.apiKey!.reveal()).digest('hex'));
     }
+  });
+
+  test('the worker: its config loads, probes and grace period agree with it; it takes the jobs orders queues, on the database orders uses', () => {
+    const { config, container, pod } = loadWorkloadConfig(overlay, 'Deployment', 'worker');
+    const orders = loadWorkloadConfig(overlay, 'Deployment', 'orders').config;
+    expect(config.env).toBe(overlay);
+    expect(portNumber(container, 'admin')).toBe(config.admin.port);
+    expect(config.admin.host).toBe('0.0.0.0');
+    for (const probe of [container.readinessProbe!, container.livenessProbe!, container.startupProbe!]) expect(portNumber(container, probe.httpGet!.port)).toBe(config.admin.port);
+    // src/cmd/worker.ts gives up after timeoutMs + 2 x closeTimeoutMs + 1 s.
+    const { timeoutMs, closeTimeoutMs } = config.shutdown;
+    expect(pod.terminationGracePeriodSeconds! * 1000).toBeGreaterThan(timeoutMs + 2 * closeTimeoutMs + 1000);
+    expect(orders.services.exports).toBe(false);
+    const queue = (c: Config) => (c.exports.queue.kind === 'bullmq' ? { ...c.exports.queue, password: c.exports.queue.password?.reveal() } : undefined);
+    expect(queue(config)).toBeDefined();
+    expect(queue(config)).toEqual(queue(orders));
+    const where = (c: Config) => (c.store.kind === 'postgres' ? [c.store.host, c.store.port, c.store.database, c.store.user] : []);
+    expect(where(config)).toEqual(where(orders));
   });
 
   test('the migrate Job loads its config and migrates the database orders and catalog use', () => {

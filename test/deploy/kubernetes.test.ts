@@ -39,7 +39,7 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
 
   test('every pod is hardened: non-root, read-only root filesystem, no privilege escalation, no capabilities, seccomp RuntimeDefault, no API token, requests and limits', () => {
     const templates = podTemplates(objects());
-    expect(templates.map((t) => t.object.metadata.name).sort()).toEqual(overlay === 'dev' ? ['catalog', 'migrate', 'orders', 'postgres', 'redis'] : ['catalog', 'migrate', 'orders', 'redis']);
+    expect(templates.map((t) => t.object.metadata.name).sort()).toEqual(overlay === 'dev' ? ['catalog', 'migrate', 'orders', 'postgres', 'redis', 'worker'] : ['catalog', 'migrate', 'orders', 'redis', 'worker']);
     for (const { object, pod } of templates) {
       const where = `${object.kind}/${object.metadata.name}`;
       expect(pod.securityContext, where).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
@@ -56,7 +56,7 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     }
   });
 
-  test('orders and catalog: one image, the server command, startup, readiness and liveness probes, preStop', () => {
+  test('orders and catalog: one image, the server command, startup, readiness and liveness probes, preStop; the worker: the worker command, admin probes', () => {
     for (const name of ['orders', 'catalog']) {
       const [c] = podOf(objects(), 'Deployment', name).containers as [Container];
       expect(c.args).toEqual(['dist/cmd/server.js']);
@@ -68,6 +68,11 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
       expect(Object.keys(c.readinessProbe ?? {}).filter((k) => ['grpc', 'httpGet', 'exec', 'tcpSocket'].includes(k))).toHaveLength(1);
       expect(c.lifecycle?.preStop?.exec?.command).toEqual(['sleep', '5']);
     }
+    const [worker] = podOf(objects(), 'Deployment', 'worker').containers as [Container];
+    expect(worker.args).toEqual(['dist/cmd/worker.js']);
+    expect(worker.image).toBe((podOf(objects(), 'Deployment', 'orders').containers[0] as Container).image);
+    expect(worker.ports?.map((p) => p.name)).toEqual(['admin']);
+    expect([worker.startupProbe?.httpGet?.path, worker.readinessProbe?.httpGet?.path, worker.livenessProbe?.httpGet?.path]).toEqual(['/health/live', '/health/ready', '/health/live']);
     const [migrate] = podOf(objects(), 'Job', 'migrate').containers as [Container];
     expect(migrate.args).toEqual(['dist/cmd/migrate.js']);
     expect(migrate.image).toBe((podOf(objects(), 'Deployment', 'orders').containers[0] as Container).image);
@@ -99,9 +104,12 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     expect(egressPorts(objects(), app('orders'))).toEqual([53, 53, ...jwks, 4317, 4318, 5432, 6379, 50051].sort((a, b) => a - b));
     expect(egressPorts(objects(), app('catalog'))).toEqual([53, 53, ...jwks, 4317, 4318, 5432].sort((a, b) => a - b));
     expect(egressPorts(objects(), app('migrate'))).toEqual([53, 53, 5432]);
+    expect(egressPorts(objects(), app('worker'))).toEqual([53, 53, 4317, 4318, 5432, 6379]);
+    const workerIngress = all.filter((p) => selects(p.spec.podSelector, app('worker'))).flatMap((p) => p.spec.ingress ?? []);
+    expect(workerIngress).toEqual([{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ port: 9464, protocol: 'TCP' }] }]);
     expect(egressPorts(objects(), app('redis'))).toEqual([]);
     const redisFrom = all.filter((p) => selects(p.spec.podSelector, app('redis'))).flatMap((p) => p.spec.ingress ?? []).flatMap((r) => r.from ?? []);
-    expect(redisFrom).toEqual([{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'orders' } } }]);
+    expect(redisFrom).toEqual([{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'orders' } } }, { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'worker' } } }]);
   });
 
   test('every pod is selected by a policy of each type besides default-deny (nothing relies on it alone)', () => {
@@ -112,7 +120,7 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
   });
 
   test('autoscalers and disruption budgets point at the Deployments, which leave the replica count to the autoscaler', () => {
-    for (const name of ['orders', 'catalog']) {
+    for (const name of ['orders', 'catalog', 'worker']) {
       const hpa = find(objects(), 'HorizontalPodAutoscaler', name).spec as { scaleTargetRef: { kind: string; name: string }; minReplicas: number; maxReplicas: number };
       expect(hpa.scaleTargetRef).toMatchObject({ kind: 'Deployment', name });
       expect(hpa.maxReplicas).toBeGreaterThan(hpa.minReplicas);
@@ -124,10 +132,10 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     }
   });
 
-  test('ServiceMonitor scrapes the admin port of orders and catalog as job="orderflow", and the PrometheusRule holds the shipped rules', () => {
+  test('ServiceMonitor scrapes the admin port of orders, catalog and the worker as job="orderflow", and the PrometheusRule holds the shipped rules', () => {
     const monitor = find(objects(), 'ServiceMonitor', 'orderflow').spec as { jobLabel: string; selector: { matchLabels: Record<string, string> }; endpoints: { port: string }[] };
     const scraped = objects().filter((o) => o.kind === 'Service' && selects(monitor.selector, o.metadata.labels ?? {}));
-    expect(scraped.map((s) => s.metadata.name).sort()).toEqual(['catalog', 'orders']);
+    expect(scraped.map((s) => s.metadata.name).sort()).toEqual(['catalog', 'orders', 'worker']);
     for (const service of scraped) {
       expect(service.metadata.labels?.[monitor.jobLabel]).toBe('orderflow');
       expect((service.spec as { ports: Port[] }).ports.find((p) => p.name === monitor.endpoints[0]?.port)).toMatchObject({ port: 9464 });

@@ -417,11 +417,11 @@ describe('alert rules', () => {
 });
 
 describe('Prometheus and Grafana wiring for docker-compose', () => {
-  test('Prometheus scrapes both services every 15s and loads the alert rules', () => {
+  test('Prometheus scrapes both services and the export worker every 15s and loads the alert rules', () => {
     const config = parseYaml(read(PROMETHEUS_CONFIG)) as { rule_files: string[]; scrape_configs: { job_name: string; scrape_interval?: string; static_configs: { targets: string[] }[] }[] };
     const job = config.scrape_configs.find((scrape) => scrape.job_name === 'orderflow');
     expect(job?.scrape_interval).toBe('15s');
-    expect(job?.static_configs.flatMap((group) => group.targets).sort()).toEqual(['catalog:9464', 'orders:9464']);
+    expect(job?.static_configs.flatMap((group) => group.targets).sort()).toEqual(['catalog:9464', 'orders:9464', 'worker:9464']);
     expect(config.rule_files).toEqual(['rules/*-alerts.yml']);
   });
 

@@ -14,6 +14,7 @@ import { parse as parseYaml, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { connect } from '../support/clients.js';
 import { freshEmbeddedDataDir } from '../support/embedded-template.js';
+import { deleteByPrefix, REDIS, uniquePrefix } from '../support/redis.js';
 import { POSTGRES, postgresAdmin, serviceAvailable } from '../support/required-services.js';
 import { all, execForm, parseCopy, parseDockerfile, stage } from './parse-dockerfile.js';
 import { ROOT } from './render-overlay.js';
@@ -128,7 +129,7 @@ test('the runtime set has the production dependencies and none of the developmen
   const devOnly = Object.entries(lock.packages).filter(([path, p]) => path.startsWith('node_modules/') && p.dev === true);
   expect(devOnly.length).toBeGreaterThan(100);
   for (const [path] of devOnly) expect(existsSync(join(runDir, path)), path).toBe(false);
-  for (const asset of ['dist/gen/orderflow.binpb', 'dist/adapters/postgres/migrations/0001_orders.sql', 'dist/cmd/server.js', 'dist/cmd/migrate.js', 'package.json']) {
+  for (const asset of ['dist/gen/orderflow.binpb', 'dist/adapters/postgres/migrations/0001_orders.sql', 'dist/adapters/postgres/migrations/0002_exports.sql', 'dist/cmd/server.js', 'dist/cmd/migrate.js', 'dist/cmd/worker.js', 'package.json']) {
     expect(existsSync(join(runDir, asset)), asset).toBe(true);
   }
   // Nothing above the run directory could supply a missing package.
@@ -169,7 +170,6 @@ describe('the server, from the runtime set', () => {
     }
   });
 
-  // issue 10: start dist/cmd/worker.js from the runtime set here (its config keys come with it).
 });
 
 describe('migrate, from the runtime set, on a real PostgreSQL', () => {
@@ -192,6 +192,34 @@ describe('migrate, from the runtime set, on a real PostgreSQL', () => {
     const second = start(['dist/cmd/migrate.js'], config);
     expect(await second.exited, second.output()).toBe(0);
     expect(second.output()).toContain('schema is up to date');
+  });
+
+  test('the worker starts on it with BullMQ on a real Redis, passes the compose healthcheck, and stops cleanly on SIGTERM', async (context) => {
+    if (!available || !(await serviceAvailable('Redis', REDIS.host, REDIS.port))) context.skip();
+    const prefix = uniquePrefix('runtime-worker');
+    const store = { kind: 'postgres', host: POSTGRES.host, port: POSTGRES.port, user: POSTGRES.user, database, migrate: true };
+    const worker = start(['dist/cmd/worker.js'], {
+      env: 'dev',
+      admin: { host: '127.0.0.1', port: 0 },
+      log: { level: 'info', format: 'json' },
+      store,
+      exports: { queue: { kind: 'bullmq', host: REDIS.host, port: REDIS.port, prefix } },
+      grpc: { tls: { enabled: false } },
+      auth: { enabled: false },
+      shutdown: { timeoutMs: 5000, drainDelayMs: 0, closeTimeoutMs: 2000 },
+    });
+    try {
+      const ready = await waitForLine(worker, 'worker taking export jobs');
+      const compose = parseYaml(readFileSync(`${ROOT}deploy/docker-compose.yml`, 'utf8')) as { 'x-orderflow': { healthcheck: { test: string[] } } };
+      const [, command, ...args] = compose['x-orderflow'].healthcheck.test;
+      const check = spawnSync(command!, args.map((a) => a.replace('127.0.0.1:9464', ready.admin as string)), { encoding: 'utf8', timeout: 10_000 });
+      expect(check.status, check.stderr).toBe(0);
+      worker.child.kill('SIGTERM');
+      expect(await worker.exited, worker.output()).toBe(0);
+    } finally {
+      worker.child.kill('SIGKILL');
+      await deleteByPrefix(prefix);
+    }
   });
 });
 

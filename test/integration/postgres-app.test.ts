@@ -31,7 +31,7 @@ describe.skipIf(!available)('the service on PostgreSQL', () => {
       spawnSync(process.execPath, ['--import', 'tsx', 'src/cmd/migrate.ts'], { env: { PATH: process.env.PATH ?? '', CONF_PATH: confPath, PG_TEST_PASSWORD: 'unused-with-trust-auth' }, encoding: 'utf8' });
     const first = run();
     expect(first.status).toBe(0);
-    expect(first.stdout).toMatch(/"applied":\["0001_orders\.sql"\].*migrations applied/);
+    expect(first.stdout).toMatch(/"applied":\["0001_orders\.sql","0002_exports\.sql"\].*migrations applied/);
     const second = run();
     expect(second.status).toBe(0);
     expect(second.stdout).toMatch(/schema is up to date/);

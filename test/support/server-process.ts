@@ -9,12 +9,12 @@ import { createInterface } from 'node:readline';
 /** Spawns the server with CONF_PATH pointing at `configYaml` (written to a temp file). */
 export type Exit = { code: number | null; signal: NodeJS.Signals | null; afterMs: number };
 
-export function spawnServer(configYaml: string, env: Record<string, string> = {}) {
+export function spawnServer(configYaml: string, env: Record<string, string> = {}, entryPoint = 'src/cmd/server.ts') {
   const dir = mkdtempSync(join(tmpdir(), 'orderflow-proc-'));
   const confPath = join(dir, 'config.yaml');
   writeFileSync(confPath, configYaml);
   const started = Date.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cmd/server.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', entryPoint], {
     env: { PATH: process.env.PATH ?? '', CONF_PATH: confPath, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -78,4 +78,11 @@ export async function startServerProcess(configYaml: string, env: Record<string,
     grpcAddress: serving.grpc as string,
     adminUrl: `http://${serving.admin as string}`,
   };
+}
+
+/** Spawns the worker entry point (src/cmd/worker.ts) and waits until it takes jobs. */
+export async function startWorkerProcess(configYaml: string, env: Record<string, string> = {}) {
+  const spawned = spawnServer(configYaml, env, 'src/cmd/worker.ts');
+  const ready = await spawned.output.waitFor((l) => l.msg === 'worker taking export jobs');
+  return { ...spawned, adminUrl: `http://${ready.admin as string}` };
 }

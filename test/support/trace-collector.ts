@@ -13,12 +13,14 @@ export type CollectedSpan = {
   service: string;
   attributes: Record<string, unknown>;
   error: boolean;
+  /** Trace ids of the spans this one links to (OTLP only). */
+  linkedTraceIds: string[];
   via: 'otlp' | 'zipkin';
 };
 
 type OtlpValue = { stringValue?: string; intValue?: string | number; boolValue?: boolean; doubleValue?: number };
 type OtlpAttribute = { key: string; value: OtlpValue };
-type OtlpSpan = { traceId: string; spanId: string; parentSpanId?: string; name: string; kind: number; attributes?: OtlpAttribute[]; status?: { code?: number } };
+type OtlpSpan = { traceId: string; spanId: string; parentSpanId?: string; name: string; kind: number; attributes?: OtlpAttribute[]; status?: { code?: number }; links?: { traceId: string }[] };
 type OtlpBody = { resourceSpans: { resource?: { attributes?: OtlpAttribute[] }; scopeSpans: { spans: OtlpSpan[] }[] }[] };
 type ZipkinSpan = { traceId: string; id: string; parentId?: string; name: string; kind?: string; localEndpoint?: { serviceName?: string }; tags?: Record<string, string> };
 
@@ -46,6 +48,7 @@ function fromOtlp(body: OtlpBody): CollectedSpan[] {
         service,
         attributes: attributes(s.attributes),
         error: s.status?.code === 2,
+        linkedTraceIds: (s.links ?? []).map((l) => l.traceId),
         via: 'otlp' as const,
       })),
     );
@@ -62,6 +65,7 @@ function fromZipkin(body: ZipkinSpan[]): CollectedSpan[] {
     service: s.localEndpoint?.serviceName ?? '',
     attributes: s.tags ?? {},
     error: s.tags?.['otel.status_code'] === 'ERROR' || s.tags?.error !== undefined,
+    linkedTraceIds: [],
     via: 'zipkin' as const,
   }));
 }

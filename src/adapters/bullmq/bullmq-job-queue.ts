@@ -83,13 +83,20 @@ export class BullmqJobQueue implements JobQueue {
   }
 }
 
-export type ConsumerOptions = Readonly<{ concurrency: number; initialBackoffMs: number; maxBackoffMs: number; onError: (error: Error) => void }>;
+export type ConsumerOptions = Readonly<{
+  concurrency: number;
+  initialBackoffMs: number;
+  maxBackoffMs: number;
+  onError: (error: Error) => void;
+  /** Told when close() ran out of time and cancels the running jobs. */
+  onCancel?: () => void;
+}>;
 
 /** A BullMQ worker running `handler` for each job it takes. */
 export class BullmqConsumer {
   private readonly worker: Worker;
 
-  constructor(settings: BullmqSettings, handler: JobHandler, options: ConsumerOptions) {
+  constructor(settings: BullmqSettings, handler: JobHandler, private readonly options: ConsumerOptions) {
     this.worker = new Worker(
       settings.queueName,
       async (job: Job<{ jobId: string }>, token?: string, signal?: AbortSignal) => {
@@ -139,6 +146,7 @@ export class BullmqConsumer {
     const inTime = await Promise.race([closing.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)))]);
     clearTimeout(timer);
     if (!inTime) {
+      this.options.onCancel?.();
       this.worker.cancelAllJobs('the worker is shutting down');
       await closing;
     }
