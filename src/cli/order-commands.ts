@@ -20,13 +20,13 @@ const STATUSES = [
   OrderStatus.ORDER_STATUS_DELIVERED,
   OrderStatus.ORDER_STATUS_CANCELLED,
 ];
-const SHORT_NAMES = STATUSES.map((status) => orderStatusToJSON(status).replace('ORDER_STATUS_', ''));
+export const ORDER_STATUS_NAMES = STATUSES.map((status) => orderStatusToJSON(status).replace('ORDER_STATUS_', ''));
 
 /** `paid`, `PAID` or `ORDER_STATUS_PAID`: people type the short form, scripts may copy the enum name. */
 export function parseOrderStatus(text: string): OrderStatus {
   const name = text.toUpperCase().replace(/^ORDER_STATUS_/, '');
-  const status = STATUSES[SHORT_NAMES.indexOf(name)];
-  if (status === undefined) throw new UsageError(`unknown status '${text}'; use one of ${SHORT_NAMES.join(', ')}`);
+  const status = STATUSES[ORDER_STATUS_NAMES.indexOf(name)];
+  if (status === undefined) throw new UsageError(`unknown status '${text}'; use one of ${ORDER_STATUS_NAMES.join(', ')}`);
   return status;
 }
 
@@ -72,7 +72,7 @@ const list: Command = {
   summary: 'List orders, newest first, optionally filtered by customer and status.',
   details: [
     '  --customer ID        only this customer\'s orders',
-    `  --status STATUS      only orders in this status: ${SHORT_NAMES.join(', ')} (or ORDER_STATUS_PAID, any case)`,
+    `  --status STATUS      only orders in this status: ${ORDER_STATUS_NAMES.join(', ')} (or ORDER_STATUS_PAID, any case)`,
     '  --page-size N        orders per page (server default 50, at most 500)',
     '  --page-token TOKEN   nextPageToken from a previous page with the same filters',
     '  --all                follow nextPageToken and print every order in one response',
@@ -107,7 +107,7 @@ const setStatus: Command = {
   usage: ['orders set-status ID STATUS [--expected-version N]'],
   summary: 'Move an order along PENDING -> PAID -> SHIPPED -> DELIVERED, or to CANCELLED.',
   details: [
-    `  STATUS                 ${SHORT_NAMES.join(', ')} (or ORDER_STATUS_PAID, any case)`,
+    `  STATUS                 ${ORDER_STATUS_NAMES.join(', ')} (or ORDER_STATUS_PAID, any case)`,
     '  --expected-version N   change only if the order is at version N (else ABORTED)',
     '',
     'A move the lifecycle does not allow fails with FAILED_PRECONDITION.',
