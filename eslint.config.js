@@ -26,7 +26,10 @@ export default tseslint.config(
     files: ['src/**/*.ts'],
     ignores: ['src/platform/config.ts'],
     rules: {
-      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration through src/platform/config.ts.' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'Read configuration through src/platform/config.ts.' },
+      ],
     },
   },
   {

@@ -22,11 +22,19 @@ const { publicKey, privateKey } = await generateKeyPair('RS256');
 const jwksFile = join(mkdtempSync(join(tmpdir(), 'auth-bench-')), 'jwks.json');
 writeFileSync(jwksFile, JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'rsa-1', alg: 'RS256', use: 'sig' }] }));
 
-const claims = (subject: string) => new SignJWT({ scope: 'orders:read orders:write catalog:read' }).setIssuer('bench').setAudience('orderflow').setSubject(subject).setIssuedAt().setExpirationTime('2h');
+const claims = (subject: string) =>
+  new SignJWT({ scope: 'orders:read orders:write catalog:read' })
+    .setIssuer('bench')
+    .setAudience('orderflow')
+    .setSubject(subject)
+    .setIssuedAt()
+    .setExpirationTime('2h');
 const hsToken = await claims('alice').setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(secret));
 const rsToken = await claims('alice').setProtectedHeader({ alg: 'RS256', kid: 'rsa-1' }).sign(privateKey);
 /** 20,000 distinct HS256 tokens, cycled through a cache of 1,000: every call is a miss. */
-const floodTokens = await Promise.all(Array.from({ length: 20_000 }, (_, i) => claims(`user-${i}`).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(secret))));
+const floodTokens = await Promise.all(
+  Array.from({ length: 20_000 }, (_, i) => claims(`user-${i}`).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(secret))),
+);
 /** 1,000 callers, each with its own token, all cached. */
 const callerTokens = floodTokens.slice(0, 1_000);
 
@@ -97,17 +105,30 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 
 /** What each scenario is compared with: the same tokens through the verifier with its cache off. */
-const referenceOf = (name: string) => (name.startsWith('RS256') ? 'RS256 cache off' : name.endsWith('every token new') ? 'HS256 cache off, every token new' : 'HS256 cache off');
+const referenceOf = (name: string) =>
+  name.startsWith('RS256') ? 'RS256 cache off' : name.endsWith('every token new') ? 'HS256 cache off, every token new' : 'HS256 cache off';
 /** Median over rounds of (reference cost ÷ scenario cost), both measured in the same round. */
 const pairedSpeedup = (name: string, pick: (r: Result) => number) =>
   median((results.get(name) ?? []).map((r, i) => pick(results.get(referenceOf(name))?.[i] ?? r) / pick(r)));
 
-console.log(`auth-verify: ${ROUNDS} rounds × ${WINDOW_MS} ms per scenario, interleaved; node ${process.version}; ${cpus().length} × ${cpus()[0]?.model ?? '?'}; load average ${loadavg().map((l) => l.toFixed(2)).join(', ')}`);
+console.log(
+  `auth-verify: ${ROUNDS} rounds × ${WINDOW_MS} ms per scenario, interleaved; node ${process.version}; ${cpus().length} × ${cpus()[0]?.model ?? '?'}; load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(', ')}`,
+);
 console.log('');
 console.log('| scenario | verifications/s (median, min–max) | µs per call | CPU µs per call | speed-up vs cache off: wall, CPU (paired) |');
 console.log('| --- | --- | --- | --- | --- |');
 for (const s of SCENARIOS) {
   const rs = results.get(s.name) ?? [];
   const rates = rs.map((r) => r.perSecond);
-  console.log(`| ${s.name} | ${fmt(median(rates))} (${fmt(Math.min(...rates))}–${fmt(Math.max(...rates))}) | ${fmt(median(rs.map((r) => r.usPerCall)), 2)} | ${fmt(median(rs.map((r) => r.cpuUsPerCall)), 2)} | ${fmt(pairedSpeedup(s.name, (r) => r.usPerCall), 2)}×, ${fmt(pairedSpeedup(s.name, (r) => r.cpuUsPerCall), 2)}× |`);
+  console.log(
+    `| ${s.name} | ${fmt(median(rates))} (${fmt(Math.min(...rates))}–${fmt(Math.max(...rates))}) | ${fmt(median(rs.map((r) => r.usPerCall)), 2)} | ${fmt(median(rs.map((r) => r.cpuUsPerCall)), 2)} | ${fmt(
+      pairedSpeedup(s.name, (r) => r.usPerCall),
+      2,
+    )}×, ${fmt(
+      pairedSpeedup(s.name, (r) => r.cpuUsPerCall),
+      2,
+    )}× |`,
+  );
 }

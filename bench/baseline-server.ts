@@ -8,7 +8,14 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type handleServerStreamingCall, type handleUnaryCall, Server, ServerCredentials, type ServiceDefinition, status as Status } from '@grpc/grpc-js';
+import {
+  type handleServerStreamingCall,
+  type handleUnaryCall,
+  Server,
+  ServerCredentials,
+  type ServiceDefinition,
+  status as Status,
+} from '@grpc/grpc-js';
 import type { Product } from '../src/gen/orderflow/catalog/v1/catalog_service.js';
 import type { Timestamp } from '../src/gen/google/protobuf/timestamp.js';
 import { GO_CODE_NAMES } from '../src/platform/grpc-metrics.js';
@@ -18,7 +25,16 @@ import { CREATE_ORDER, GET_ORDER, GET_PRODUCT, type Method, methodName, PRODUCTS
 const timestamp = (ms: number): Timestamp => ({ seconds: BigInt(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1_000_000 });
 const seededAt = timestamp(Date.now());
 const catalog = new Map<string, Product & { price: { currencyCode: string; amountMinor: bigint } }>(
-  PRODUCTS.map((p) => [p.id, { id: p.id, name: p.name, price: { currencyCode: p.price.currencyCode, amountMinor: BigInt(p.price.amountMinor) }, createTime: seededAt, updateTime: seededAt }]),
+  PRODUCTS.map((p) => [
+    p.id,
+    {
+      id: p.id,
+      name: p.name,
+      price: { currencyCode: p.price.currencyCode, amountMinor: BigInt(p.price.amountMinor) },
+      createTime: seededAt,
+      updateTime: seededAt,
+    },
+  ]),
 );
 const orders = new Map<string, Order>();
 const log: OrderEvent[] = [];
@@ -57,24 +73,37 @@ const getOrder = unary(GET_ORDER.path, (request: { id: string }) => {
 });
 
 /** The trivial checks a real server cannot skip, then price, store, log and return the order. */
-const createOrder = unary(CREATE_ORDER.path, ({ customerId, items }: { customerId: string; items: { productId: string; quantity: number }[] }) => {
-  if (customerId === '' || items.length === 0) return { code: Status.INVALID_ARGUMENT, details: 'customer_id and items are required' };
-  const priced = [];
-  let total = 0n;
-  for (const item of items) {
-    const product = catalog.get(item.productId);
-    if (product === undefined || item.quantity < 1 || item.quantity > 10_000) return { code: Status.INVALID_ARGUMENT, details: 'bad item' };
-    priced.push({ productId: item.productId, quantity: item.quantity, unitPrice: product.price });
-    total += product.price.amountMinor * BigInt(item.quantity);
-  }
-  const now = timestamp(Date.now());
-  const currencyCode = priced[0]?.unitPrice.currencyCode ?? '';
-  const order: Order = { id: randomUUID(), customerId, items: priced, total: { currencyCode, amountMinor: total }, status: OrderStatus.ORDER_STATUS_PENDING, version: 1n, createTime: now, updateTime: now };
-  orders.set(order.id, order);
-  log.push({ sequence: BigInt(log.length + 1), type: OrderEventType.ORDER_EVENT_TYPE_CREATED, order, occurTime: now });
-  for (const wake of [...logWaiters]) wake();
-  return { order };
-});
+const createOrder = unary(
+  CREATE_ORDER.path,
+  ({ customerId, items }: { customerId: string; items: { productId: string; quantity: number }[] }) => {
+    if (customerId === '' || items.length === 0) return { code: Status.INVALID_ARGUMENT, details: 'customer_id and items are required' };
+    const priced = [];
+    let total = 0n;
+    for (const item of items) {
+      const product = catalog.get(item.productId);
+      if (product === undefined || item.quantity < 1 || item.quantity > 10_000)
+        return { code: Status.INVALID_ARGUMENT, details: 'bad item' };
+      priced.push({ productId: item.productId, quantity: item.quantity, unitPrice: product.price });
+      total += product.price.amountMinor * BigInt(item.quantity);
+    }
+    const now = timestamp(Date.now());
+    const currencyCode = priced[0]?.unitPrice.currencyCode ?? '';
+    const order: Order = {
+      id: randomUUID(),
+      customerId,
+      items: priced,
+      total: { currencyCode, amountMinor: total },
+      status: OrderStatus.ORDER_STATUS_PENDING,
+      version: 1n,
+      createTime: now,
+      updateTime: now,
+    };
+    orders.set(order.id, order);
+    log.push({ sequence: BigInt(log.length + 1), type: OrderEventType.ORDER_EVENT_TYPE_CREATED, order, occurTime: now });
+    for (const wake of [...logWaiters]) wake();
+    return { order };
+  },
+);
 
 /** Replays the log after `afterSequence`, then follows it, until the client cancels. */
 const watchOrders: handleServerStreamingCall<{ afterSequence: bigint }, { event: OrderEvent }> = (call) => {
@@ -132,7 +161,9 @@ async function main(): Promise<void> {
     { GetOrder: getOrder, CreateOrder: createOrder, WatchOrders: watchOrders },
   );
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) => (error === null ? resolve(bound) : reject(error))),
+    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) =>
+      error === null ? resolve(bound) : reject(error),
+    ),
   );
   const admin = createServer((req, res) => (req.url === '/metrics' ? res.end(metricsText()) : res.writeHead(404).end()));
   await new Promise<void>((resolve) => admin.listen(0, '127.0.0.1', resolve));

@@ -18,10 +18,26 @@ export type Method<Req, Res> = Readonly<{ path: string; request: Codec<Req>; res
 const CATALOG = '/orderflow.catalog.v1.CatalogService/';
 const ORDERS = '/orderflow.orders.v1.OrderService/';
 
-export const GET_PRODUCT: Method<GetProductRequest, GetProductResponse> = { path: `${CATALOG}GetProduct`, request: GetProductRequest, response: GetProductResponse };
-export const GET_ORDER: Method<GetOrderRequest, GetOrderResponse> = { path: `${ORDERS}GetOrder`, request: GetOrderRequest, response: GetOrderResponse };
-export const CREATE_ORDER: Method<CreateOrderRequest, CreateOrderResponse> = { path: `${ORDERS}CreateOrder`, request: CreateOrderRequest, response: CreateOrderResponse };
-export const WATCH_ORDERS: Method<WatchOrdersRequest, WatchOrdersResponse> = { path: `${ORDERS}WatchOrders`, request: WatchOrdersRequest, response: WatchOrdersResponse };
+export const GET_PRODUCT: Method<GetProductRequest, GetProductResponse> = {
+  path: `${CATALOG}GetProduct`,
+  request: GetProductRequest,
+  response: GetProductResponse,
+};
+export const GET_ORDER: Method<GetOrderRequest, GetOrderResponse> = {
+  path: `${ORDERS}GetOrder`,
+  request: GetOrderRequest,
+  response: GetOrderResponse,
+};
+export const CREATE_ORDER: Method<CreateOrderRequest, CreateOrderResponse> = {
+  path: `${ORDERS}CreateOrder`,
+  request: CreateOrderRequest,
+  response: CreateOrderResponse,
+};
+export const WATCH_ORDERS: Method<WatchOrdersRequest, WatchOrdersResponse> = {
+  path: `${ORDERS}WatchOrders`,
+  request: WatchOrdersRequest,
+  response: WatchOrdersResponse,
+};
 
 /** The method name as grpc_server_handled_total labels it. */
 export const methodName = (method: Method<unknown, unknown>): string => method.path.slice(method.path.lastIndexOf('/') + 1);

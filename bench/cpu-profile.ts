@@ -42,11 +42,18 @@ export function summariseProfile(profile: CpuProfile, root: string): ProfileSumm
     totals.set(key, entry);
   });
   const busy = total - idle;
-  const entries = [...totals.values()].sort((a, b) => b.us - a.us).map((e) => ({ name: e.name, location: e.location, selfMs: e.us / 1000, share: busy === 0 ? 0 : e.us / busy }));
+  const entries = [...totals.values()]
+    .sort((a, b) => b.us - a.us)
+    .map((e) => ({ name: e.name, location: e.location, selfMs: e.us / 1000, share: busy === 0 ? 0 : e.us / busy }));
   return { totalMs: total / 1000, idleMs: idle / 1000, busyMs: busy / 1000, entries };
 }
 
 export function profileTable(summary: ProfileSummary, top: number): string {
-  const rows = summary.entries.slice(0, top).map((e, i) => `| ${i + 1} | ${(e.share * 100).toFixed(1)} % | ${e.selfMs.toFixed(0)} | \`${e.name}\` | ${e.location === '' ? '' : `\`${e.location}\``} |`);
+  const rows = summary.entries
+    .slice(0, top)
+    .map(
+      (e, i) =>
+        `| ${i + 1} | ${(e.share * 100).toFixed(1)} % | ${e.selfMs.toFixed(0)} | \`${e.name}\` | ${e.location === '' ? '' : `\`${e.location}\``} |`,
+    );
   return ['| # | self, of busy | self ms | function | where |', '| --- | --- | --- | --- | --- |', ...rows].join('\n');
 }

@@ -47,7 +47,9 @@ const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
  * end of the measured window (the rate is counted between them); SIGTERM stops the callers.
  */
 async function callers(address: string): Promise<void> {
-  const channels = Array.from({ length: 4 }, (_, i) => createChannel(address, undefined, { 'grpc.use_local_subchannel_pool': 1, 'bench.channel_id': i }));
+  const channels = Array.from({ length: 4 }, (_, i) =>
+    createChannel(address, undefined, { 'grpc.use_local_subchannel_pool': 1, 'bench.channel_id': i }),
+  );
   const clients = channels.map((channel) => createClient(OrderServiceDefinition, channel));
   const ids: string[] = [];
   let ok = 0;
@@ -56,7 +58,14 @@ async function callers(address: string): Promise<void> {
   process.on('SIGUSR2', () => marks.push({ ok, at: performance.now() }));
   process.once('SIGTERM', () => (running = false));
   const create = async (i: number, client = clients[i % clients.length]!) => {
-    const { order } = await client.createOrder({ customerId: `lag-${i % 20}`, items: [{ productId: 'espresso', quantity: 1 + (i % 3) }, { productId: 'cup', quantity: 1 }], idempotencyKey: '' });
+    const { order } = await client.createOrder({
+      customerId: `lag-${i % 20}`,
+      items: [
+        { productId: 'espresso', quantity: 1 + (i % 3) },
+        { productId: 'cup', quantity: 1 },
+      ],
+      idempotencyKey: '',
+    });
     if (order !== undefined) ids.push(order.id);
   };
   for (let i = 0; i < 200; i++) await create(i); // orders to get and list
@@ -103,7 +112,11 @@ function spread(values: readonly number[]) {
 
 /** The callers, as a child process; `event(name)` resolves with its JSON line of that event. */
 function startCallers(address: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve('bench/embedded-lag.ts'), '--callers', address, '--concurrency', String(CONCURRENCY)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', resolve('bench/embedded-lag.ts'), '--callers', address, '--concurrency', String(CONCURRENCY)],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   live.add(child);
   const exited = new Promise((done) => child.once('exit', done)).finally(() => live.delete(child));
   const lines: Record<string, unknown>[] = [];
@@ -142,7 +155,11 @@ async function startServer(variant: Variant, dataDir: string, scratch: string) {
   const logPath = join(scratch, `${variant.name}.log`);
   writeFileSync(confPath, configYaml(variant, dataDir));
   const log = openSync(logPath, 'w');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cmd/server.ts'], { cwd: variant.root, env: { PATH: process.env.PATH ?? '', CONF_PATH: confPath }, stdio: ['ignore', log, 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cmd/server.ts'], {
+    cwd: variant.root,
+    env: { PATH: process.env.PATH ?? '', CONF_PATH: confPath },
+    stdio: ['ignore', log, 'inherit'],
+  });
   closeSync(log);
   live.add(child);
   const exited = new Promise((done) => child.once('exit', done)).finally(() => live.delete(child));
@@ -176,7 +193,8 @@ const live = new Set<ReturnType<typeof spawn>>();
 /** Seconds → ms of one gauge from a /metrics scrape (each scrape also resets the lag histogram). */
 async function scrapeLag(admin: string): Promise<{ p99: number; max: number }> {
   const text = await (await fetch(`${admin}/metrics`)).text();
-  const gauge = (name: string) => Number(/^(\S+) (\S+)/.exec(text.split('\n').find((l) => l.startsWith(`${name} `)) ?? '')?.[2] ?? NaN) * 1000;
+  const gauge = (name: string) =>
+    Number(/^(\S+) (\S+)/.exec(text.split('\n').find((l) => l.startsWith(`${name} `)) ?? '')?.[2] ?? NaN) * 1000;
   return { p99: gauge('nodejs_eventloop_lag_p99_seconds'), max: gauge('nodejs_eventloop_lag_max_seconds') };
 }
 
@@ -217,7 +235,17 @@ async function measure(variant: Variant, round: number, scratch: string): Promis
   const { rps } = (await load.event('done')) as { rps: number };
   await Promise.all([server.exited, load.exited]);
   rmSync(dataDir, { recursive: true, force: true });
-  return { round, lagP99Ms: lag.p99, lagMaxMs: lag.max, liveP99Ms: live.p99, readyP99Ms: ready.p99, sigtermLateMs: Date.parse(String(shutting.time)) - killedAt, rps, idleRssMiB: idleRss, loadedRssMiB: loadedRss };
+  return {
+    round,
+    lagP99Ms: lag.p99,
+    lagMaxMs: lag.max,
+    liveP99Ms: live.p99,
+    readyP99Ms: ready.p99,
+    sigtermLateMs: Date.parse(String(shutting.time)) - killedAt,
+    rps,
+    idleRssMiB: idleRss,
+    loadedRssMiB: loadedRss,
+  };
 }
 
 /** A migrated data directory per checkout, made by starting its server once (its first start: initdb). */
@@ -264,12 +292,26 @@ const cell = (values: number[], digits = 0) => {
 /** Medians over rounds, and each variant's lag p99 over the memory-store reference's in the same round. */
 function report(variants: Variant[], runs: Map<string, Run[]>): void {
   const reference = runs.get('memory-store');
-  console.log(`\n${CONCURRENCY} callers, ${DURATION_S} s per run, medians over rounds [min–max]; machine load average ${loadavg()[0]!.toFixed(1)}`);
+  console.log(
+    `\n${CONCURRENCY} callers, ${DURATION_S} s per run, medians over rounds [min–max]; machine load average ${loadavg()[0]!.toFixed(1)}`,
+  );
   console.log(['variant', ...FIGURES, 'firstStartRssMiB', ...(reference ? ['lagP99/reference'] : [])].join('\t'));
   for (const variant of variants) {
     const list = runs.get(variant.name)!;
-    const ratios = reference === undefined ? [] : [cell(list.map((r) => r.lagP99Ms / (reference.find((x) => x.round === r.round)?.lagP99Ms ?? NaN)), 2)];
-    console.log([variant.name, ...FIGURES.map((k) => cell(list.map((r) => r[k]))), (variant.firstStartRssMiB ?? NaN).toFixed(0), ...ratios].join('\t'));
+    const ratios =
+      reference === undefined
+        ? []
+        : [
+            cell(
+              list.map((r) => r.lagP99Ms / (reference.find((x) => x.round === r.round)?.lagP99Ms ?? NaN)),
+              2,
+            ),
+          ];
+    console.log(
+      [variant.name, ...FIGURES.map((k) => cell(list.map((r) => r[k]))), (variant.firstStartRssMiB ?? NaN).toFixed(0), ...ratios].join(
+        '\t',
+      ),
+    );
   }
 }
 

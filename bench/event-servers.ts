@@ -37,10 +37,19 @@ export async function startServer(name: string, database: string, extra: Record<
   const [grpc, admin] = [await freePort(), await freePort()];
   const confPath = join(tmpdir(), `orderflow-bench-${name}-${randomBytes(3).toString('hex')}.yaml`);
   writeFileSync(confPath, yaml(grpc, admin, database, extra));
-  const child = new Child({ name, nodeArgs: ['--import', 'tsx', join(ROOT, 'src/cmd/server.ts')], cwd: ROOT, env: { CONF_PATH: confPath }, core: undefined });
+  const child = new Child({
+    name,
+    nodeArgs: ['--import', 'tsx', join(ROOT, 'src/cmd/server.ts')],
+    cwd: ROOT,
+    env: { CONF_PATH: confPath },
+    core: undefined,
+  });
   for (let ready = false; !ready; await new Promise((resolve) => setTimeout(resolve, 100))) {
     if (child.process.exitCode !== null) throw new Error(`${name} exited: ${child.stderr()}`);
-    ready = await fetch(`http://127.0.0.1:${admin}/health/ready`).then((r) => r.ok, () => false);
+    ready = await fetch(`http://127.0.0.1:${admin}/health/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
   }
   return { name, child, grpcAddress: `127.0.0.1:${grpc}`, adminUrl: `http://127.0.0.1:${admin}` };
 }
@@ -49,7 +58,10 @@ export type Orders = ReturnType<typeof createClient<typeof OrderServiceDefinitio
 
 /** A client on a channel (an HTTP/2 connection) of its own: grpc-js would otherwise share one. */
 export function ordersClient(address: string): { orders: Orders; channel: Channel } {
-  const channel = createChannel(address, ChannelCredentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1, 'grpc.max_receive_message_length': 16 * 1024 * 1024 });
+  const channel = createChannel(address, ChannelCredentials.createInsecure(), {
+    'grpc.use_local_subchannel_pool': 1,
+    'grpc.max_receive_message_length': 16 * 1024 * 1024,
+  });
   return { orders: createClient(OrderServiceDefinition, channel), channel };
 }
 
@@ -63,7 +75,13 @@ export async function createOne(orders: Orders, customerId: string): Promise<str
  * a few) until `stop` aborts; `onSent(id-to-be, at)` cannot know the id before the reply, so
  * `onCreated(id, sentAt)` reports each with the time its request left.
  */
-export async function createAtRate(orders: Orders, perSecond: number, customer: (i: number) => string, onCreated: (id: string, sentAt: number) => void, stop: AbortSignal): Promise<number> {
+export async function createAtRate(
+  orders: Orders,
+  perSecond: number,
+  customer: (i: number) => string,
+  onCreated: (id: string, sentAt: number) => void,
+  stop: AbortSignal,
+): Promise<number> {
   const interval = 1000 / perSecond;
   let next = performance.now();
   let i = 0;
@@ -73,7 +91,10 @@ export async function createAtRate(orders: Orders, perSecond: number, customer: 
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     next = Math.max(next + interval, performance.now() - 5 * interval);
     const sentAt = performance.now();
-    const call = createOne(orders, customer(i++)).then((id) => onCreated(id, sentAt), () => undefined);
+    const call = createOne(orders, customer(i++)).then(
+      (id) => onCreated(id, sentAt),
+      () => undefined,
+    );
     inFlight.add(call);
     void call.finally(() => inFlight.delete(call));
   }
@@ -82,7 +103,12 @@ export async function createAtRate(orders: Orders, perSecond: number, customer: 
 }
 
 /** `concurrency` callers of GetOrder over `ids` for `seconds`: calls per second and errors. */
-export async function getOrderLoad(orders: Orders, ids: readonly string[], seconds: number, concurrency: number): Promise<{ rps: number; errors: number }> {
+export async function getOrderLoad(
+  orders: Orders,
+  ids: readonly string[],
+  seconds: number,
+  concurrency: number,
+): Promise<{ rps: number; errors: number }> {
   let calls = 0;
   let errors = 0;
   let n = 0;
@@ -132,5 +158,6 @@ export async function waitFor(condition: () => Promise<boolean>): Promise<void> 
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** "median (min–max)" with `d` decimals. */
-export const fmt = (s: { median: number; min: number; max: number }, d = 0) => `${s.median.toFixed(d)} (${s.min.toFixed(d)}–${s.max.toFixed(d)})`;
+export const fmt = (s: { median: number; min: number; max: number }, d = 0) =>
+  `${s.median.toFixed(d)} (${s.min.toFixed(d)}–${s.max.toFixed(d)})`;
 export const machine = () => `${availableParallelism()} cores, load average ${loadavg()[0]?.toFixed(1)} (shared machine)`;

@@ -10,9 +10,15 @@ async function createLoad(targets: Orders[], seconds: number, callers: number): 
   let calls = 0;
   const started = performance.now();
   const end = started + seconds * 1000;
-  await Promise.all(Array.from({ length: callers }, async (_, i) => {
-    while (performance.now() < end) await createOne(targets[i % targets.length]!, `ratio-${i}`).then(() => calls++, () => undefined);
-  }));
+  await Promise.all(
+    Array.from({ length: callers }, async (_, i) => {
+      while (performance.now() < end)
+        await createOne(targets[i % targets.length]!, `ratio-${i}`).then(
+          () => calls++,
+          () => undefined,
+        );
+    }),
+  );
   return calls / ((performance.now() - started) / 1000);
 }
 
@@ -70,8 +76,10 @@ export async function createRatio(database: string, ROUNDS: number, SECONDS: num
     '|---|---|',
     `| req/s on 1 replica | ${fmt(pick((r) => r.one))} |`,
     `| req/s on 2 replicas (16 callers each) | ${fmt(pick((r) => r.two))} |`,
-    `| ratio 2 / 1 (per round) | ${fmt(pick((r) => r.two / r.one), 2)} |`,
+    `| ratio 2 / 1 (per round) | ${fmt(
+      pick((r) => r.two / r.one),
+      2,
+    )} |`,
     `| active backends waiting on a lock, 2 replicas | ${fmt(pick((r) => r.waitShare * 100))} % |`,
   ];
 }
-

@@ -18,7 +18,21 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { POSTGRES, postgresAdmin } from '../test/support/required-services.js';
 import { createRatio } from './events-create-ratio.js';
-import { createAtRate, createOne, fmt, getOrderLoad, machine, type Orders, ordersClient, quantile, rssMiB, sleep, startServer, waitFor, watchStreamsOpen } from './event-servers.js';
+import {
+  createAtRate,
+  createOne,
+  fmt,
+  getOrderLoad,
+  machine,
+  type Orders,
+  ordersClient,
+  quantile,
+  rssMiB,
+  sleep,
+  startServer,
+  waitFor,
+  watchStreamsOpen,
+} from './event-servers.js';
 import { cpuSeconds, killChildrenOnExit } from './processes.js';
 import { spread } from './stats.js';
 
@@ -35,9 +49,16 @@ const ROUNDS = Number(values.rounds);
 const SECONDS = Number(values.seconds);
 
 /** Follows a watch stream, calling `onEvent(orderId, at)` for each event until `stop` aborts. */
-function follow(orders: Orders, customerId: string, stop: AbortSignal, onEvent: (id: string, at: number) => void, afterSequence = 0n): Promise<void> {
+function follow(
+  orders: Orders,
+  customerId: string,
+  stop: AbortSignal,
+  onEvent: (id: string, at: number) => void,
+  afterSequence = 0n,
+): Promise<void> {
   return (async () => {
-    for await (const { event } of orders.watchOrders({ customerId, afterSequence }, { signal: stop })) onEvent(event?.order?.id ?? '', performance.now());
+    for await (const { event } of orders.watchOrders({ customerId, afterSequence }, { signal: stop }))
+      onEvent(event?.order?.id ?? '', performance.now());
   })().catch(() => undefined);
 }
 
@@ -52,15 +73,24 @@ async function crossReplica(database: string): Promise<string[]> {
   const sent = new Map<string, number>();
   const answered = new Map<string, number>();
   try {
-    const watching = [follow(onA.orders, 'cross', stop.signal, (id, at) => arrived.a.set(id, at)), follow(onB.orders, 'cross', stop.signal, (id, at) => arrived.b.set(id, at))];
+    const watching = [
+      follow(onA.orders, 'cross', stop.signal, (id, at) => arrived.a.set(id, at)),
+      follow(onB.orders, 'cross', stop.signal, (id, at) => arrived.b.set(id, at)),
+    ];
     await createOne(onA.orders, 'cross'); // both watchers live and warm
     while (arrived.a.size + arrived.b.size < 2) await sleep(20);
     const done = new AbortController();
-    const creating = createAtRate(onA.orders, rate, () => 'cross', (id, at) => {
-      sent.set(id, at);
-      answered.set(id, performance.now());
-      if (sent.size >= count) done.abort();
-    }, done.signal);
+    const creating = createAtRate(
+      onA.orders,
+      rate,
+      () => 'cross',
+      (id, at) => {
+        sent.set(id, at);
+        answered.set(id, performance.now());
+        if (sent.size >= count) done.abort();
+      },
+      done.signal,
+    );
     await creating;
     while ([...sent.keys()].some((id) => !arrived.b.has(id) || !arrived.a.has(id))) await sleep(50);
     stop.abort();
@@ -94,7 +124,23 @@ async function fanout(database: string): Promise<string[]> {
   const connections = Array.from({ length: 20 }, () => ordersClient(server.grpcAddress));
   const ids: string[] = [];
   for (let i = 0; i < 200; i++) ids.push(await createOne(probe.orders, `seed-${i % 20}`));
-  const rounds: { none: number; with: number; idleNone: number; idleWith: number; cpuNone: number; cpuWith: number; clientNone: number; clientWith: number; p50: number; p99: number; answerP99: number; createP99: number; rss: number; delivered: number; created: number }[] = [];
+  const rounds: {
+    none: number;
+    with: number;
+    idleNone: number;
+    idleWith: number;
+    cpuNone: number;
+    cpuWith: number;
+    clientNone: number;
+    clientWith: number;
+    p50: number;
+    p99: number;
+    answerP99: number;
+    createP99: number;
+    rss: number;
+    delivered: number;
+    created: number;
+  }[] = [];
   let peak = 0;
   const openSeconds: number[] = [];
   try {
@@ -111,12 +157,18 @@ async function fanout(database: string): Promise<string[]> {
           // (a stream from 0 with a customer filter would first replay on a query of its own).
           const head = await logHead(database);
           for (let i = 0; i < streams; i++) {
-            void follow(connections[i % connections.length]!.orders, `w-${i}`, stop.signal, (id, at) => {
-              arrivedAt.set(id, at);
-              const sent = sentAt.get(id);
-              if (sent === undefined) early.set(id, at);
-              else latencies.push(at - sent);
-            }, head);
+            void follow(
+              connections[i % connections.length]!.orders,
+              `w-${i}`,
+              stop.signal,
+              (id, at) => {
+                arrivedAt.set(id, at);
+                const sent = sentAt.get(id);
+                if (sent === undefined) early.set(id, at);
+                else latencies.push(at - sent);
+              },
+              head,
+            );
           }
           // Opening 10,000 streams at once is a burst of work of its own (seconds of server CPU): measure after it.
           const opening = performance.now();
@@ -129,14 +181,20 @@ async function fanout(database: string): Promise<string[]> {
         const answeredAt = new Map<string, number>();
         let recording = true;
         let created = 0;
-        const creator = createAtRate(probe.orders, 200, () => `w-${Math.floor(Math.random() * streams)}`, (id, at) => {
-          if (!recording) return;
-          created++;
-          sentAt.set(id, at);
-          answeredAt.set(id, performance.now());
-          const seen = early.get(id);
-          if (seen !== undefined) latencies.push(seen - at);
-        }, creating.signal);
+        const creator = createAtRate(
+          probe.orders,
+          200,
+          () => `w-${Math.floor(Math.random() * streams)}`,
+          (id, at) => {
+            if (!recording) return;
+            created++;
+            sentAt.set(id, at);
+            answeredAt.set(id, performance.now());
+            const seen = early.get(id);
+            if (seen !== undefined) latencies.push(seen - at);
+          },
+          creating.signal,
+        );
         await sleep(SECONDS * 1000);
         recording = false;
         await sleep(500); // the last recorded events arrive
@@ -149,7 +207,13 @@ async function fanout(database: string): Promise<string[]> {
         await sleep(2000);
         const idleCpu = (cpuSeconds(server.child.pid) - idleBefore) / 2;
         const loading = new AbortController();
-        const creator2 = createAtRate(probe.orders, 200, () => `w-${Math.floor(Math.random() * streams)}`, () => undefined, loading.signal);
+        const creator2 = createAtRate(
+          probe.orders,
+          200,
+          () => `w-${Math.floor(Math.random() * streams)}`,
+          () => undefined,
+          loading.signal,
+        );
         const [serverBefore, clientBefore] = [cpuSeconds(server.child.pid), process.cpuUsage()];
         const load = await getOrderLoad(probe.orders, ids, SECONDS, 32);
         const serverCpu = (cpuSeconds(server.child.pid) - serverBefore) / SECONDS;
@@ -167,8 +231,26 @@ async function fanout(database: string): Promise<string[]> {
       const a = await phase(!first);
       const b = await phase(first);
       const [none, open] = first ? [a, b] : [b, a];
-      rounds.push({ none: none.rps, with: open.rps, idleNone: none.idleCpu, idleWith: open.idleCpu, cpuNone: none.serverCpu, cpuWith: open.serverCpu, clientNone: none.clientCpu, clientWith: open.clientCpu, p50: quantile(open.latencies, 0.5), p99: quantile(open.latencies, 0.99), answerP99: quantile(open.fromAnswer, 0.99), createP99: quantile(open.creates, 0.99), rss: open.rss, delivered: open.latencies.length, created: open.created });
-      console.error(`round ${round + 1}/${ROUNDS}: GetOrder ${none.rps.toFixed(0)}/s without streams, ${open.rps.toFixed(0)}/s with; delivery p99 ${rounds.at(-1)?.p99.toFixed(1)} ms; RSS ${open.rss.toFixed(0)} MiB`);
+      rounds.push({
+        none: none.rps,
+        with: open.rps,
+        idleNone: none.idleCpu,
+        idleWith: open.idleCpu,
+        cpuNone: none.serverCpu,
+        cpuWith: open.serverCpu,
+        clientNone: none.clientCpu,
+        clientWith: open.clientCpu,
+        p50: quantile(open.latencies, 0.5),
+        p99: quantile(open.latencies, 0.99),
+        answerP99: quantile(open.fromAnswer, 0.99),
+        createP99: quantile(open.creates, 0.99),
+        rss: open.rss,
+        delivered: open.latencies.length,
+        created: open.created,
+      });
+      console.error(
+        `round ${round + 1}/${ROUNDS}: GetOrder ${none.rps.toFixed(0)}/s without streams, ${open.rps.toFixed(0)}/s with; delivery p99 ${rounds.at(-1)?.p99.toFixed(1)} ms; RSS ${open.rss.toFixed(0)} MiB`,
+      );
     }
   } finally {
     probe.channel.close();
@@ -183,14 +265,47 @@ async function fanout(database: string): Promise<string[]> {
     '|---|---|',
     `| GetOrder req/s, no streams | ${fmt(pick((r) => r.none))} |`,
     `| GetOrder req/s, streams open | ${fmt(pick((r) => r.with))} |`,
-    `| ratio with / without (per round) | ${fmt(pick((r) => r.with / r.none), 2)} (target ≥ 0.8) |`,
-    `| server CPU (cores) idle, no streams / streams open | ${fmt(pick((r) => r.idleNone), 2)} / ${fmt(pick((r) => r.idleWith), 2)} |`,
-    `| server CPU (cores) during GetOrder, no streams / streams open | ${fmt(pick((r) => r.cpuNone), 2)} / ${fmt(pick((r) => r.cpuWith), 2)} |`,
-    `| this (client) process CPU (cores) during GetOrder, no streams / streams open | ${fmt(pick((r) => r.clientNone), 2)} / ${fmt(pick((r) => r.clientWith), 2)} |`,
-    `| creation → delivery p50 ms | ${fmt(pick((r) => r.p50), 1)} |`,
-    `| creation → delivery p99 ms | ${fmt(pick((r) => r.p99), 1)} (target < 100) |`,
-    `| CreateOrder request → response p99 ms (included above) | ${fmt(pick((r) => r.createP99), 1)} |`,
-    `| CreateOrder response → delivery p99 ms | ${fmt(pick((r) => r.answerP99), 1)} |`,
+    `| ratio with / without (per round) | ${fmt(
+      pick((r) => r.with / r.none),
+      2,
+    )} (target ≥ 0.8) |`,
+    `| server CPU (cores) idle, no streams / streams open | ${fmt(
+      pick((r) => r.idleNone),
+      2,
+    )} / ${fmt(
+      pick((r) => r.idleWith),
+      2,
+    )} |`,
+    `| server CPU (cores) during GetOrder, no streams / streams open | ${fmt(
+      pick((r) => r.cpuNone),
+      2,
+    )} / ${fmt(
+      pick((r) => r.cpuWith),
+      2,
+    )} |`,
+    `| this (client) process CPU (cores) during GetOrder, no streams / streams open | ${fmt(
+      pick((r) => r.clientNone),
+      2,
+    )} / ${fmt(
+      pick((r) => r.clientWith),
+      2,
+    )} |`,
+    `| creation → delivery p50 ms | ${fmt(
+      pick((r) => r.p50),
+      1,
+    )} |`,
+    `| creation → delivery p99 ms | ${fmt(
+      pick((r) => r.p99),
+      1,
+    )} (target < 100) |`,
+    `| CreateOrder request → response p99 ms (included above) | ${fmt(
+      pick((r) => r.createP99),
+      1,
+    )} |`,
+    `| CreateOrder response → delivery p99 ms | ${fmt(
+      pick((r) => r.answerP99),
+      1,
+    )} |`,
     `| events delivered / orders created per round | ${fmt(pick((r) => r.delivered))} / ${fmt(pick((r) => r.created))} |`,
     `| time for the ${streams} streams to open, s | ${fmt(spread(openSeconds), 1)} |`,
     `| server RSS with the streams open, MiB | ${fmt(pick((r) => r.rss))}; peak (VmHWM) ${peak.toFixed(0)} (target < 1024) |`,
@@ -210,7 +325,11 @@ async function logHead(database: string): Promise<bigint> {
 async function main(): Promise<void> {
   killChildrenOnExit();
   events.setMaxListeners(0); // one abort signal per phase is shared by thousands of streams
-  const scenarios: Record<string, (database: string) => Promise<string[]>> = { 'cross-replica': crossReplica, fanout, 'create-ratio': (database) => createRatio(database, ROUNDS, SECONDS) };
+  const scenarios: Record<string, (database: string) => Promise<string[]>> = {
+    'cross-replica': crossReplica,
+    fanout,
+    'create-ratio': (database) => createRatio(database, ROUNDS, SECONDS),
+  };
   const chosen = values.only === undefined ? Object.keys(scenarios) : [values.only];
   for (const name of chosen) {
     const run = scenarios[name];

@@ -21,7 +21,14 @@ import { freePort, OwnRedisServer } from '../test/support/redis.js';
 import { POSTGRES, postgresAdmin } from '../test/support/required-services.js';
 import { Child, killChildrenOnExit, rssMiB } from './processes.js';
 
-const { values } = parseArgs({ options: { orders: { type: 'string', default: '100000' }, concurrency: { type: 'string', default: '8' }, seconds: { type: 'string', default: '5' }, rounds: { type: 'string', default: '3' } } });
+const { values } = parseArgs({
+  options: {
+    orders: { type: 'string', default: '100000' },
+    concurrency: { type: 'string', default: '8' },
+    seconds: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '3' },
+  },
+});
 const ROUNDS = Number(values.rounds);
 const ORDERS = Number(values.orders);
 const CONCURRENCY = Number(values.concurrency);
@@ -55,11 +62,14 @@ async function startProcess(name: string, entry: string, yaml: string, ready: st
 async function seed(database: string): Promise<string[]> {
   const sql = new pg.Client({ ...POSTGRES, database });
   await sql.connect();
-  await sql.query(`INSERT INTO orders (id, customer_id, status, currency_code, total_minor, items, version, idempotency_key, create_time, update_time)
+  await sql.query(
+    `INSERT INTO orders (id, customer_id, status, currency_code, total_minor, items, version, idempotency_key, create_time, update_time)
     SELECT ('01900000-0000-7000-8000-' || lpad(to_hex(i), 12, '0'))::uuid, 'customer-' || (i % 100), 'PENDING', 'EUR', 2900 + i % 7,
            jsonb_build_array(jsonb_build_object('productId', 'espresso', 'quantity', 2, 'unitPriceMinor', '1250'), jsonb_build_object('productId', 'cup-' || (i % 13), 'quantity', 1, 'unitPriceMinor', (400 + i % 7)::text)),
            1, '', now(), now()
-    FROM generate_series(1, $1) AS i`, [ORDERS]);
+    FROM generate_series(1, $1) AS i`,
+    [ORDERS],
+  );
   const ids = (await sql.query<{ id: string }>('SELECT id FROM orders ORDER BY random() LIMIT 1000')).rows.map((r) => r.id);
   await sql.end();
   return ids;
@@ -113,7 +123,8 @@ async function measureRound(a: Clients, b: Clients, ids: string[]): Promise<Roun
   })();
   const during = await getOrderLoad(a, ids, finished);
   const { last, seconds } = await finished;
-  if (last.status !== ExportJobStatus.EXPORT_JOB_STATUS_SUCCEEDED) throw new Error(`the export ended ${ExportJobStatus[last.status]}: ${last.error}`);
+  if (last.status !== ExportJobStatus.EXPORT_JOB_STATUS_SUCCEEDED)
+    throw new Error(`the export ended ${ExportJobStatus[last.status]}: ${last.error}`);
   const downloadStart = performance.now();
   const hash = createHash('sha256');
   let bytes = 0;
@@ -122,8 +133,11 @@ async function measureRound(a: Clients, b: Clients, ids: string[]): Promise<Roun
     bytes += chunk.data.length;
   }
   const downloadSeconds = (performance.now() - downloadStart) / 1000;
-  if (hash.digest('hex') !== last.sha256 || BigInt(bytes) !== last.sizeBytes) throw new Error('the download does not match the job (sha256 or size)');
-  console.error(`round: export ${seconds.toFixed(1)} s, GetOrder p99 idle ${idle.p99Ms.toFixed(1)} ms, during ${during.p99Ms.toFixed(1)} ms, download ${(bytes / 1e6 / downloadSeconds).toFixed(1)} MB/s`);
+  if (hash.digest('hex') !== last.sha256 || BigInt(bytes) !== last.sizeBytes)
+    throw new Error('the download does not match the job (sha256 or size)');
+  console.error(
+    `round: export ${seconds.toFixed(1)} s, GetOrder p99 idle ${idle.p99Ms.toFixed(1)} ms, during ${during.p99Ms.toFixed(1)} ms, download ${(bytes / 1e6 / downloadSeconds).toFixed(1)} MB/s`,
+  );
   return { idle, during, exportSeconds: seconds, bytes, downloadSeconds };
 }
 
@@ -157,7 +171,12 @@ try {
   const result = {
     orders: ORDERS,
     rounds: ROUNDS,
-    export: { ordersPerSecond: median((r) => ORDERS / r.exportSeconds), sizeMiB: rounds[0]!.bytes / 2 ** 20, workerRssBeforeMiB: rssBefore, workerPeakRssMiB: peakRssMiB(worker.pid) },
+    export: {
+      ordersPerSecond: median((r) => ORDERS / r.exportSeconds),
+      sizeMiB: rounds[0]!.bytes / 2 ** 20,
+      workerRssBeforeMiB: rssBefore,
+      workerPeakRssMiB: peakRssMiB(worker.pid),
+    },
     getOrder: {
       concurrency: CONCURRENCY,
       idleP99Ms: median((r) => r.idle.p99Ms),

@@ -19,7 +19,10 @@ describe('GrpcFrameReader', () => {
   it('finds every message however the stream is cut into chunks, prefixes included', () => {
     for (const size of [1, 2, 3, 5, 7, stream.length]) {
       const seen: string[] = [];
-      const reader = new GrpcFrameReader((_, bytes) => seen.push(bytes!.toString()), () => true);
+      const reader = new GrpcFrameReader(
+        (_, bytes) => seen.push(bytes!.toString()),
+        () => true,
+      );
       for (let at = 0; at < stream.length; at += size) reader.push(stream.subarray(at, at + size));
       expect(seen, `chunks of ${size}`).toEqual(['a', '', 'bbbbbbbbbb', 'cc']);
       expect(reader.messages).toBe(4);
@@ -29,9 +32,17 @@ describe('GrpcFrameReader', () => {
 
   it('hands over only the messages asked for, and counts the others', () => {
     const seen: [number, string | undefined][] = [];
-    const reader = new GrpcFrameReader((i, bytes) => seen.push([i, bytes?.toString()]), (i) => i === 2);
+    const reader = new GrpcFrameReader(
+      (i, bytes) => seen.push([i, bytes?.toString()]),
+      (i) => i === 2,
+    );
     reader.push(stream);
-    expect(seen).toEqual([[0, undefined], [1, undefined], [2, 'bbbbbbbbbb'], [3, undefined]]);
+    expect(seen).toEqual([
+      [0, undefined],
+      [1, undefined],
+      [2, 'bbbbbbbbbb'],
+      [3, undefined],
+    ]);
   });
 
   it('knows when the stream stopped inside a message', () => {

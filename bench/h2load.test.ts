@@ -21,7 +21,16 @@ req/s           :    1949.42     1985.48     1967.45       25.50   100.00%
 
 describe('h2load results', () => {
   it('reads the summary: duration, outcomes, HTTP codes and DATA bytes', () => {
-    expect(parseH2loadOutput(OUTPUT)).toEqual({ seconds: 1.25, total: 4096, succeeded: 4090, failed: 6, errored: 0, timedOut: 0, status2xx: 4090, dataBytes: 282210 });
+    expect(parseH2loadOutput(OUTPUT)).toEqual({
+      seconds: 1.25,
+      total: 4096,
+      succeeded: 4090,
+      failed: 6,
+      errored: 0,
+      timedOut: 0,
+      status2xx: 4090,
+      dataBytes: 282210,
+    });
     expect(parseH2loadOutput(OUTPUT.replace('finished in 1.25s', 'finished in 980.5ms')).seconds).toBeCloseTo(0.9805);
   });
 
@@ -41,8 +50,33 @@ describe('h2load results', () => {
   });
 
   it('passes a fixed request count or a duration, the log file and every header', () => {
-    const args = h2loadArgs({ url: 'http://127.0.0.1:1/p.S/M', bodyFile: '/b', headers: { te: 'trailers', authorization: 'Bearer x' }, connections: 8, streams: 16, requests: 800, logFile: '/l' });
-    expect(args).toEqual(['-c', '8', '-m', '16', '-t', '1', '-d', '/b', '-n', '800', '--log-file=/l', '-H', 'te: trailers', '-H', 'authorization: Bearer x', 'http://127.0.0.1:1/p.S/M']);
+    const args = h2loadArgs({
+      url: 'http://127.0.0.1:1/p.S/M',
+      bodyFile: '/b',
+      headers: { te: 'trailers', authorization: 'Bearer x' },
+      connections: 8,
+      streams: 16,
+      requests: 800,
+      logFile: '/l',
+    });
+    expect(args).toEqual([
+      '-c',
+      '8',
+      '-m',
+      '16',
+      '-t',
+      '1',
+      '-d',
+      '/b',
+      '-n',
+      '800',
+      '--log-file=/l',
+      '-H',
+      'te: trailers',
+      '-H',
+      'authorization: Bearer x',
+      'http://127.0.0.1:1/p.S/M',
+    ]);
     expect(h2loadArgs({ url: 'u', bodyFile: '/b', headers: {}, connections: 1, streams: 1, durationS: 2 })).toContain('-D');
   });
 });

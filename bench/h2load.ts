@@ -55,7 +55,9 @@ export function runH2load(run: H2loadRun): Promise<H2loadResult> {
       try {
         resolve({ ...parseH2loadOutput(stdout), cpuSeconds: parseChildTimes(stdout) });
       } catch (parseError) {
-        reject(new Error(`${parseError instanceof Error ? parseError.message : String(parseError)}\n--- h2load said ---\n${stdout}${stderr}`));
+        reject(
+          new Error(`${parseError instanceof Error ? parseError.message : String(parseError)}\n--- h2load said ---\n${stdout}${stderr}`),
+        );
       }
     });
   });
@@ -80,7 +82,11 @@ const UNITS: Record<string, number> = { us: 1e-6, ms: 1e-3, s: 1 };
 /** The figures of h2load's summary (nghttp2 1.52 layout). */
 export function parseH2loadOutput(text: string): Omit<H2loadResult, 'cpuSeconds'> {
   const finished = match(text, /^finished in ([\d.]+)(us|ms|s),/m, '"finished in"');
-  const requests = match(text, /^requests: (\d+) total, \d+ started, \d+ done, (\d+) succeeded, (\d+) failed, (\d+) errored, (\d+) timeout/m, '"requests:"');
+  const requests = match(
+    text,
+    /^requests: (\d+) total, \d+ started, \d+ done, (\d+) succeeded, (\d+) failed, (\d+) errored, (\d+) timeout/m,
+    '"requests:"',
+  );
   const codes = match(text, /^status codes: (\d+) 2xx/m, '"status codes:"');
   const traffic = match(text, /^traffic: .*?, [^,]*? \((\d+)\) data$/m, '"traffic:"');
   const n = (s: string | undefined) => Number(s);

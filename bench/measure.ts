@@ -61,9 +61,22 @@ async function settled(server: RunningServer, method: string): Promise<Scrape> {
   throw new Error(`${server.key}: its ${method} count was still moving 10 s after the warm-up`);
 }
 
-export async function measureUnary(scenario: Scenario, server: RunningServer, target: UnaryTarget, round: number, ctx: MeasureContext): Promise<Measurement> {
+export async function measureUnary(
+  scenario: Scenario,
+  server: RunningServer,
+  target: UnaryTarget,
+  round: number,
+  ctx: MeasureContext,
+): Promise<Measurement> {
   const { options, cores } = ctx;
-  const base = { url: target.url, bodyFile: target.bodyFile, headers: callHeaders(server), connections: options.connections, streams: options.streams, core: cores.load };
+  const base = {
+    url: target.url,
+    bodyFile: target.bodyFile,
+    headers: callHeaders(server),
+    connections: options.connections,
+    streams: options.streams,
+    core: cores.load,
+  };
   const warm = await runH2load({ ...base, durationS: options.warmupS });
   if (warm.succeeded === 0) throw new Error(`${scenario.name}: no call succeeded during the warm-up`);
   const before = await settled(server, target.method);
@@ -90,23 +103,56 @@ export async function measureUnary(scenario: Scenario, server: RunningServer, ta
   };
 }
 
-export async function measureWatch(scenario: Scenario, server: RunningServer, target: WatchTarget, round: number, ctx: MeasureContext): Promise<Measurement> {
+export async function measureWatch(
+  scenario: Scenario,
+  server: RunningServer,
+  target: WatchTarget,
+  round: number,
+  ctx: MeasureContext,
+): Promise<Measurement> {
   const { options, cores } = ctx;
   const load = scenario.load.kind === 'watch' ? scenario.load : undefined;
   if (load === undefined) throw new Error(`${scenario.name} is not a watch scenario`);
-  const args = ['--address', server.address, '--connections', String(load.connections), '--streams', String(load.streamsPerConnection), '--events', String(target.events), '--warmup', String(options.warmupS), '--duration', String(options.durationS)];
+  const args = [
+    '--address',
+    server.address,
+    '--connections',
+    String(load.connections),
+    '--streams',
+    String(load.streamsPerConnection),
+    '--events',
+    String(target.events),
+    '--warmup',
+    String(options.warmupS),
+    '--duration',
+    String(options.durationS),
+  ];
   const before = await scrape(server.adminUrl);
   const env: Record<string, string> = server.authorization === undefined ? {} : { BENCH_AUTHORIZATION: server.authorization };
-  const generator = new Child({ name: `watch-load → ${scenario.name}`, nodeArgs: ['--import', 'tsx', 'bench/watch-load.ts', ...args], cwd: ctx.root, env, core: cores.load, isGenerator: true });
+  const generator = new Child({
+    name: `watch-load → ${scenario.name}`,
+    nodeArgs: ['--import', 'tsx', 'bench/watch-load.ts', ...args],
+    cwd: ctx.root,
+    env,
+    core: cores.load,
+    isGenerator: true,
+  });
   const timeoutMs = (options.warmupS + options.durationS) * 1000 + 30_000;
   const on = (event: string) => generator.nextLine((line) => line.event === event, timeoutMs);
-  const [opened, closed, line] = await Promise.all([on('measuring').then(() => sampleCpu(server.child.pid)), on('measured').then(() => sampleCpu(server.child.pid)), on('result')]);
+  const [opened, closed, line] = await Promise.all([
+    on('measuring').then(() => sampleCpu(server.child.pid)),
+    on('measured').then(() => sampleCpu(server.child.pid)),
+    on('result'),
+  ]);
   await generator.exited;
   await sleep(300); // the server ends the streams the generator dropped
   const after = await scrape(server.adminUrl);
   const result = line as unknown as WatchResult;
   const handled = delta(handledByCode(before, 'WatchOrders'), handledByCode(after, 'WatchOrders'));
-  const sent = delta(sum(before, 'grpc_server_msg_sent_total', { grpc_method: 'WatchOrders' }), sum(after, 'grpc_server_msg_sent_total', { grpc_method: 'WatchOrders' }));
+  const sent = delta(
+    sum(before, 'grpc_server_msg_sent_total', { grpc_method: 'WatchOrders' }),
+    sum(after, 'grpc_server_msg_sent_total', { grpc_method: 'WatchOrders' }),
+  );
   const checks = checkWatch(scenario, server, target, result, handled, sent.get('') ?? 0);
   const windowS = (closed.at - opened.at) / 1000;
   return {

@@ -40,7 +40,8 @@ export const USAGE = `usage: npm run bench -- [--quick] [--scenario NAME]... [--
 
 function integer(name: string, text: string): number {
   const value = Number(text);
-  if (!Number.isInteger(value) || value < -20 || value > 19) throw new Error(`--${name} must be an integer from -20 to 19, got ${JSON.stringify(text)}\n${USAGE}`);
+  if (!Number.isInteger(value) || value < -20 || value > 19)
+    throw new Error(`--${name} must be an integer from -20 to 19, got ${JSON.stringify(text)}\n${USAGE}`);
   return value;
 }
 

@@ -16,7 +16,10 @@ function auth(spec: OrderflowSpec, harnessUrl: string) {
     case 'rs256':
       return { enabled: true, jwt: { issuer: ISSUER, audience: AUDIENCE, algorithms: ['RS256'], jwksUrl: `${harnessUrl}/jwks.json` } };
     case 'hs256':
-      return { enabled: true, jwt: { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'], hs256Secret: { fromEnv: HS256_SECRET_ENV } } };
+      return {
+        enabled: true,
+        jwt: { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'], hs256Secret: { fromEnv: HS256_SECRET_ENV } },
+      };
   }
 }
 
@@ -31,7 +34,9 @@ export function orderflowYaml(spec: OrderflowSpec, harnessUrl: string): string {
     store: { kind: 'memory' },
     shutdown: { timeoutMs: 5000, drainDelayMs: 0, closeTimeoutMs: 2000 },
     catalog: { seed: PRODUCTS },
-    tracing: spec.production ? { sampleRatio: 0.1, exporters: [{ kind: 'otlp', protocol: 'http', endpoint: `${harnessUrl}/v1/traces` }] } : { exporters: [] },
+    tracing: spec.production
+      ? { sampleRatio: 0.1, exporters: [{ kind: 'otlp', protocol: 'http', endpoint: `${harnessUrl}/v1/traces` }] }
+      : { exporters: [] },
     auth: auth(spec, harnessUrl),
     // One caller sends everything: the limiter runs on every call but never refuses.
     limits: { ratePerSecond: 1_000_000_000, rateBurst: 1_000_000_000 },

@@ -66,10 +66,15 @@ export class Child {
   constructor(private readonly options: SpawnOptions) {
     this.name = options.name;
     const [command, rest] = (options.isGenerator === true ? generator : pinned)(process.execPath, options.nodeArgs, options.core);
-    const [file, args] = options.nice === undefined || options.nice === 0 ? [command, rest] : ['nice', ['-n', String(options.nice), command, ...rest]];
+    const [file, args] =
+      options.nice === undefined || options.nice === 0 ? [command, rest] : ['nice', ['-n', String(options.nice), command, ...rest]];
     const stdout = options.stdoutFile === undefined ? 'pipe' : openSync(options.stdoutFile, 'w');
     // A clean environment: ORDERFLOW_* overrides in the caller's shell must not change the scenario.
-    this.process = spawn(file, args, { cwd: options.cwd, env: { PATH: process.env.PATH ?? '', ...options.env }, stdio: ['ignore', stdout, 'pipe'] });
+    this.process = spawn(file, args, {
+      cwd: options.cwd,
+      env: { PATH: process.env.PATH ?? '', ...options.env },
+      stdio: ['ignore', stdout, 'pipe'],
+    });
     if (typeof stdout === 'number') closeSync(stdout);
     live.add(this.process);
     this.exited = new Promise((resolve) => this.process.once('exit', (code) => (live.delete(this.process), resolve(code))));
@@ -119,7 +124,11 @@ export class Child {
     const fd = openSync(this.options.stdoutFile!, 'r');
     try {
       const buffer = Buffer.alloc(64 * 1024);
-      for (let n = readSync(fd, buffer, 0, buffer.length, this.filePosition); n > 0; n = readSync(fd, buffer, 0, buffer.length, this.filePosition)) {
+      for (
+        let n = readSync(fd, buffer, 0, buffer.length, this.filePosition);
+        n > 0;
+        n = readSync(fd, buffer, 0, buffer.length, this.filePosition)
+      ) {
         this.filePosition += n;
         this.onOutput(buffer.subarray(0, n));
       }

@@ -25,7 +25,8 @@ export async function runProfile(name: string, startCtx: StartContext, ctx: Meas
   let measured;
   try {
     const target = await prepareTarget(scenario, server, ctx.dir);
-    measured = target.kind === 'unary' ? await measureUnary(scenario, server, target, 1, ctx) : await measureWatch(scenario, server, target, 1, ctx);
+    measured =
+      target.kind === 'unary' ? await measureUnary(scenario, server, target, 1, ctx) : await measureWatch(scenario, server, target, 1, ctx);
   } finally {
     const code = await server.child.stop();
     if (code !== 0) console.warn(`${server.key} exited with code ${code}`);

@@ -18,7 +18,20 @@ export type BenchRun = Readonly<{
   cores: Cores;
 }>;
 
-const HEADER = ['scenario', 'server', 'rate /s', '× bare', 'server CPU µs/op', '× bare', 'p50 ms', 'p99 ms', 'server CPU %', 'generator CPU %', 'generator CPU µs/op', 'RSS MiB'];
+const HEADER = [
+  'scenario',
+  'server',
+  'rate /s',
+  '× bare',
+  'server CPU µs/op',
+  '× bare',
+  'p50 ms',
+  'p99 ms',
+  'server CPU %',
+  'generator CPU %',
+  'generator CPU µs/op',
+  'RSS MiB',
+];
 
 const fixed = (value: number, digits = 0) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
 const range = (s: Spread, digits = 0) => `${fixed(s.median, digits)} (${fixed(s.min, digits)}–${fixed(s.max, digits)})`;
@@ -56,7 +69,14 @@ function rows(run: BenchRun): string[][] {
 export function textTable(run: BenchRun): string {
   const all = [HEADER, ...rows(run)].map((r) => r.filter((_, i) => i !== 1));
   const widths = all[0]!.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
-  return all.map((r) => r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
+  return all
+    .map((r) =>
+      r
+        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
@@ -71,7 +91,9 @@ export function targetLines(run: BenchRun): string[] {
     const production = scenario.server.startsWith('prod-') && scenario.load.kind === 'unary';
     const minRate = scenario.load.kind === 'watch' ? 0.8 : production ? 0.6 : 0.85;
     const rateMet = r.median >= minRate;
-    const parts = [`${scenario.name}: ${times(r)} bare ${scenario.load.kind === 'watch' ? 'messages/s' : 'req/s'} (rounds ${fixed(r.min, 2)}–${fixed(r.max, 2)}; target ≥ ${minRate}×: ${rateMet ? 'met' : 'not met'})`];
+    const parts = [
+      `${scenario.name}: ${times(r)} bare ${scenario.load.kind === 'watch' ? 'messages/s' : 'req/s'} (rounds ${fixed(r.min, 2)}–${fixed(r.max, 2)}; target ≥ ${minRate}×: ${rateMet ? 'met' : 'not met'})`,
+    ];
     const cpuPart = `${times(c)} its CPU per ${scenario.load.kind === 'watch' ? 'message' : 'call'} (rounds ${fixed(c.min, 2)}–${fixed(c.max, 2)}`;
     parts.push(production ? `${cpuPart}; target ≤ 1.8×: ${c.median <= 1.8 ? 'met' : 'not met'})` : `${cpuPart})`);
     out.push(parts.join(', '));
@@ -89,13 +111,18 @@ export function noiseLines(run: BenchRun): string[] {
     `on the server's core: a median ${fixed(onServerCore.median)}% of it went to other processes (range ${fixed(onServerCore.min)}–${fixed(onServerCore.max)}%)`,
     `on the load generator's core: a median ${fixed(onLoadCore.median)}% went to other processes (range ${fixed(onLoadCore.min)}–${fixed(onLoadCore.max)}%); a generator that waits for its core answers late, which can leave a fast server idle`,
     `the harness itself (OTLP sink, JWKS, orchestration) used ${fixed(harness.median)}% (up to ${fixed(harness.max)}%) of the load core`,
-    `load average before the run ${run.loadAverageAtStart.map((n) => n.toFixed(2)).join(', ')}; after ${loadavg().map((n) => n.toFixed(2)).join(', ')}`,
+    `load average before the run ${run.loadAverageAtStart.map((n) => n.toFixed(2)).join(', ')}; after ${loadavg()
+      .map((n) => n.toFixed(2))
+      .join(', ')}`,
   ];
 }
 
 function settingsLines(run: BenchRun): string[] {
   const o = run.options;
-  const pinning = run.cores.server === undefined ? 'not pinned (one core)' : `server on core ${run.cores.server}, load generator and harness on core ${run.cores.load} (taskset)`;
+  const pinning =
+    run.cores.server === undefined
+      ? 'not pinned (one core)'
+      : `server on core ${run.cores.server}, load generator and harness on core ${run.cores.load} (taskset)`;
   const generators = GENERATOR_NICE === 0 ? 'load generators at the default priority' : `load generators at nice ${GENERATOR_NICE}`;
   const nice = `${generators}, servers at ${o.serverNice === 0 ? 'the default priority' : `nice ${o.serverNice}`}, harness at the default`;
   return [
@@ -108,7 +135,9 @@ function settingsLines(run: BenchRun): string[] {
 
 export function markdownReport(run: BenchRun): string {
   // Every run passed its checks (a failure stops the benchmark); the last round's are shown.
-  const checks = run.scenarios.map((s) => `- ${s.name}: ${run.measurements.findLast((m) => m.scenario === s.name)?.checks.join('; ') ?? 'not run'}`);
+  const checks = run.scenarios.map(
+    (s) => `- ${s.name}: ${run.measurements.findLast((m) => m.scenario === s.name)?.checks.join('; ') ?? 'not run'}`,
+  );
   return [
     '## Settings',
     ...settingsLines(run),

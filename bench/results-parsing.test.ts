@@ -18,7 +18,12 @@ describe('server counters', () => {
   it('sums a metric by label and subtracts scrapes', () => {
     const before = parsePrometheusText(METRICS);
     const after = parsePrometheusText(METRICS.replace('"OK"} 120', '"OK"} 170'));
-    expect(handledByCode(before, 'GetProduct')).toEqual(new Map([['OK', 120], ['NotFound', 3]]));
+    expect(handledByCode(before, 'GetProduct')).toEqual(
+      new Map([
+        ['OK', 120],
+        ['NotFound', 3],
+      ]),
+    );
     expect(delta(handledByCode(before, 'GetProduct'), handledByCode(after, 'GetProduct'))).toEqual(new Map([['OK', 50]]));
     expect(sum(before, 'grpc_server_handled_total', {}).get('')).toBe(130);
     expect(sum(before, 'process_cpu_seconds_total', {}).get('')).toBe(1.5);

@@ -21,10 +21,14 @@ export async function endOfRunChecks(servers: readonly RunningServer[], harness:
     await new Promise((resolve) => setTimeout(resolve, 500));
     const log = readFileSync(server.logFile, 'latin1');
     const finished = count(log, '"msg":"finished call"');
-    lines.push(`${server.key}: ${finished} "finished call" lines (${(log.length / 2 ** 20).toFixed(0)} MiB of JSON log in a file) for ${handled} calls in grpc_server_handled_total${finished === handled ? ' (equal)' : ' (DIFFERENT)'}`);
+    lines.push(
+      `${server.key}: ${finished} "finished call" lines (${(log.length / 2 ** 20).toFixed(0)} MiB of JSON log in a file) for ${handled} calls in grpc_server_handled_total${finished === handled ? ' (equal)' : ' (DIFFERENT)'}`,
+    );
   }
   const traces = harness.traces();
-  lines.push(`OTLP sink: ${traces.requests} export requests, ${traces.spans} spans (${(traces.bytes / 2 ** 20).toFixed(1)} MiB) for ${calls} calls to the production servers: ${((traces.spans / Math.max(1, calls)) * 100).toFixed(1)} spans per 100 calls at sampleRatio 0.1`);
+  lines.push(
+    `OTLP sink: ${traces.requests} export requests, ${traces.spans} spans (${(traces.bytes / 2 ** 20).toFixed(1)} MiB) for ${calls} calls to the production servers: ${((traces.spans / Math.max(1, calls)) * 100).toFixed(1)} spans per 100 calls at sampleRatio 0.1`,
+  );
   lines.push(`JWKS: fetched ${harness.jwksFetches()} time(s) from the harness`);
   return lines;
 }

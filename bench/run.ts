@@ -24,7 +24,8 @@ import { mintCredentials } from './tokens.js';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 function preflight(): void {
-  if (!existsSync(join(ROOT, 'dist/cmd/server.js'))) throw new Error('dist/cmd/server.js is missing: run `npm run build` first (npm run bench does)');
+  if (!existsSync(join(ROOT, 'dist/cmd/server.js')))
+    throw new Error('dist/cmd/server.js is missing: run `npm run build` first (npm run bench does)');
   try {
     execFileSync('h2load', ['--version'], { stdio: 'ignore' });
   } catch {
@@ -59,13 +60,21 @@ function progress(m: Measurement, rounds: number): void {
   );
 }
 
-async function measureRounds(scenarios: readonly Scenario[], servers: Map<ServerKey, RunningServer>, targets: Map<string, Target>, ctx: MeasureContext): Promise<Measurement[]> {
+async function measureRounds(
+  scenarios: readonly Scenario[],
+  servers: Map<ServerKey, RunningServer>,
+  targets: Map<string, Target>,
+  ctx: MeasureContext,
+): Promise<Measurement[]> {
   const measurements: Measurement[] = [];
   for (let round = 1; round <= ctx.options.rounds; round++) {
     for (const scenario of rotate(scenarios, round - 1)) {
       const server = servers.get(scenario.server)!;
       const target = targets.get(scenario.name)!;
-      const m = target.kind === 'unary' ? await measureUnary(scenario, server, target, round, ctx) : await measureWatch(scenario, server, target, round, ctx);
+      const m =
+        target.kind === 'unary'
+          ? await measureUnary(scenario, server, target, round, ctx)
+          : await measureWatch(scenario, server, target, round, ctx);
       if (!server.child.running) throw new Error(`${server.key} exited during ${scenario.name}:\n${server.child.stderr()}`);
       measurements.push(m);
       progress(m, ctx.options.rounds);
@@ -74,7 +83,12 @@ async function measureRounds(scenarios: readonly Scenario[], servers: Map<Server
   return measurements;
 }
 
-async function benchmark(options: BenchOptions, startCtx: StartContext, ctx: MeasureContext, harness: Awaited<ReturnType<typeof startHarnessHttp>>): Promise<void> {
+async function benchmark(
+  options: BenchOptions,
+  startCtx: StartContext,
+  ctx: MeasureContext,
+  harness: Awaited<ReturnType<typeof startHarnessHttp>>,
+): Promise<void> {
   const startedAt = new Date();
   const loadAverageAtStart = loadavg();
   const scenarios = selectScenarios(options.scenarios);
@@ -85,7 +99,16 @@ async function benchmark(options: BenchOptions, startCtx: StartContext, ctx: Mea
     for (const scenario of scenarios) targets.set(scenario.name, await prepareTarget(scenario, servers.get(scenario.server)!, ctx.dir));
     const measurements = await measureRounds(scenarios, servers, targets, ctx);
     const checks = await endOfRunChecks([...servers.values()], harness);
-    const run: BenchRun = { startedAt, finishedAt: new Date(), options, scenarios, measurements, checks, loadAverageAtStart, cores: ctx.cores };
+    const run: BenchRun = {
+      startedAt,
+      finishedAt: new Date(),
+      options,
+      scenarios,
+      measurements,
+      checks,
+      loadAverageAtStart,
+      cores: ctx.cores,
+    };
     console.log(`\n${textTable(run)}\n\n${[...targetLines(run), '', ...checks, '', ...noiseLines(run)].join('\n')}`);
     writeFileSync(options.out, markdownReport(run));
     console.log(`\nwrote ${options.out}`);
@@ -103,7 +126,14 @@ async function main(): Promise<void> {
   const credentials = await mintCredentials();
   const harness = await startHarnessHttp(credentials.jwks);
   const dir = mkdtempSync(join(tmpdir(), 'orderflow-bench-'));
-  const startCtx: StartContext = { root: ROOT, dir, harnessUrl: harness.url, credentials, core: cores.server, serverNice: options.serverNice };
+  const startCtx: StartContext = {
+    root: ROOT,
+    dir,
+    harnessUrl: harness.url,
+    credentials,
+    core: cores.server,
+    serverNice: options.serverNice,
+  };
   const ctx: MeasureContext = { options, cores, root: ROOT, dir };
   try {
     if (options.profile !== undefined) await runProfile(options.profile, startCtx, ctx);

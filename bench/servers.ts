@@ -38,19 +38,44 @@ const START_TIMEOUT_MS = 60_000;
 export async function startServer(key: ServerKey, spec: ServerSpec, ctx: StartContext): Promise<RunningServer> {
   const profile = ctx.cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${ctx.cpuProfileDir}`];
   if (spec.kind === 'baseline') {
-    const child = new Child({ name: spec.label, nodeArgs: [...profile, '--import', 'tsx', 'bench/baseline-server.ts'], cwd: ctx.root, env: {}, core: ctx.core, nice: ctx.serverNice });
+    const child = new Child({
+      name: spec.label,
+      nodeArgs: [...profile, '--import', 'tsx', 'bench/baseline-server.ts'],
+      cwd: ctx.root,
+      env: {},
+      core: ctx.core,
+      nice: ctx.serverNice,
+    });
     return served(key, spec, child, undefined, undefined);
   }
   const confPath = join(ctx.dir, `${key}.yaml`);
   writeFileSync(confPath, orderflowYaml(spec, ctx.harnessUrl));
   const logFile = join(ctx.dir, `${key}.log`);
-  const env = { CONF_PATH: confPath, NODE_ENV: 'production', ...(spec.auth === 'hs256' ? { [HS256_SECRET_ENV]: ctx.credentials.hs256Secret } : {}) };
-  const child = new Child({ name: spec.label, nodeArgs: [...profile, 'dist/cmd/server.js'], cwd: ctx.root, env, core: ctx.core, nice: ctx.serverNice, stdoutFile: logFile });
+  const env = {
+    CONF_PATH: confPath,
+    NODE_ENV: 'production',
+    ...(spec.auth === 'hs256' ? { [HS256_SECRET_ENV]: ctx.credentials.hs256Secret } : {}),
+  };
+  const child = new Child({
+    name: spec.label,
+    nodeArgs: [...profile, 'dist/cmd/server.js'],
+    cwd: ctx.root,
+    env,
+    core: ctx.core,
+    nice: ctx.serverNice,
+    stdoutFile: logFile,
+  });
   const token = spec.auth === 'rs256' ? ctx.credentials.rs256Token : spec.auth === 'hs256' ? ctx.credentials.hs256Token : undefined;
   return served(key, spec, child, logFile, token === undefined ? undefined : `Bearer ${token}`);
 }
 
-async function served(key: ServerKey, spec: ServerSpec, child: Child, logFile: string | undefined, authorization: string | undefined): Promise<RunningServer> {
+async function served(
+  key: ServerKey,
+  spec: ServerSpec,
+  child: Child,
+  logFile: string | undefined,
+  authorization: string | undefined,
+): Promise<RunningServer> {
   const line = await child.nextLine((l) => l.msg === 'serving', START_TIMEOUT_MS);
   return { key, spec, child, address: String(line.grpc), adminUrl: `http://${String(line.admin)}`, logFile, authorization };
 }

@@ -25,7 +25,13 @@ async function unaryTarget<Req>(server: RunningServer, method: Method<Req, unkno
     expectOk(reply, `${server.key}: probe ${methodName(method)}`);
     const bodyFile = join(dir, `${server.key}-${methodName(method)}.bin`);
     writeFileSync(bodyFile, grpcFrame(bytes));
-    return { kind: 'unary', method: methodName(method), url: `http://${server.address}${method.path}`, bodyFile, replyDataBytes: reply.dataBytes };
+    return {
+      kind: 'unary',
+      method: methodName(method),
+      url: `http://${server.address}${method.path}`,
+      bodyFile,
+      replyDataBytes: reply.dataBytes,
+    };
   } finally {
     session.close();
   }
@@ -34,7 +40,12 @@ async function unaryTarget<Req>(server: RunningServer, method: Method<Req, unkno
 async function createOrder(server: RunningServer): Promise<string> {
   const session = await openSession(server.address);
   try {
-    const reply = await callUnary(session, CREATE_ORDER.path, CREATE_ORDER.request.encode(CREATE_ORDER_REQUEST).finish(), callHeaders(server));
+    const reply = await callUnary(
+      session,
+      CREATE_ORDER.path,
+      CREATE_ORDER.request.encode(CREATE_ORDER_REQUEST).finish(),
+      callHeaders(server),
+    );
     created.set(server.key, (created.get(server.key) ?? 0) + 1);
     return CREATE_ORDER.response.decode(expectOk(reply, `${server.key}: CreateOrder`)).order?.id ?? '';
   } finally {

@@ -11,7 +11,8 @@ const SCOPES = 'catalog:read orders:read orders:write';
 
 export type Credentials = Readonly<{ rs256Token: string; jwks: { keys: JWK[] }; hs256Token: string; hs256Secret: string }>;
 
-const claims = () => new SignJWT({ scope: SCOPES }).setIssuer(ISSUER).setAudience(AUDIENCE).setSubject(CUSTOMER).setIssuedAt().setExpirationTime('3h');
+const claims = () =>
+  new SignJWT({ scope: SCOPES }).setIssuer(ISSUER).setAudience(AUDIENCE).setSubject(CUSTOMER).setIssuedAt().setExpirationTime('3h');
 
 export async function mintCredentials(): Promise<Credentials> {
   const { publicKey, privateKey } = await generateKeyPair('RS256');

@@ -21,11 +21,19 @@ export function openSession(address: string): Promise<ClientHttp2Session> {
   });
 }
 
-export function callUnary(session: ClientHttp2Session, path: string, request: Uint8Array, headers: Readonly<Record<string, string>>): Promise<UnaryReply> {
+export function callUnary(
+  session: ClientHttp2Session,
+  path: string,
+  request: Uint8Array,
+  headers: Readonly<Record<string, string>>,
+): Promise<UnaryReply> {
   return new Promise((resolve, reject) => {
     const stream = session.request({ ':method': 'POST', ':path': path, ...headers });
     const messages: Buffer[] = [];
-    const reader = new GrpcFrameReader((_, bytes) => messages.push(bytes!), () => true);
+    const reader = new GrpcFrameReader(
+      (_, bytes) => messages.push(bytes!),
+      () => true,
+    );
     let httpStatus = 0;
     let dataBytes = 0;
     let trailers: Readonly<Record<string, string | string[] | number | undefined>> = {};
@@ -47,7 +55,13 @@ export function callUnary(session: ClientHttp2Session, path: string, request: Ui
         return value === undefined ? undefined : Array.isArray(value) ? value.join(',') : String(value);
       };
       const message = text('grpc-message');
-      resolve({ httpStatus, grpcStatus: text('grpc-status'), grpcMessage: message === undefined ? undefined : decodeURIComponent(message), messages, dataBytes });
+      resolve({
+        httpStatus,
+        grpcStatus: text('grpc-status'),
+        grpcMessage: message === undefined ? undefined : decodeURIComponent(message),
+        messages,
+        dataBytes,
+      });
     });
     stream.end(grpcFrame(request));
   });
@@ -57,13 +71,22 @@ export function callUnary(session: ClientHttp2Session, path: string, request: Ui
 export function expectOk(reply: UnaryReply, what: string): Buffer {
   const [message] = reply.messages;
   if (reply.httpStatus !== 200 || reply.grpcStatus !== '0' || reply.messages.length !== 1 || message === undefined) {
-    throw new Error(`${what}: HTTP ${reply.httpStatus}, grpc-status ${reply.grpcStatus ?? 'none'} (${reply.grpcMessage ?? ''}), ${reply.messages.length} message(s)`);
+    throw new Error(
+      `${what}: HTTP ${reply.httpStatus}, grpc-status ${reply.grpcStatus ?? 'none'} (${reply.grpcMessage ?? ''}), ${reply.messages.length} message(s)`,
+    );
   }
   return message;
 }
 
 /** `count` calls, `concurrency` at a time, each checked to end OK. */
-export async function callMany(session: ClientHttp2Session, path: string, request: Uint8Array, headers: Readonly<Record<string, string>>, count: number, concurrency = 32): Promise<void> {
+export async function callMany(
+  session: ClientHttp2Session,
+  path: string,
+  request: Uint8Array,
+  headers: Readonly<Record<string, string>>,
+  count: number,
+  concurrency = 32,
+): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < count) {

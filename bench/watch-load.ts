@@ -23,7 +23,13 @@ const { values } = parseArgs({
   },
 });
 const events = Number(values.events);
-const options = { address: values.address ?? '', connections: Number(values.connections), streams: Number(values.streams), warmupS: Number(values.warmup), durationS: Number(values.duration) };
+const options = {
+  address: values.address ?? '',
+  connections: Number(values.connections),
+  streams: Number(values.streams),
+  warmupS: Number(values.warmup),
+  durationS: Number(values.duration),
+};
 const authorization = process.env.BENCH_AUTHORIZATION;
 const body = grpcFrame(WATCH_ORDERS.request.encode(WATCH_FROM_START).finish());
 const emit = (line: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(line)}\n`);
@@ -41,7 +47,13 @@ function checkSequence(index: number, bytes: Buffer | undefined): void {
 
 /** One stream slot: a watch that replays the log, then is cancelled and opened again. */
 function watch(session: ClientHttp2Session, running: () => boolean): void {
-  const headers = { ':method': 'POST', ':path': WATCH_ORDERS.path, 'content-type': 'application/grpc', te: 'trailers', ...(authorization === undefined ? {} : { authorization }) };
+  const headers = {
+    ':method': 'POST',
+    ':path': WATCH_ORDERS.path,
+    'content-type': 'application/grpc',
+    te: 'trailers',
+    ...(authorization === undefined ? {} : { authorization }),
+  };
   const stream = session.request(headers);
   let done = false;
   const reader = new GrpcFrameReader(
@@ -59,13 +71,18 @@ function watch(session: ClientHttp2Session, running: () => boolean): void {
     (index) => index === 0 || index === events - 1,
   );
   stream.on('response', (h) => {
-    if (h[':status'] !== 200 || h['grpc-status'] !== undefined) fail(`HTTP ${String(h[':status'])}, grpc-status ${String(h['grpc-status'])}: ${String(h['grpc-message'] ?? '')}`);
+    if (h[':status'] !== 200 || h['grpc-status'] !== undefined)
+      fail(`HTTP ${String(h[':status'])}, grpc-status ${String(h['grpc-status'])}: ${String(h['grpc-message'] ?? '')}`);
   });
   stream.on('data', (chunk: Buffer) => {
     if (tally.measuring) tally.bytes += chunk.length;
     if (!done) reader.push(chunk);
   });
-  stream.on('trailers', (t: Record<string, string | undefined>) => fail(`the watch ended after ${reader.messages} of ${events} messages: grpc-status ${String(t['grpc-status'])} ${String(t['grpc-message'] ?? '')}`));
+  stream.on('trailers', (t: Record<string, string | undefined>) =>
+    fail(
+      `the watch ended after ${reader.messages} of ${events} messages: grpc-status ${String(t['grpc-status'])} ${String(t['grpc-message'] ?? '')}`,
+    ),
+  );
   stream.on('error', (error: Error) => {
     if (!done) fail(`stream error after ${reader.messages} messages: ${error.message}`);
   });
@@ -87,7 +104,8 @@ function open(address: string): Promise<ClientHttp2Session> {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function main(): Promise<void> {
-  if (!Number.isInteger(events) || events < 2 || options.address === '') throw new Error('--address and --events (at least 2) are required');
+  if (!Number.isInteger(events) || events < 2 || options.address === '')
+    throw new Error('--address and --events (at least 2) are required');
   const sessions = await Promise.all(Array.from({ length: options.connections }, () => open(options.address)));
   let running = true;
   for (const session of sessions) for (let i = 0; i < options.streams; i++) watch(session, () => running);
@@ -108,7 +126,17 @@ async function main(): Promise<void> {
   clearInterval(stall);
   for (const session of sessions) session.destroy();
   const { messages, bytes, replays, totalMessages } = tally;
-  emit({ event: 'result', messages, bytes, replays, totalMessages, windowS, rate: messages / windowS, generatorCpuPct: ((cpu.user + cpu.system) / 1e6 / windowS) * 100, errors });
+  emit({
+    event: 'result',
+    messages,
+    bytes,
+    replays,
+    totalMessages,
+    windowS,
+    rate: messages / windowS,
+    generatorCpuPct: ((cpu.user + cpu.system) / 1e6 / windowS) * 100,
+    errors,
+  });
 }
 
 main().catch((error: unknown) => {

@@ -3,7 +3,12 @@
 // sends no grpc-timeout, so the server would run (and may commit) under its own default
 // deadline: the promises about deadlines need the deadline to reach the server.
 import { type ChannelOptions, Client, credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
-import { CreateOrderRequest, CreateOrderResponse, GetOrderRequest, GetOrderResponse } from '../src/gen/orderflow/orders/v1/order_service.js';
+import {
+  CreateOrderRequest,
+  CreateOrderResponse,
+  GetOrderRequest,
+  GetOrderResponse,
+} from '../src/gen/orderflow/orders/v1/order_service.js';
 
 type Codec<T> = { encode(value: T): { finish(): Uint8Array }; decode(bytes: Uint8Array): T };
 
@@ -25,8 +30,10 @@ export function deadlineClient(address: string, metadata: Record<string, string>
     });
   }
   return {
-    createOrder: (request: CreateOrderRequest, deadlineMs: number) => call('/orderflow.orders.v1.OrderService/CreateOrder', CreateOrderRequest, CreateOrderResponse, request, deadlineMs),
-    getOrder: (request: GetOrderRequest, deadlineMs: number) => call('/orderflow.orders.v1.OrderService/GetOrder', GetOrderRequest, GetOrderResponse, request, deadlineMs),
+    createOrder: (request: CreateOrderRequest, deadlineMs: number) =>
+      call('/orderflow.orders.v1.OrderService/CreateOrder', CreateOrderRequest, CreateOrderResponse, request, deadlineMs),
+    getOrder: (request: GetOrderRequest, deadlineMs: number) =>
+      call('/orderflow.orders.v1.OrderService/GetOrder', GetOrderRequest, GetOrderResponse, request, deadlineMs),
     close: () => client.close(),
   };
 }

@@ -50,7 +50,14 @@ export function drillConfig(store: { database: string; port?: number }, override
     admin: { host: '127.0.0.1', port: 0 },
     auth: { enabled: false },
     log: { level: 'info', format: 'json' },
-    store: { kind: 'postgres', host: POSTGRES.host, port: store.port ?? POSTGRES.port, user: POSTGRES.user, database: store.database, migrate: true },
+    store: {
+      kind: 'postgres',
+      host: POSTGRES.host,
+      port: store.port ?? POSTGRES.port,
+      user: POSTGRES.user,
+      database: store.database,
+      migrate: true,
+    },
     // Every drill caller is one principal: the limiter runs but never refuses.
     limits: { ratePerSecond: 1_000_000, rateBurst: 1_000_000 },
     shutdown: { timeoutMs: 10_000, drainDelayMs: 0, closeTimeoutMs: 2000 },
@@ -108,7 +115,12 @@ export async function createDrillDatabase(drill: string) {
     },
     /** Rows of the orders whose idempotency key starts with `prefix`. */
     async ordersWithKeyPrefix(prefix: string): Promise<{ key: string; id: string }[]> {
-      return (await pool.query<{ key: string; id: string }>(`SELECT idempotency_key AS key, id::text AS id FROM orders WHERE starts_with(idempotency_key, $1)`, [prefix])).rows;
+      return (
+        await pool.query<{ key: string; id: string }>(
+          `SELECT idempotency_key AS key, id::text AS id FROM orders WHERE starts_with(idempotency_key, $1)`,
+          [prefix],
+        )
+      ).rows;
     },
     async drop(): Promise<void> {
       await pool.end();
@@ -124,7 +136,13 @@ export function statusName(error: unknown): string {
   return typeof code === 'number' ? (Status[code] ?? `code ${code}`) : 'NO_STATUS';
 }
 
-export type CallOutcome = Readonly<{ startedAt: number; endedAt: number; code: string; key?: string | undefined; detail?: string | undefined }>;
+export type CallOutcome = Readonly<{
+  startedAt: number;
+  endedAt: number;
+  code: string;
+  key?: string | undefined;
+  detail?: string | undefined;
+}>;
 
 /** The status message of a failed call (grpc-js `details`, nice-grpc `details`), for classifying failures. */
 export function statusDetail(error: unknown): string {
@@ -169,7 +187,11 @@ export class Tally {
 }
 
 /** The counts of a drill: calls from `tally`, orders reconciled against the database's rows. */
-export async function countAgainstDatabase(tally: Tally, db: DrillDatabase, keyPrefix: string): Promise<Counts & { rows: { key: string; id: string }[] }> {
+export async function countAgainstDatabase(
+  tally: Tally,
+  db: DrillDatabase,
+  keyPrefix: string,
+): Promise<Counts & { rows: { key: string; id: string }[] }> {
   const rows = await db.ordersWithKeyPrefix(keyPrefix);
   const { found, lost, duplicated } = reconcile(tally.acknowledged, rows);
   return { ...emptyCounts(), ...tally.calls(), acknowledged: tally.acknowledged.size, found, lost, duplicated, rows };
@@ -193,7 +215,11 @@ export async function waitFor(condition: () => boolean | Promise<boolean>, timeo
  * Runs `worker(i)` repeatedly on `concurrency` loops until `stop()` holds or `maxCalls` in all or
  * `maxMs` passed: every load loop in a drill is bounded in count and time.
  */
-export function loop(concurrency: number, worker: (loopIndex: number, n: number) => Promise<unknown>, bounds: { stop: () => boolean; maxCalls: number; maxMs: number }): Promise<void> {
+export function loop(
+  concurrency: number,
+  worker: (loopIndex: number, n: number) => Promise<unknown>,
+  bounds: { stop: () => boolean; maxCalls: number; maxMs: number },
+): Promise<void> {
   const started = performance.now();
   let n = 0;
   const one = async (index: number) => {
@@ -263,7 +289,9 @@ export function watchReadiness(address: string, everyMs = 50) {
     changes,
     /** When `status` was first seen at or after `since`, in ms after `since`. */
     firstAfter(since: number, status: ReadinessSample['status']): number | undefined {
-      const hit = changes.find((c) => c.at >= since && c.status === status) ?? (changes.findLast((c) => c.at < since)?.status === status ? { at: since } : undefined);
+      const hit =
+        changes.find((c) => c.at >= since && c.status === status) ??
+        (changes.findLast((c) => c.at < since)?.status === status ? { at: since } : undefined);
       return hit === undefined ? undefined : hit.at - since;
     },
     async stop(): Promise<void> {

@@ -18,7 +18,14 @@ export type AttackReport = Readonly<{
   idleClosedByServer: number;
 }>;
 
-const codeOf = (o: Http2Outcome) => (o.hung ? 'hung' : o.grpcStatus === 16 ? 'UNAUTHENTICATED' : o.grpcStatus === undefined ? `RST_STREAM ${o.rstCode}` : `grpc-status ${o.grpcStatus}`);
+const codeOf = (o: Http2Outcome) =>
+  o.hung
+    ? 'hung'
+    : o.grpcStatus === 16
+      ? 'UNAUTHENTICATED'
+      : o.grpcStatus === undefined
+        ? `RST_STREAM ${o.rstCode}`
+        : `grpc-status ${o.grpcStatus}`;
 
 function summarise(outcomes: (Http2Outcome & { afterMs: number })[]) {
   const codes: Record<string, number> = {};
@@ -41,10 +48,17 @@ async function attack(address: string): Promise<AttackReport> {
   const timed = (from: number) => (o: Http2Outcome) => ({ ...o, afterMs: performance.now() - from });
   const silentFrom = performance.now();
   const silent = Array.from({ length: SILENT_STREAMS }, (_, i) =>
-    http2Call(silentSessions[i % 4]!, { path: '/orderflow.orders.v1.OrderService/WatchOrders', body: Buffer.alloc(0), endStream: false, timeoutMs: 60_000 }).then(timed(silentFrom)),
+    http2Call(silentSessions[i % 4]!, {
+      path: '/orderflow.orders.v1.OrderService/WatchOrders',
+      body: Buffer.alloc(0),
+      endStream: false,
+      timeoutMs: 60_000,
+    }).then(timed(silentFrom)),
   );
   const bigFrom = performance.now();
-  const big = bigSessions.map((session) => http2Call(session, { path: '/orderflow.orders.v1.OrderService/CreateOrder', body, timeoutMs: 60_000 }).then(timed(bigFrom)));
+  const big = bigSessions.map((session) =>
+    http2Call(session, { path: '/orderflow.orders.v1.OrderService/CreateOrder', body, timeoutMs: 60_000 }).then(timed(bigFrom)),
+  );
   const [silentOutcomes, bigOutcomes] = await Promise.all([Promise.all(silent), Promise.all(big)]);
   const idleClosedByServer = idle.filter((s) => s.closed || s.destroyed).length;
   for (const s of idle) s.destroy();

@@ -12,7 +12,19 @@ import { type AttackReport, BIG_REQUESTS, IDLE_CONNECTIONS, SILENT_STREAMS } fro
 import { AUDIENCE, hs256Token, ISSUER, randomSecret } from '../test/support/tokens.js';
 import { sample, scrape } from '../test/support/scrape.js';
 import { deadlineClient } from './deadline-client.js';
-import { countAgainstDatabase, createDrillDatabase, type DrillContext, drillConfig, keyPrefix, loop, mib, sleep, startDrillServer, Tally, waitFor } from './harness.js';
+import {
+  countAgainstDatabase,
+  createDrillDatabase,
+  type DrillContext,
+  drillConfig,
+  keyPrefix,
+  loop,
+  mib,
+  sleep,
+  startDrillServer,
+  Tally,
+  waitFor,
+} from './harness.js';
 import { check, type DrillResult, latencySummary, ms, percentile, type PromiseCheck } from './report.js';
 
 const MiB = 1024 * 1024;
@@ -44,7 +56,9 @@ export async function hostileLoadDrill(ctx: DrillContext): Promise<DrillResult> 
   const server = await startDrillServer(
     drillConfig(
       { database: db.database },
-      { auth: { enabled: true, jwt: { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'], hs256Secret: { fromFile: secretFile } } } },
+      {
+        auth: { enabled: true, jwt: { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'], hs256Secret: { fromFile: secretFile } } },
+      },
     ),
   );
   const token = await hs256Token(secret, { subject: CUSTOMER, scopes: ['orders:read', 'orders:write', 'catalog:read'] });
@@ -67,7 +81,10 @@ export async function hostileLoadDrill(ctx: DrillContext): Promise<DrillResult> 
       REAL_CALLERS,
       async (caller, n) => {
         const key = `${keys}${caller}-${n}`;
-        const created = await tally.run(() => api.createOrder({ customerId: CUSTOMER, items: [{ productId: 'cup', quantity: 1 }], idempotencyKey: key }, 10_000), key);
+        const created = await tally.run(
+          () => api.createOrder({ customerId: CUSTOMER, items: [{ productId: 'cup', quantity: 1 }], idempotencyKey: key }, 10_000),
+          key,
+        );
         if (created?.order !== undefined) {
           tally.acknowledge(key, created.order.id);
           await tally.run(() => api.getOrder({ id: created.order!.id }, 10_000));
@@ -78,12 +95,17 @@ export async function hostileLoadDrill(ctx: DrillContext): Promise<DrillResult> 
     );
     const baselineMs = short ? 3000 : 10_000;
     await sleep(baselineMs);
-    const baselineRss = percentile(rss.map((s) => s.bytes), 50)!;
+    const baselineRss = percentile(
+      rss.map((s) => s.bytes),
+      50,
+    )!;
     const baselineHeap = await heapUsed(server.adminUrl);
 
     // The attack, from a process of its own.
     attackStarted = performance.now();
-    const attacker = spawn(process.execPath, ['--import', 'tsx', 'drill/hostile-attack.ts', server.grpcAddress], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const attacker = spawn(process.execPath, ['--import', 'tsx', 'drill/hostile-attack.ts', server.grpcAddress], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     attacker.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -98,14 +120,21 @@ export async function hostileLoadDrill(ctx: DrillContext): Promise<DrillResult> 
 
     // Recovery: RSS back near the baseline (bounded wait), real callers still running.
     const recoveryBound = short ? 10_000 : 30_000;
-    const recoveredAt = (await waitFor(() => (server.rssBytes() ?? Infinity) <= baselineRss + NEAR_BASELINE_BYTES, recoveryBound, 250)) ? performance.now() : undefined;
+    const recoveredAt = (await waitFor(() => (server.rssBytes() ?? Infinity) <= baselineRss + NEAR_BASELINE_BYTES, recoveryBound, 250))
+      ? performance.now()
+      : undefined;
     const rssAfter = server.rssBytes();
     const heapAfter = await heapUsed(server.adminUrl);
     await sleep(1000);
     stopAll = true;
     await real;
     await sampler;
-    const stillServing = server.running() && (await api.getOrder({ id: '00000000-0000-4000-8000-000000000000' }, 5000).then(() => true, (e: { code?: number }) => e.code === 5));
+    const stillServing =
+      server.running() &&
+      (await api.getOrder({ id: '00000000-0000-4000-8000-000000000000' }, 5000).then(
+        () => true,
+        (e: { code?: number }) => e.code === 5,
+      ));
 
     const phaseOf = (t: number) => (t < attackStarted ? 'baseline' : t < attackEnded ? 'attack' : 'after');
     const latencies = (p: string) => tally.latencies((o) => phaseOf(o.startedAt) === p && o.code === 'OK');
@@ -113,7 +142,10 @@ export async function hostileLoadDrill(ctx: DrillContext): Promise<DrillResult> 
     const attackP99 = percentile(latencies('attack'), 99);
     const ratio = baseP99 === undefined || attackP99 === undefined ? undefined : attackP99 / baseP99;
     const realFailed = tally.outcomes.filter((o) => o.code !== 'OK').length;
-    const codes = (byCode: Record<string, number>) => Object.entries(byCode).map(([c, n]) => `${c} ${n}`).join(', ');
+    const codes = (byCode: Record<string, number>) =>
+      Object.entries(byCode)
+        .map(([c, n]) => `${c} ${n}`)
+        .join(', ');
     const allRefused = (part: AttackReport['big']) => Object.keys(part.codes).length === 1 && part.codes.UNAUTHENTICATED !== undefined;
     const silentAllEnded = report.silent.allEndedMs;
     const ratioCheck: PromiseCheck =
@@ -121,11 +153,23 @@ export async function hostileLoadDrill(ctx: DrillContext): Promise<DrillResult> 
         ? { what: "real callers' p99 within 2x of baseline", outcome: 'broken', detail: 'no calls' }
         : ratio <= 2
           ? check("real callers' p99 within 2x of baseline", true, `${ratio.toFixed(2)}x`)
-          : { what: "real callers' p99 within 2x of baseline", outcome: short && ratio <= 10 ? 'reported' : 'broken', detail: `${ratio.toFixed(2)}x${short ? ' (short form: fails beyond 10x)' : ''}` };
+          : {
+              what: "real callers' p99 within 2x of baseline",
+              outcome: short && ratio <= 10 ? 'reported' : 'broken',
+              detail: `${ratio.toFixed(2)}x${short ? ' (short form: fails beyond 10x)' : ''}`,
+            };
     const recoveryCheck: PromiseCheck =
       recoveredAt !== undefined
-        ? check(`RSS back within ${mib(NEAR_BASELINE_BYTES)} of baseline within ${recoveryBound / 1000} s`, true, `after ${ms(recoveredAt - attackEnded)}`)
-        : { what: `RSS back within ${mib(NEAR_BASELINE_BYTES)} of baseline within ${recoveryBound / 1000} s`, outcome: short ? 'reported' : 'broken', detail: `still ${mib(rssAfter)} (baseline ${mib(baselineRss)})` };
+        ? check(
+            `RSS back within ${mib(NEAR_BASELINE_BYTES)} of baseline within ${recoveryBound / 1000} s`,
+            true,
+            `after ${ms(recoveredAt - attackEnded)}`,
+          )
+        : {
+            what: `RSS back within ${mib(NEAR_BASELINE_BYTES)} of baseline within ${recoveryBound / 1000} s`,
+            outcome: short ? 'reported' : 'broken',
+            detail: `still ${mib(rssAfter)} (baseline ${mib(baselineRss)})`,
+          };
     const counts = await countAgainstDatabase(tally, db, keys);
     return {
       name: 'hostile-load',
@@ -137,7 +181,10 @@ export async function hostileLoadDrill(ctx: DrillContext): Promise<DrillResult> 
         ['real callers, after', latencySummary(latencies('after'))],
         ['p99 attack / baseline', ratio === undefined ? '–' : `${ratio.toFixed(2)}x`],
         [`${IDLE_CONNECTIONS} idle connections opened in`, ms(report.idleOpenMs)],
-        [`${BIG_REQUESTS} x 4 MiB unauthenticated CreateOrder`, `${codes(report.big.codes)}; all ended within ${ms(report.big.allEndedMs)}`],
+        [
+          `${BIG_REQUESTS} x 4 MiB unauthenticated CreateOrder`,
+          `${codes(report.big.codes)}; all ended within ${ms(report.big.allEndedMs)}`,
+        ],
         [`${SILENT_STREAMS} silent unauthenticated WatchOrders`, `${codes(report.silent.codes)}; all ended within ${ms(silentAllEnded)}`],
         ['idle connections closed by the server during the attack', String(report.idleClosedByServer)],
         ['RSS baseline / peak / after', `${mib(baselineRss)} / ${mib(peakRss)} (+${mib(peakRss - baselineRss)}) / ${mib(rssAfter)}`],
@@ -154,7 +201,9 @@ export async function hostileLoadDrill(ctx: DrillContext): Promise<DrillResult> 
         recoveryCheck,
         check('no crash: the server still runs and answers', stillServing, stillServing ? 'serving' : 'not serving'),
       ],
-      notes: ['real callers: 4 loops of CreateOrder then GetOrder with a valid HS256 token, 20 ms apart; RSS sampled from /proc every 250 ms'],
+      notes: [
+        'real callers: 4 loops of CreateOrder then GetOrder with a valid HS256 token, 20 ms apart; RSS sampled from /proc every 250 ms',
+      ],
     };
   } finally {
     stopAll = true;

@@ -8,7 +8,19 @@
 import type { ImportOrdersRequest, ImportOrdersResponse } from '../src/gen/orderflow/orders/v1/order_service.js';
 import { AsyncQueue } from '../test/support/async-queue.js';
 import { connect } from '../test/support/clients.js';
-import { countAgainstDatabase, createDrillDatabase, type DrillContext, drillConfig, keyPrefix, sleep, startDrillServer, statusName, Tally, waitFor, workerBuilt } from './harness.js';
+import {
+  countAgainstDatabase,
+  createDrillDatabase,
+  type DrillContext,
+  drillConfig,
+  keyPrefix,
+  sleep,
+  startDrillServer,
+  statusName,
+  Tally,
+  waitFor,
+  workerBuilt,
+} from './harness.js';
 import { check, type DrillResult, ms, type PromiseCheck } from './report.js';
 
 export async function kill9Drill(ctx: DrillContext): Promise<DrillResult> {
@@ -16,10 +28,13 @@ export async function kill9Drill(ctx: DrillContext): Promise<DrillResult> {
   const db = await createDrillDatabase('kill9');
   const prefix = keyPrefix('kill9');
   const config = drillConfig({ database: db.database });
-  const item = (i: number): ImportOrdersRequest => ({ order: { customerId: `kill9-${i % 7}`, items: [{ productId: 'cup', quantity: 1 + (i % 3) }], idempotencyKey: `${prefix}${i}` } });
+  const item = (i: number): ImportOrdersRequest => ({
+    order: { customerId: `kill9-${i % 7}`, items: [{ productId: 'cup', quantity: 1 + (i % 3) }], idempotencyKey: `${prefix}${i}` },
+  });
   const keys = Array.from({ length: items }, (_, i) => `${prefix}${i}`);
   const tally = new Tally();
-  const committed = async () => (await db.query<{ n: string }>('SELECT count(*) AS n FROM orders WHERE starts_with(idempotency_key, $1)', [prefix]))[0]!.n;
+  const committed = async () =>
+    (await db.query<{ n: string }>('SELECT count(*) AS n FROM orders WHERE starts_with(idempotency_key, $1)', [prefix]))[0]!.n;
   const first = await startDrillServer(config);
   let second: Awaited<ReturnType<typeof startDrillServer>> | undefined;
   try {
@@ -50,7 +65,9 @@ export async function kill9Drill(ctx: DrillContext): Promise<DrillResult> {
     tally.outcomes.push({ startedAt: started, endedAt: killedAt, code: typeof firstOutcome === 'string' ? firstOutcome : 'OK' });
     if (typeof firstOutcome !== 'string') for (const o of firstOutcome.orders) tally.acknowledge(keys[o.index]!, o.orderId);
     const committedByFirst = Number(await committed());
-    ctx.log(`killed with ${committedByFirst} of ${items} committed (the call ended ${typeof firstOutcome === 'string' ? firstOutcome : 'OK'})`);
+    ctx.log(
+      `killed with ${committedByFirst} of ${items} committed (the call ended ${typeof firstOutcome === 'string' ? firstOutcome : 'OK'})`,
+    );
     await first.dispose();
 
     // Restart on the same database and send the same import again, same keys.
@@ -71,7 +88,11 @@ export async function kill9Drill(ctx: DrillContext): Promise<DrillResult> {
 
     const counts = await countAgainstDatabase(tally, db, prefix);
     const exportHalf: PromiseCheck = workerBuilt()
-      ? { what: 'export half: the worker killed mid-export completes the export whole', outcome: 'skipped', detail: 'dist/cmd/worker.js exists but the export half is not written yet' }
+      ? {
+          what: 'export half: the worker killed mid-export completes the export whole',
+          outcome: 'skipped',
+          detail: 'dist/cmd/worker.js exists but the export half is not written yet',
+        }
       : { what: 'export half', outcome: 'skipped', detail: 'not available (no dist/cmd/worker.js)' };
     return {
       name: 'kill-9',
@@ -82,13 +103,28 @@ export async function kill9Drill(ctx: DrillContext): Promise<DrillResult> {
         ['committed when killed (SQL)', `${committedByFirst}${reached ? '' : ' (the third was never reached: killed at the bound)'}`],
         ['first call ended', typeof firstOutcome === 'string' ? firstOutcome : 'OK (finished before the kill)'],
         ['restart to serving', ms(restartMs)],
-        ['re-run: created / duplicates / failed', rerun === undefined ? 'the call failed' : `${rerun.created} / ${rerun.duplicates} / ${rerun.failed}`],
+        [
+          're-run: created / duplicates / failed',
+          rerun === undefined ? 'the call failed' : `${rerun.created} / ${rerun.duplicates} / ${rerun.failed}`,
+        ],
         ['re-run took', ms(rerunMs)],
       ],
       promises: [
-        check('the re-run succeeds with every item acknowledged', rerun !== undefined && rerun.orders.length === items && rerun.failed === 0, rerun === undefined ? 'failed' : `${rerun.orders.length} acknowledged, ${rerun.failed} failed`),
-        check('the re-run reports as duplicates exactly what the killed run committed', rerun?.duplicates === committedByFirst, `${rerun?.duplicates} duplicates, ${committedByFirst} committed before`),
-        check('the database holds exactly one order per key', counts.rows.length === items && new Set(counts.rows.map((r) => r.key)).size === items, `${counts.rows.length} rows, ${new Set(counts.rows.map((r) => r.key)).size} keys`),
+        check(
+          'the re-run succeeds with every item acknowledged',
+          rerun !== undefined && rerun.orders.length === items && rerun.failed === 0,
+          rerun === undefined ? 'failed' : `${rerun.orders.length} acknowledged, ${rerun.failed} failed`,
+        ),
+        check(
+          'the re-run reports as duplicates exactly what the killed run committed',
+          rerun?.duplicates === committedByFirst,
+          `${rerun?.duplicates} duplicates, ${committedByFirst} committed before`,
+        ),
+        check(
+          'the database holds exactly one order per key',
+          counts.rows.length === items && new Set(counts.rows.map((r) => r.key)).size === items,
+          `${counts.rows.length} rows, ${new Set(counts.rows.map((r) => r.key)).size} keys`,
+        ),
         check('the kill landed mid-import', committedByFirst > 0 && committedByFirst < items, `${committedByFirst} of ${items}`),
         exportHalf,
       ],

@@ -11,7 +11,19 @@ import { join } from 'node:path';
 import { POSTGRES } from '../test/support/required-services.js';
 import { startTcpProxy } from '../test/support/tcp-proxy.js';
 import { deadlineClient } from './deadline-client.js';
-import { countAgainstDatabase, createDrillDatabase, type DrillContext, drillConfig, keyPrefix, loop, sleep, startDrillServer, Tally, watchCommits, watchReadiness } from './harness.js';
+import {
+  countAgainstDatabase,
+  createDrillDatabase,
+  type DrillContext,
+  drillConfig,
+  keyPrefix,
+  loop,
+  sleep,
+  startDrillServer,
+  Tally,
+  watchCommits,
+  watchReadiness,
+} from './harness.js';
 import { check, type DrillResult, latencySummary, ms, timingCheck } from './report.js';
 
 const CALLERS = 10;
@@ -29,7 +41,12 @@ export async function postgresOutageDrill(ctx: DrillContext): Promise<DrillResul
   const prefix = keyPrefix('pg-outage');
   // Readiness within 1 s of a blackhole needs checkIntervalMs + checkTimeoutMs under 1 s: a
   // blackholed ping only ends by its timeout (a refused one fails at once).
-  const server = await startDrillServer(drillConfig({ database: db.database, port: proxy.port }, { store: { connectTimeoutMs: 1000 }, health: { checkIntervalMs: 500, checkTimeoutMs: 300 } }));
+  const server = await startDrillServer(
+    drillConfig(
+      { database: db.database, port: proxy.port },
+      { store: { connectTimeoutMs: 1000 }, health: { checkIntervalMs: 500, checkTimeoutMs: 300 } },
+    ),
+  );
   const api = deadlineClient(server.grpcAddress);
   const tally = new Tally();
   const readiness = watchReadiness(server.grpcAddress);
@@ -41,7 +58,14 @@ export async function postgresOutageDrill(ctx: DrillContext): Promise<DrillResul
       CALLERS,
       async (caller, n) => {
         const key = `${prefix}${caller}-${n}`;
-        const created = await tally.run(() => api.createOrder({ customerId: `c-${caller}`, items: [{ productId: 'cup', quantity: 1 }], idempotencyKey: key }, CALL_DEADLINE_MS), key);
+        const created = await tally.run(
+          () =>
+            api.createOrder(
+              { customerId: `c-${caller}`, items: [{ productId: 'cup', quantity: 1 }], idempotencyKey: key },
+              CALL_DEADLINE_MS,
+            ),
+          key,
+        );
         if (created?.order !== undefined) tally.acknowledge(key, created.order.id);
         else await sleep(20); // a failing store answers fast: do not spin
       },
@@ -64,11 +88,21 @@ export async function postgresOutageDrill(ctx: DrillContext): Promise<DrillResul
     await commits.stop();
     await readiness.stop();
 
-    const [, refused, afterRefused, blackholed, afterBlackhole] = phases as [(typeof phases)[0], (typeof phases)[0], (typeof phases)[0], (typeof phases)[0], (typeof phases)[0]];
+    const [, refused, afterRefused, blackholed, afterBlackhole] = phases as [
+      (typeof phases)[0],
+      (typeof phases)[0],
+      (typeof phases)[0],
+      (typeof phases)[0],
+      (typeof phases)[0],
+    ];
     const during = (p: (typeof phases)[0]) => (o: { startedAt: number }) => o.startedAt >= p.from && o.startedAt < p.to;
     const codes = (p: (typeof phases)[0]) => {
       const c = tally.calls(during(p));
-      return `${c.succeeded} ok, ${Object.entries(c.failedByCode).map(([k, v]) => `${k} ${v}`).join(', ') || 'no failures'}`;
+      return `${c.succeeded} ok, ${
+        Object.entries(c.failedByCode)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ') || 'no failures'
+      }`;
     };
     const failedLatency = (p: (typeof phases)[0]) => latencySummary(tally.latencies((o) => during(p)(o) && o.code !== 'OK'));
 
@@ -85,10 +119,14 @@ export async function postgresOutageDrill(ctx: DrillContext): Promise<DrillResul
         committedAfterTold++;
         const t0 = phases[0]!.from;
         const wall = (t: number) => new Date(performance.timeOrigin + t).toISOString();
-        offenders.push(`key ${o.key}: ${o.code} started ${wall(o.startedAt)}, told ${wall(o.endedAt)}; ${o.code} started ${Math.round(o.startedAt - t0)} ms (${phaseOf(o.startedAt)}), told at ${Math.round(o.endedAt - t0)} ms (${phaseOf(o.endedAt)}), committed between ${Math.round(window.notSeenAt - t0)} and ${Math.round(window.seenAt - t0)} ms`);
+        offenders.push(
+          `key ${o.key}: ${o.code} started ${wall(o.startedAt)}, told ${wall(o.endedAt)}; ${o.code} started ${Math.round(o.startedAt - t0)} ms (${phaseOf(o.startedAt)}), told at ${Math.round(o.endedAt - t0)} ms (${phaseOf(o.endedAt)}), committed between ${Math.round(window.notSeenAt - t0)} and ${Math.round(window.seenAt - t0)} ms`,
+        );
       } else committedAroundTold++;
     }
-    const otherFailures = tally.outcomes.filter((o) => o.code !== 'OK' && o.code !== 'DEADLINE_EXCEEDED' && o.code !== 'UNAVAILABLE').length;
+    const otherFailures = tally.outcomes.filter(
+      (o) => o.code !== 'OK' && o.code !== 'DEADLINE_EXCEEDED' && o.code !== 'UNAVAILABLE',
+    ).length;
 
     const notServingRefused = readiness.firstAfter(refused.from, 'NOT_SERVING');
     const servingAfterRefused = readiness.firstAfter(afterRefused.from, 'SERVING');
@@ -115,18 +153,60 @@ export async function postgresOutageDrill(ctx: DrillContext): Promise<DrillResul
         ['readiness NOT_SERVING after blackhole', ms(notServingBlackholed)],
         ['readiness SERVING after resuming', ms(servingAfterBlackhole)],
         ['callers told DEADLINE_EXCEEDED/UNAVAILABLE', String(told.length)],
-        ['of those committed, commit not provably after the answer', `${committedAroundTold} (the caller's retry with the same key returns the order)`],
+        [
+          'of those committed, commit not provably after the answer',
+          `${committedAroundTold} (the caller's retry with the same key returns the order)`,
+        ],
       ],
       promises: [
-        timingCheck('readiness NOT_SERVING within 1 s of refusal', notServingRefused, READINESS_PROMISE_MS, ctx.form, READINESS_SHORT_BOUND_MS),
-        timingCheck('readiness SERVING within 1 s of accepting again', servingAfterRefused, READINESS_PROMISE_MS, ctx.form, READINESS_SHORT_BOUND_MS),
-        timingCheck('readiness NOT_SERVING within 1 s of blackhole', notServingBlackholed, READINESS_PROMISE_MS, ctx.form, READINESS_SHORT_BOUND_MS),
-        timingCheck('readiness SERVING within 1 s of resuming', servingAfterBlackhole, READINESS_PROMISE_MS, ctx.form, READINESS_SHORT_BOUND_MS),
-        check('refused: calls fail with UNAVAILABLE (or end by their deadline), nothing else', otherFailures === 0, `${otherFailures} other failures`),
-        check('0 orders committed after their caller was told DEADLINE_EXCEEDED/UNAVAILABLE', committedAfterTold === 0, String(committedAfterTold)),
-        check('the service recovers: calls succeed after each fault', tally.calls(during(afterRefused)).succeeded > 0 && tally.calls(during(afterBlackhole)).succeeded > 0, `${tally.calls(during(afterRefused)).succeeded} and ${tally.calls(during(afterBlackhole)).succeeded} succeeded`),
+        timingCheck(
+          'readiness NOT_SERVING within 1 s of refusal',
+          notServingRefused,
+          READINESS_PROMISE_MS,
+          ctx.form,
+          READINESS_SHORT_BOUND_MS,
+        ),
+        timingCheck(
+          'readiness SERVING within 1 s of accepting again',
+          servingAfterRefused,
+          READINESS_PROMISE_MS,
+          ctx.form,
+          READINESS_SHORT_BOUND_MS,
+        ),
+        timingCheck(
+          'readiness NOT_SERVING within 1 s of blackhole',
+          notServingBlackholed,
+          READINESS_PROMISE_MS,
+          ctx.form,
+          READINESS_SHORT_BOUND_MS,
+        ),
+        timingCheck(
+          'readiness SERVING within 1 s of resuming',
+          servingAfterBlackhole,
+          READINESS_PROMISE_MS,
+          ctx.form,
+          READINESS_SHORT_BOUND_MS,
+        ),
+        check(
+          'refused: calls fail with UNAVAILABLE (or end by their deadline), nothing else',
+          otherFailures === 0,
+          `${otherFailures} other failures`,
+        ),
+        check(
+          '0 orders committed after their caller was told DEADLINE_EXCEEDED/UNAVAILABLE',
+          committedAfterTold === 0,
+          String(committedAfterTold),
+        ),
+        check(
+          'the service recovers: calls succeed after each fault',
+          tally.calls(during(afterRefused)).succeeded > 0 && tally.calls(during(afterBlackhole)).succeeded > 0,
+          `${tally.calls(during(afterRefused)).succeeded} and ${tally.calls(during(afterBlackhole)).succeeded} succeeded`,
+        ),
       ],
-      notes: [...offenders.map((o) => `committed after the caller was told: ${o}`), `${CALLERS} CreateOrder callers on grpc-js, deadline ${CALL_DEADLINE_MS} ms sent as grpc-timeout; health.checkIntervalMs 500, checkTimeoutMs 300; readiness polled with Health/Check every 50 ms`],
+      notes: [
+        ...offenders.map((o) => `committed after the caller was told: ${o}`),
+        `${CALLERS} CreateOrder callers on grpc-js, deadline ${CALL_DEADLINE_MS} ms sent as grpc-timeout; health.checkIntervalMs 500, checkTimeoutMs 300; readiness polled with Health/Check every 50 ms`,
+      ],
     };
   } finally {
     stopLoad = true;

@@ -7,7 +7,19 @@
 import { OwnRedisServer } from '../test/support/redis.js';
 import { sample, scrape } from '../test/support/scrape.js';
 import { deadlineClient } from './deadline-client.js';
-import { configSections, countAgainstDatabase, createDrillDatabase, type DrillContext, drillConfig, keyPrefix, loop, sleep, startDrillServer, Tally, waitFor } from './harness.js';
+import {
+  configSections,
+  countAgainstDatabase,
+  createDrillDatabase,
+  type DrillContext,
+  drillConfig,
+  keyPrefix,
+  loop,
+  sleep,
+  startDrillServer,
+  Tally,
+  waitFor,
+} from './harness.js';
 import { check, type DrillResult, latencySummary, ms, type PromiseCheck } from './report.js';
 
 const CALLERS = 8;
@@ -19,7 +31,12 @@ export async function redisOutageDrill(ctx: DrillContext): Promise<DrillResult> 
   const db = await createDrillDatabase('redis_outage');
   const redis = await OwnRedisServer.start();
   const prefix = keyPrefix('redis');
-  const server = await startDrillServer(drillConfig({ database: db.database }, { cache: { kind: 'redis', redis: { host: '127.0.0.1', port: redis.port, keyPrefix: `${prefix}cache:` } } }));
+  const server = await startDrillServer(
+    drillConfig(
+      { database: db.database },
+      { cache: { kind: 'redis', redis: { host: '127.0.0.1', port: redis.port, keyPrefix: `${prefix}cache:` } } },
+    ),
+  );
   const api = deadlineClient(server.grpcAddress);
   const tally = new Tally();
   const cacheUp = async () => sample((await scrape(server.adminUrl)).text, 'orderflow_cache_up') === 1;
@@ -28,7 +45,10 @@ export async function redisOutageDrill(ctx: DrillContext): Promise<DrillResult> 
     const ids: string[] = [];
     for (let i = 0; i < SEEDED_ORDERS; i++) {
       const key = `${prefix}seed-${i}`;
-      const created = await tally.run(() => api.createOrder({ customerId: 'redis-drill', items: [{ productId: 'cup', quantity: 1 }], idempotencyKey: key }, 10_000), key);
+      const created = await tally.run(
+        () => api.createOrder({ customerId: 'redis-drill', items: [{ productId: 'cup', quantity: 1 }], idempotencyKey: key }, 10_000),
+        key,
+      );
       if (created?.order !== undefined) {
         tally.acknowledge(key, created.order.id);
         ids.push(created.order.id);
@@ -39,7 +59,11 @@ export async function redisOutageDrill(ctx: DrillContext): Promise<DrillResult> 
       async (caller, n) => {
         if (n % 5 === 0) {
           const key = `${prefix}${caller}-${n}`;
-          const created = await tally.run(() => api.createOrder({ customerId: 'redis-drill', items: [{ productId: 'espresso', quantity: 1 }], idempotencyKey: key }, 10_000), key);
+          const created = await tally.run(
+            () =>
+              api.createOrder({ customerId: 'redis-drill', items: [{ productId: 'espresso', quantity: 1 }], idempotencyKey: key }, 10_000),
+            key,
+          );
           if (created?.order !== undefined) tally.acknowledge(key, created.order.id);
         } else {
           await tally.run(() => api.getOrder({ id: ids[n % ids.length]! }, 10_000));
@@ -87,7 +111,11 @@ export async function redisOutageDrill(ctx: DrillContext): Promise<DrillResult> 
     const counts = await countAgainstDatabase(tally, db, prefix);
     const failed = counts.attempted - counts.succeeded;
     const bullmq: PromiseCheck = configSections().includes('queue')
-      ? { what: 'BullMQ half: jobs queued before the outage complete after it', outcome: 'skipped', detail: 'the build has a queue section; this half is not written yet' }
+      ? {
+          what: 'BullMQ half: jobs queued before the outage complete after it',
+          outcome: 'skipped',
+          detail: 'the build has a queue section; this half is not written yet',
+        }
       : { what: 'BullMQ half', outcome: 'skipped', detail: 'not available (no queue in this build)' };
     return {
       name: 'redis-outage',
@@ -103,11 +131,21 @@ export async function redisOutageDrill(ctx: DrillContext): Promise<DrillResult> 
       promises: [
         check('0 client errors', failed === 0, `${failed} failed`),
         check('the outage is seen (orderflow_cache_up 0 after the kill)', downAfterKill !== undefined, ms(downAfterKill)),
-        check('the cache is used again after the restart (orderflow_cache_up 1)', upAfterRestart !== undefined, upAfterRestart === undefined ? 'still 0' : ms(upAfterRestart)),
-        check('the cache is used again after SIGCONT (orderflow_cache_up 1)', upAfterThaw !== undefined, upAfterThaw === undefined ? 'still 0' : ms(upAfterThaw)),
+        check(
+          'the cache is used again after the restart (orderflow_cache_up 1)',
+          upAfterRestart !== undefined,
+          upAfterRestart === undefined ? 'still 0' : ms(upAfterRestart),
+        ),
+        check(
+          'the cache is used again after SIGCONT (orderflow_cache_up 1)',
+          upAfterThaw !== undefined,
+          upAfterThaw === undefined ? 'still 0' : ms(upAfterThaw),
+        ),
         bullmq,
       ],
-      notes: [`${CALLERS} callers: 4 GetOrder (cache hits) to 1 CreateOrder; Redis killed for ${outageMs} ms, restarted, then SIGSTOPped for ${outageMs} ms; cache.redis.commandTimeoutMs 250 (default)`],
+      notes: [
+        `${CALLERS} callers: 4 GetOrder (cache hits) to 1 CreateOrder; Redis killed for ${outageMs} ms, restarted, then SIGSTOPped for ${outageMs} ms; cache.redis.commandTimeoutMs 250 (default)`,
+      ],
     };
   } finally {
     stop = true;

@@ -1,9 +1,27 @@
 // The drills' own verdict logic: what counts as lost or duplicated, when a timing promise fails,
 // and that the printed table says so.
 import { describe, expect, test } from 'vitest';
-import { check, type DrillResult, emptyCounts, failures, latencySummary, percentile, reconcile, renderTable, timingCheck } from './report.js';
+import {
+  check,
+  type DrillResult,
+  emptyCounts,
+  failures,
+  latencySummary,
+  percentile,
+  reconcile,
+  renderTable,
+  timingCheck,
+} from './report.js';
 
-const result = (over: Partial<DrillResult> = {}): DrillResult => ({ name: 'x', form: 'full', counts: emptyCounts(), timings: [], promises: [], notes: [], ...over });
+const result = (over: Partial<DrillResult> = {}): DrillResult => ({
+  name: 'x',
+  form: 'full',
+  counts: emptyCounts(),
+  timings: [],
+  promises: [],
+  notes: [],
+  ...over,
+});
 
 describe('reconcile', () => {
   test('an acknowledged order is found only when its key holds the acknowledged id', () => {
@@ -33,7 +51,11 @@ describe('reconcile', () => {
 
 describe('verdict', () => {
   test('passes with nothing lost, nothing duplicated and every promise kept, skipped or reported', () => {
-    const promises = [check('a', true, ''), { what: 'b', outcome: 'skipped', detail: 'needs x' } as const, { what: 'c', outcome: 'reported', detail: '' } as const];
+    const promises = [
+      check('a', true, ''),
+      { what: 'b', outcome: 'skipped', detail: 'needs x' } as const,
+      { what: 'c', outcome: 'reported', detail: '' } as const,
+    ];
     expect(failures(result({ promises }))).toEqual([]);
     expect(renderTable(result({ promises }))).toContain('verdict: PASS');
   });
@@ -47,7 +69,9 @@ describe('verdict', () => {
   });
 
   test('counts that do not add up fail (a bookkeeping error must not pass silently)', () => {
-    expect(failures(result({ counts: { ...emptyCounts(), acknowledged: 5, found: 3, lost: 0 } }))).toEqual(['found + lost does not add up to acknowledged']);
+    expect(failures(result({ counts: { ...emptyCounts(), acknowledged: 5, found: 3, lost: 0 } }))).toEqual([
+      'found + lost does not add up to acknowledged',
+    ]);
   });
 
   test('the table lists failures by status code, sorted', () => {

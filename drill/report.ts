@@ -35,7 +35,15 @@ export type DrillResult = Readonly<{
   notes: readonly string[];
 }>;
 
-export const emptyCounts = (): Counts => ({ attempted: 0, succeeded: 0, failedByCode: {}, acknowledged: 0, found: 0, lost: 0, duplicated: 0 });
+export const emptyCounts = (): Counts => ({
+  attempted: 0,
+  succeeded: 0,
+  failedByCode: {},
+  acknowledged: 0,
+  found: 0,
+  lost: 0,
+  duplicated: 0,
+});
 
 /** A promise that holds when `ok`; `detail` says what was measured either way. */
 export const check = (what: string, ok: boolean, detail: string): PromiseCheck => ({ what, outcome: ok ? 'kept' : 'broken', detail });
@@ -44,11 +52,18 @@ export const check = (what: string, ok: boolean, detail: string): PromiseCheck =
  * A promise about timing under load: strict in the full form; in the short form (CI on a busy
  * machine) it fails only beyond `shortBound`, and is otherwise reported.
  */
-export function timingCheck(what: string, measuredMs: number | undefined, bound: number, form: 'short' | 'full', shortBound: number): PromiseCheck {
+export function timingCheck(
+  what: string,
+  measuredMs: number | undefined,
+  bound: number,
+  form: 'short' | 'full',
+  shortBound: number,
+): PromiseCheck {
   if (measuredMs === undefined) return { what, outcome: 'broken', detail: 'never observed' };
   const detail = `${Math.round(measuredMs)} ms (promise ${bound} ms${form === 'short' ? `, short form fails beyond ${shortBound} ms` : ''})`;
   if (measuredMs <= bound) return { what, outcome: 'kept', detail };
-  if (form === 'short' && measuredMs <= shortBound) return { what, outcome: 'reported', detail: `${detail}: over the promise, reported only` };
+  if (form === 'short' && measuredMs <= shortBound)
+    return { what, outcome: 'reported', detail: `${detail}: over the promise, reported only` };
   return { what, outcome: 'broken', detail };
 }
 
@@ -114,7 +129,10 @@ export function latencySummary(values: readonly number[]): string {
 }
 
 /** Compares acknowledged orders (key → id) with rows (key, id) read from the database. */
-export function reconcile(acknowledged: ReadonlyMap<string, string>, rows: ReadonlyArray<{ key: string; id: string }>): { found: number; lost: number; duplicated: number; lostKeys: string[] } {
+export function reconcile(
+  acknowledged: ReadonlyMap<string, string>,
+  rows: ReadonlyArray<{ key: string; id: string }>,
+): { found: number; lost: number; duplicated: number; lostKeys: string[] } {
   const byKey = new Map<string, string[]>();
   for (const row of rows) byKey.set(row.key, [...(byKey.get(row.key) ?? []), row.id]);
   let found = 0;

@@ -12,7 +12,21 @@ import { connect } from '../test/support/clients.js';
 import { freePort } from '../test/support/redis.js';
 import { OrderEventType } from '../src/gen/orderflow/orders/v1/order_service.js';
 import { deadlineClient } from './deadline-client.js';
-import { configSections, countAgainstDatabase, createDrillDatabase, type DrillContext, type DrillServer, drillConfig, keyPrefix, loop, sleep, startDrillServer, statusName, Tally, waitFor } from './harness.js';
+import {
+  configSections,
+  countAgainstDatabase,
+  createDrillDatabase,
+  type DrillContext,
+  type DrillServer,
+  drillConfig,
+  keyPrefix,
+  loop,
+  sleep,
+  startDrillServer,
+  statusName,
+  Tally,
+  waitFor,
+} from './harness.js';
 import { check, type DrillResult, latencySummary, ms, type PromiseCheck } from './report.js';
 
 const CALLERS = 10;
@@ -61,7 +75,10 @@ export async function rollingRestartDrill(ctx: DrillContext): Promise<DrillResul
   for (const name of ['A', 'B']) {
     const grpcPort = await freePort();
     const adminPort = await freePort();
-    const config = drillConfig({ database: db.database }, { grpc: { port: grpcPort }, admin: { port: adminPort }, shutdown: { timeoutMs: 10_000, drainDelayMs: 500 } });
+    const config = drillConfig(
+      { database: db.database },
+      { grpc: { port: grpcPort }, admin: { port: adminPort }, shutdown: { timeoutMs: 10_000, drainDelayMs: 500 } },
+    );
     replicas.push({ name, grpcPort, adminPort, config, server: await startDrillServer(config) });
   }
   const address = (r: Replica) => `127.0.0.1:${r.grpcPort}`;
@@ -115,7 +132,10 @@ export async function rollingRestartDrill(ctx: DrillContext): Promise<DrillResul
       const exitMs = performance.now() - signalled;
       await replica.server.dispose();
       replica.server = await startDrillServer(replica.config);
-      restarts.push([`replica ${replica.name}: exit after SIGTERM / serving again after`, `${ms(exitMs)} / ${ms(performance.now() - signalled)}`]);
+      restarts.push([
+        `replica ${replica.name}: exit after SIGTERM / serving again after`,
+        `${ms(exitMs)} / ${ms(performance.now() - signalled)}`,
+      ]);
       ctx.log(`replica ${replica.name} restarted (exit ${exit.code ?? exit.signal})`);
       await sleep(settleMs);
     }
@@ -126,7 +146,10 @@ export async function rollingRestartDrill(ctx: DrillContext): Promise<DrillResul
     // wakes the other replica's watchers: only cross-process events can bring it to them.
     for (const [i, client] of clients.entries()) {
       const key = `${prefix}probe-${i}`;
-      const created = await tally.run(() => client.createOrder({ customerId: 'rolling-probe', items: [{ productId: 'cup', quantity: 1 }], idempotencyKey: key }, 5000), key);
+      const created = await tally.run(
+        () => client.createOrder({ customerId: 'rolling-probe', items: [{ productId: 'cup', quantity: 1 }], idempotencyKey: key }, 5000),
+        key,
+      );
       if (created?.order !== undefined) {
         tally.acknowledge(key, created.order.id);
         createdOn.set(created.order.id, i);
@@ -148,8 +171,16 @@ export async function rollingRestartDrill(ctx: DrillContext): Promise<DrillResul
     const crossMissing = replicas.map((_, i) => missingOn(i).filter((id) => createdOn.get(id) !== i).length);
     const watchCheck: PromiseCheck =
       !eventsSupported && short
-        ? { what: 'watchers on either replica see every order created on the other', outcome: 'skipped', detail: `skipped: needs cross-process events (no events section in this build's config); missing ${crossMissing.join(' / ')}` }
-        : check('watchers on either replica see every order created on the other', crossMissing.every((n) => n === 0), `missing on A ${crossMissing[0]}, on B ${crossMissing[1]}${eventsSupported ? '' : ' (this build has no cross-process events)'}`);
+        ? {
+            what: 'watchers on either replica see every order created on the other',
+            outcome: 'skipped',
+            detail: `skipped: needs cross-process events (no events section in this build's config); missing ${crossMissing.join(' / ')}`,
+          }
+        : check(
+            'watchers on either replica see every order created on the other',
+            crossMissing.every((n) => n === 0),
+            `missing on A ${crossMissing[0]}, on B ${crossMissing[1]}${eventsSupported ? '' : ' (this build has no cross-process events)'}`,
+          );
     return {
       name: 'rolling-restart',
       form: ctx.form,
@@ -157,18 +188,42 @@ export async function rollingRestartDrill(ctx: DrillContext): Promise<DrillResul
       timings: [
         ...restarts,
         ['replica exit codes', exits.join(', ')],
-        ['attempts that failed over (by status)', `${retried}: ${Object.entries(attemptCodes).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`],
+        [
+          'attempts that failed over (by status)',
+          `${retried}: ${
+            Object.entries(attemptCodes)
+              .map(([k, v]) => `${k} ${v}`)
+              .join(', ') || 'none'
+          }`,
+        ],
         ['call latency including failovers', latencySummary(tally.latencies())],
-        ['orders created on A / B', `${[...createdOn.values()].filter((v) => v === 0).length} / ${[...createdOn.values()].filter((v) => v === 1).length}`],
-        ['watcher reconnects', watchers.flat().map((w) => w.reconnects()).join(', ')],
+        [
+          'orders created on A / B',
+          `${[...createdOn.values()].filter((v) => v === 0).length} / ${[...createdOn.values()].filter((v) => v === 1).length}`,
+        ],
+        [
+          'watcher reconnects',
+          watchers
+            .flat()
+            .map((w) => w.reconnects())
+            .join(', '),
+        ],
         ["orders missing from a watcher, created on the other replica (A's / B's watchers)", crossMissing.join(' / ')],
         ["orders missing from a watcher, in all (A's / B's watchers)", `${missingOn(0).length} / ${missingOn(1).length}`],
       ],
       promises: [
         check('final failed calls = 0 (retries with the same key on the other replica)', finalFailed === 0, `${finalFailed} failed`),
-        check('every replica exited 0 after SIGTERM', exits.every((e) => e.endsWith(' 0')), exits.join(', ')),
+        check(
+          'every replica exited 0 after SIGTERM',
+          exits.every((e) => e.endsWith(' 0')),
+          exits.join(', '),
+        ),
         watchCheck,
-        check("watchers see every order created on their own replica", replicas.every((_, i) => missingOn(i).filter((id) => createdOn.get(id) === i).length === 0), replicas.map((_, i) => missingOn(i).filter((id) => createdOn.get(id) === i).length).join(' / ')),
+        check(
+          'watchers see every order created on their own replica',
+          replicas.every((_, i) => missingOn(i).filter((id) => createdOn.get(id) === i).length === 0),
+          replicas.map((_, i) => missingOn(i).filter((id) => createdOn.get(id) === i).length).join(' / '),
+        ),
       ],
       notes: [
         `${CALLERS} callers, CreateOrder with deadline 5000 ms, up to ${MAX_ATTEMPTS} attempts alternating replicas; 2 watchers per replica; shutdown.drainDelayMs 500`,

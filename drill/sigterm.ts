@@ -6,7 +6,18 @@
 import type { ImportOrdersRequest, ImportOrdersResponse } from '../src/gen/orderflow/orders/v1/order_service.js';
 import { AsyncQueue, reader } from '../test/support/async-queue.js';
 import { connect } from '../test/support/clients.js';
-import { countAgainstDatabase, createDrillDatabase, type DrillContext, drillConfig, keyPrefix, loop, sleep, startDrillServer, statusName, Tally } from './harness.js';
+import {
+  countAgainstDatabase,
+  createDrillDatabase,
+  type DrillContext,
+  drillConfig,
+  keyPrefix,
+  loop,
+  sleep,
+  startDrillServer,
+  statusName,
+  Tally,
+} from './harness.js';
 import { check, type DrillResult, latencySummary, ms } from './report.js';
 
 const UNARY_CALLERS = 50;
@@ -23,7 +34,10 @@ export async function sigtermDrill(ctx: DrillContext): Promise<DrillResult> {
   const db = await createDrillDatabase('sigterm');
   const prefix = keyPrefix('sigterm');
   const server = await startDrillServer(
-    drillConfig({ database: db.database }, { grpc: { keepaliveTimeMs: KEEPALIVE_MS, keepaliveTimeoutMs: 5000 }, shutdown: { timeoutMs, drainDelayMs: 0 } }),
+    drillConfig(
+      { database: db.database },
+      { grpc: { keepaliveTimeMs: KEEPALIVE_MS, keepaliveTimeoutMs: 5000 }, shutdown: { timeoutMs, drainDelayMs: 0 } },
+    ),
   );
   const unaryApi = connect(server.grpcAddress);
   const watchApi = connect(server.grpcAddress);
@@ -65,7 +79,14 @@ export async function sigtermDrill(ctx: DrillContext): Promise<DrillResult> {
       async (caller, n) => {
         const key = `${prefix}unary-${caller}-${n}`;
         inFlight++;
-        const created = await tally.run(() => unaryApi.orders.createOrder({ customerId: `unary-${caller}`, items: [{ productId: 'espresso', quantity: 1 }], idempotencyKey: key }, { deadline: 30_000 }), key);
+        const created = await tally.run(
+          () =>
+            unaryApi.orders.createOrder(
+              { customerId: `unary-${caller}`, items: [{ productId: 'espresso', quantity: 1 }], idempotencyKey: key },
+              { deadline: 30_000 },
+            ),
+          key,
+        );
         inFlight--;
         if (created?.order !== undefined) tally.acknowledge(key, created.order.id);
       },
@@ -97,13 +118,16 @@ export async function sigtermDrill(ctx: DrillContext): Promise<DrillResult> {
     // refused again by the closed listener: provably never processed, and not in the database.
     // Those are counted apart; any other failure of a call in flight at the signal is a cut call.
     const committedKeys = new Set((await db.ordersWithKeyPrefix(prefix)).map((r) => r.key));
-    const neverRead = (o: (typeof tally.outcomes)[0]) => o.code === 'UNAVAILABLE' && /ECONNREFUSED|No connection established/i.test(o.detail ?? '') && !committedKeys.has(o.key!);
+    const neverRead = (o: (typeof tally.outcomes)[0]) =>
+      o.code === 'UNAVAILABLE' && /ECONNREFUSED|No connection established/i.test(o.detail ?? '') && !committedKeys.has(o.key!);
     const failedUnaryAll = tally.outcomes.filter((o) => o.key !== undefined && o.code !== 'OK');
     const refusedUnread = failedUnaryAll.filter(neverRead);
     const failedUnary = failedUnaryAll.filter((o) => !neverRead(o));
     const watchesOk = watchEnds.filter((e) => e === 'done').length;
     const watchCodes = watchEnds.filter((e) => e !== 'done').map(statusName);
-    const importsComplete = importResults.filter((r, n) => !(r instanceof Error) && r.created + r.duplicates === imports[n]!.keys.length && r.failed === 0).length;
+    const importsComplete = importResults.filter(
+      (r, n) => !(r instanceof Error) && r.created + r.duplicates === imports[n]!.keys.length && r.failed === 0,
+    ).length;
     const stopped = server.output.lines.find((l) => l.msg === 'stopped');
     const cut = failedUnary.length + (IMPORTS - importsComplete) + (WATCHERS - watchesOk);
     const serverCut = Number(stopped?.calls_cut ?? NaN);
@@ -118,20 +142,44 @@ export async function sigtermDrill(ctx: DrillContext): Promise<DrillResult> {
         ['time to exit after SIGTERM', ms(exitMs)],
         ['exit code', String(exit.code ?? exit.signal)],
         ['unary calls in flight at the signal (client side)', String(inFlightAtSignal)],
-        ['of those, refused unread by the server (GOAWAY, then the closed listener; not committed)', `${refusedUnread.length}${refusedUnread.length > 0 ? ` (${[...new Set(refusedUnread.map((o) => o.detail))].join('; ')})` : ''}`],
+        [
+          'of those, refused unread by the server (GOAWAY, then the closed listener; not committed)',
+          `${refusedUnread.length}${refusedUnread.length > 0 ? ` (${[...new Set(refusedUnread.map((o) => o.detail))].join('; ')})` : ''}`,
+        ],
         ['unary latency', latencySummary(tally.latencies((o) => o.key !== undefined))],
-        ['imports: items sent / acknowledged', imports.map((i, n) => `${i.keys.length}/${(importResults[n] as ImportOrdersResponse).orders?.length ?? 0}`).join(', ')],
+        [
+          'imports: items sent / acknowledged',
+          imports.map((i, n) => `${i.keys.length}/${(importResults[n] as ImportOrdersResponse).orders?.length ?? 0}`).join(', '),
+        ],
         ['server "stopped" line', JSON.stringify({ drain: stopped?.drain, calls_cut: stopped?.calls_cut, exit_code: stopped?.exit_code })],
       ],
       promises: [
-        check('in-flight unary calls failed = 0 (the server had them)', failedUnary.length === 0, `${failedUnary.length} failed${failedUnary.length > 0 ? ` (${[...new Set(failedUnary.map((o) => `${o.code}: ${o.detail}`))].join('; ')})` : ''}`),
-        check('every WatchOrders stream ended OK', watchesOk === WATCHERS, `${watchesOk}/${WATCHERS} OK${watchCodes.length > 0 ? `; others: ${[...new Set(watchCodes)].join(', ')}` : ''}`),
-        check(`imports finishing within shutdown.timeoutMs (${timeoutMs} ms) complete`, importsComplete === IMPORTS, `${importsComplete}/${IMPORTS} complete`),
-        check('exit code 0 only if the server cut nothing (1 otherwise)', exit.code === (serverCut === 0 ? 0 : 1), `exit ${exit.code ?? exit.signal}, calls_cut ${serverCut}`),
+        check(
+          'in-flight unary calls failed = 0 (the server had them)',
+          failedUnary.length === 0,
+          `${failedUnary.length} failed${failedUnary.length > 0 ? ` (${[...new Set(failedUnary.map((o) => `${o.code}: ${o.detail}`))].join('; ')})` : ''}`,
+        ),
+        check(
+          'every WatchOrders stream ended OK',
+          watchesOk === WATCHERS,
+          `${watchesOk}/${WATCHERS} OK${watchCodes.length > 0 ? `; others: ${[...new Set(watchCodes)].join(', ')}` : ''}`,
+        ),
+        check(
+          `imports finishing within shutdown.timeoutMs (${timeoutMs} ms) complete`,
+          importsComplete === IMPORTS,
+          `${importsComplete}/${IMPORTS} complete`,
+        ),
+        check(
+          'exit code 0 only if the server cut nothing (1 otherwise)',
+          exit.code === (serverCut === 0 ? 0 : 1),
+          `exit ${exit.code ?? exit.signal}, calls_cut ${serverCut}`,
+        ),
         check('nothing was cut (as the callers saw it)', cut === 0, `${cut} cut`),
         check('committed but never acknowledged = 0', unacknowledged === 0, String(unacknowledged)),
       ],
-      notes: [`keepaliveTimeMs ${KEEPALIVE_MS}; imports send one item per ${IMPORT_ITEM_EVERY_MS} ms for ${importAfterSignalMs} ms after the signal`],
+      notes: [
+        `keepaliveTimeMs ${KEEPALIVE_MS}; imports send one item per ${IMPORT_ITEM_EVERY_MS} ms for ${importAfterSignalMs} ms after the signal`,
+      ],
     };
   } finally {
     for (const api of [unaryApi, watchApi, ...importApis]) api.close();

@@ -10,7 +10,19 @@ import { OwnRedisServer } from '../test/support/redis.js';
 import { sample, scrape } from '../test/support/scrape.js';
 import { type ImportOrdersRequest, OrderStatus } from '../src/gen/orderflow/orders/v1/order_service.js';
 import { deadlineClient } from './deadline-client.js';
-import { countAgainstDatabase, createDrillDatabase, type DrillContext, drillConfig, keyPrefix, loop, mib, sleep, startDrillServer, Tally, workerBuilt } from './harness.js';
+import {
+  countAgainstDatabase,
+  createDrillDatabase,
+  type DrillContext,
+  drillConfig,
+  keyPrefix,
+  loop,
+  mib,
+  sleep,
+  startDrillServer,
+  Tally,
+  workerBuilt,
+} from './harness.js';
 import { check, type DrillResult, latencySummary } from './report.js';
 
 const CALLERS = 6;
@@ -24,7 +36,12 @@ export async function soakDrill(ctx: DrillContext): Promise<DrillResult> {
   const db = await createDrillDatabase('soak');
   const redis = await OwnRedisServer.start();
   const prefix = keyPrefix('soak');
-  const server = await startDrillServer(drillConfig({ database: db.database }, { cache: { kind: 'redis', redis: { host: '127.0.0.1', port: redis.port, keyPrefix: `${prefix}cache:` } } }));
+  const server = await startDrillServer(
+    drillConfig(
+      { database: db.database },
+      { cache: { kind: 'redis', redis: { host: '127.0.0.1', port: redis.port, keyPrefix: `${prefix}cache:` } } },
+    ),
+  );
   const api = deadlineClient(server.grpcAddress);
   const streams = connect(server.grpcAddress);
   const tally = new Tally();
@@ -33,7 +50,9 @@ export async function soakDrill(ctx: DrillContext): Promise<DrillResult> {
   const elapsed = () => performance.now() - started;
   const end = new AbortController();
   try {
-    const watches = Array.from({ length: WATCHERS }, (_, i) => reader(streams.orders.watchOrders({ customerId: `soak-${i % CALLERS}` }, { signal: end.signal })));
+    const watches = Array.from({ length: WATCHERS }, (_, i) =>
+      reader(streams.orders.watchOrders({ customerId: `soak-${i % CALLERS}` }, { signal: end.signal })),
+    );
     const ids: string[] = [];
     const load = loop(
       CALLERS,
@@ -43,7 +62,10 @@ export async function soakDrill(ctx: DrillContext): Promise<DrillResult> {
           case 0:
           case 1: {
             const key = `${prefix}${caller}-${n}`;
-            const created = await tally.run(() => api.createOrder({ customerId, items: [{ productId: 'cup', quantity: 1 + (n % 4) }], idempotencyKey: key }, 10_000), key);
+            const created = await tally.run(
+              () => api.createOrder({ customerId, items: [{ productId: 'cup', quantity: 1 + (n % 4) }], idempotencyKey: key }, 10_000),
+              key,
+            );
             if (created?.order !== undefined) {
               tally.acknowledge(key, created.order.id);
               if (ids.length < 5000) ids.push(created.order.id);
@@ -55,19 +77,31 @@ export async function soakDrill(ctx: DrillContext): Promise<DrillResult> {
             break;
           case 3: {
             const id = ids[n % Math.max(1, ids.length)];
-            if (id !== undefined) await tally.run(() => streams.orders.updateOrderStatus({ id, status: OrderStatus.ORDER_STATUS_CANCELLED, expectedVersion: 0n }, { deadline: 10_000 }).catch((e: { code?: number }) => {
-              if (e.code !== 9) throw e; // FAILED_PRECONDITION: already cancelled, a valid answer
-            }));
+            if (id !== undefined)
+              await tally.run(() =>
+                streams.orders
+                  .updateOrderStatus({ id, status: OrderStatus.ORDER_STATUS_CANCELLED, expectedVersion: 0n }, { deadline: 10_000 })
+                  .catch((e: { code?: number }) => {
+                    if (e.code !== 9) throw e; // FAILED_PRECONDITION: already cancelled, a valid answer
+                  }),
+              );
             break;
           }
           case 4:
             if (n % 200 === 4) {
-              const items = Array.from({ length: 20 }, (_, i) => ({ order: { customerId, items: [{ productId: 'espresso', quantity: 1 }], idempotencyKey: `${prefix}import-${caller}-${n}-${i}` } }));
+              const items = Array.from({ length: 20 }, (_, i) => ({
+                order: {
+                  customerId,
+                  items: [{ productId: 'espresso', quantity: 1 }],
+                  idempotencyKey: `${prefix}import-${caller}-${n}-${i}`,
+                },
+              }));
               const requests = new AsyncQueue<ImportOrdersRequest>();
               for (const item of items) requests.push(item);
               requests.end();
               const imported = await tally.run(() => streams.orders.importOrders(requests));
-              if (imported !== undefined) for (const o of imported.orders) tally.acknowledge(items[o.index]!.order.idempotencyKey, o.orderId);
+              if (imported !== undefined)
+                for (const o of imported.orders) tally.acknowledge(items[o.index]!.order.idempotencyKey, o.orderId);
             }
             break;
           default: {
@@ -105,17 +139,32 @@ export async function soakDrill(ctx: DrillContext): Promise<DrillResult> {
       timings: [
         ['duration', `${durationMs / 1000} s, sampled every ${sampleEveryMs / 1000} s`],
         ['call latency', latencySummary(tally.latencies())],
-        ['RSS: minute 2-3 mean / last minute mean / max', `${mib(mean(early.map((s) => s.rss)))} / ${mib(mean(late.map((s) => s.rss)))} / ${mib(Math.max(...samples.map((s) => s.rss)))}`],
-        ['heap used: minute 2-3 mean / last minute mean / max', `${mib(mean(early.map((s) => s.heap)))} / ${mib(mean(late.map((s) => s.heap)))} / ${mib(Math.max(...samples.map((s) => s.heap)))}`],
-        ['samples (s: RSS MiB / heap MiB)', samples.map((s) => `${Math.round(s.atMs / 1000)}: ${Math.round(s.rss / 2 ** 20)}/${Math.round(s.heap / 2 ** 20)}`).join(' ')],
+        [
+          'RSS: minute 2-3 mean / last minute mean / max',
+          `${mib(mean(early.map((s) => s.rss)))} / ${mib(mean(late.map((s) => s.rss)))} / ${mib(Math.max(...samples.map((s) => s.rss)))}`,
+        ],
+        [
+          'heap used: minute 2-3 mean / last minute mean / max',
+          `${mib(mean(early.map((s) => s.heap)))} / ${mib(mean(late.map((s) => s.heap)))} / ${mib(Math.max(...samples.map((s) => s.heap)))}`,
+        ],
+        [
+          'samples (s: RSS MiB / heap MiB)',
+          samples.map((s) => `${Math.round(s.atMs / 1000)}: ${Math.round(s.rss / 2 ** 20)}/${Math.round(s.heap / 2 ** 20)}`).join(' '),
+        ],
       ],
       promises: [
         check('RSS growth < 10 % from minute 2 to the end', rssGrowth < 0.1, pct(rssGrowth)),
         check('heap growth < 10 % from minute 2 to the end', heapGrowth < 0.1, pct(heapGrowth)),
         check('0 failed calls', counts.attempted === counts.succeeded, `${counts.attempted - counts.succeeded} failed`),
-        { what: 'worker in the mix', outcome: 'skipped', detail: workerBuilt() ? 'dist/cmd/worker.js exists; not in the mix yet' : 'not available (no dist/cmd/worker.js)' },
+        {
+          what: 'worker in the mix',
+          outcome: 'skipped',
+          detail: workerBuilt() ? 'dist/cmd/worker.js exists; not in the mix yet' : 'not available (no dist/cmd/worker.js)',
+        },
       ],
-      notes: [`${CALLERS} callers (CreateOrder 2, ListOrders 1, UpdateOrderStatus 1, GetOrder 5 of 10; an import of 20 every 200 calls), ${WATCHERS} WatchOrders streams; the short form is one minute with the same windows (20-30 % against 90-100 %)`],
+      notes: [
+        `${CALLERS} callers (CreateOrder 2, ListOrders 1, UpdateOrderStatus 1, GetOrder 5 of 10; an import of 20 every 200 calls), ${WATCHERS} WatchOrders streams; the short form is one minute with the same windows (20-30 % against 90-100 %)`,
+      ],
     };
   } finally {
     end.abort();

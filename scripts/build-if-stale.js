@@ -7,7 +7,8 @@ import { ROOT, staleReason } from './build-stamp.js';
 
 /** The same sentences as src/platform/config.ts, so that npm start and node dist/… say the same. */
 function confPathProblem(path) {
-  if (path === undefined || path.trim() === '') return 'CONF_PATH is not set: point it at a YAML config file, for example CONF_PATH=config/dev.yaml';
+  if (path === undefined || path.trim() === '')
+    return 'CONF_PATH is not set: point it at a YAML config file, for example CONF_PATH=config/dev.yaml';
   try {
     readFileSync(path, 'utf8');
     return undefined;

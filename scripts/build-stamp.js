@@ -12,7 +12,14 @@ const STAMP = join(ROOT, 'dist', '.build-stamp.json');
 
 /** Sources and assets under src/ (tests are not built: tsconfig.build.json excludes them), proto/, and what drives the build. */
 const INPUT_DIRS = ['src', 'proto'];
-const INPUT_FILES = ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'scripts/copy-assets.js', 'scripts/build-stamp.js'];
+const INPUT_FILES = [
+  'package.json',
+  'package-lock.json',
+  'tsconfig.json',
+  'tsconfig.build.json',
+  'scripts/copy-assets.js',
+  'scripts/build-stamp.js',
+];
 const isInput = (path) => !path.endsWith('.test.ts');
 
 function filesUnder(dir) {
@@ -34,7 +41,10 @@ function hashFiles(paths) {
 }
 
 export function inputsHash() {
-  const files = [...INPUT_DIRS.flatMap((dir) => filesUnder(join(ROOT, dir))), ...INPUT_FILES.map((file) => join(ROOT, file)).filter((path) => existsSync(path))];
+  const files = [
+    ...INPUT_DIRS.flatMap((dir) => filesUnder(join(ROOT, dir))),
+    ...INPUT_FILES.map((file) => join(ROOT, file)).filter((path) => existsSync(path)),
+  ];
   return hashFiles(files.filter(isInput));
 }
 

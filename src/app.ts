@@ -44,9 +44,17 @@ export async function createApp(config: Config, seams: AppSeams = {}, configWarn
 
 async function assemble(config: Config, seams: AppSeams, log: Logger, closers: Closers): Promise<App> {
   const telemetry = createTelemetry(config, log, closers);
-  const health = createHealth({ ...config.health, onCheckFailed: (check, error) => log.warn({ check, err: error }, 'readiness check failed') });
+  const health = createHealth({
+    ...config.health,
+    onCheckFailed: (check, error) => log.warn({ check, err: error }, 'readiness check failed'),
+  });
   const localEvents = new LocalEventSignal();
-  const store = await openStore(config, telemetry, (sequence) => localEvents.notify(sequence), () => health.suspect());
+  const store = await openStore(
+    config,
+    telemetry,
+    (sequence) => localEvents.notify(sequence),
+    () => health.suspect(),
+  );
   closers.add('store', store.close);
   health.addCheck('store', () => store.ping());
   if (store.connections !== undefined) prometheusStoreConnections(telemetry.registry, store.connections);
@@ -70,7 +78,12 @@ async function assemble(config: Config, seams: AppSeams, log: Logger, closers: C
     : undefined;
 
   const exports = config.services.orders
-    ? createExports(config, store, telemetry, closers, { orders: store.orders, now, newId: seams.newId ?? createUuidV7Generator(), runJobs: config.services.exports })
+    ? createExports(config, store, telemetry, closers, {
+        orders: store.orders,
+        now,
+        newId: seams.newId ?? createUuidV7Generator(),
+        runJobs: config.services.exports,
+      })
     : undefined;
   if (exports !== undefined) {
     // Closed before the store: running jobs get half the close budget, then are handed back.
@@ -78,13 +91,24 @@ async function assemble(config: Config, seams: AppSeams, log: Logger, closers: C
     await exports.start();
   }
 
-  const grpc = createOrderflowGrpcServer(config, telemetry, { orders, catalog, health, exports: exports && { useCases: exports.useCases, propagator: telemetry.propagator } }, now);
-  const admin = createAdminServer({ health, registry: telemetry.registry, log, routes: createDebugRoutes({ ...config.debug, log, name: config.service.name }) });
+  const grpc = createOrderflowGrpcServer(
+    config,
+    telemetry,
+    { orders, catalog, health, exports: exports && { useCases: exports.useCases, propagator: telemetry.propagator } },
+    now,
+  );
+  const admin = createAdminServer({
+    health,
+    registry: telemetry.registry,
+    log,
+    routes: createDebugRoutes({ ...config.debug, log, name: config.service.name }),
+  });
   return serve(config, { log, grpc, admin, health, closers });
 }
 
 function announce(log: Logger, config: Config, configWarnings: readonly string[]): void {
   log.info({ version: VERSION, config: describeConfig(config) }, 'starting');
   for (const warning of configWarnings) log.warn(warning);
-  if (!config.auth.enabled) log.warn('authentication is off (auth.enabled: false): every call is allowed, with admin rights; never do this outside development');
+  if (!config.auth.enabled)
+    log.warn('authentication is off (auth.enabled: false): every call is allowed, with admin rights; never do this outside development');
 }

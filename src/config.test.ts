@@ -67,7 +67,9 @@ describe('parseConfig', () => {
         '  4 | log: { level: info }\n' +
         '    | ^',
     );
-    expect(() => parseConfig('env: dev\n\tgrpc: 1\n', 'x.yaml')).toThrow(/at line 2, column 1: Tabs are not allowed as indentation\n {2}1 \| env: dev\n {2}2 \| \tgrpc: 1\n {4}\| \^$/);
+    expect(() => parseConfig('env: dev\n\tgrpc: 1\n', 'x.yaml')).toThrow(
+      /at line 2, column 1: Tabs are not allowed as indentation\n {2}1 \| env: dev\n {2}2 \| \tgrpc: 1\n {4}\| \^$/,
+    );
   });
 
   test('an unknown key is named by its full path, at the top level too, and by the variable that set it', () => {
@@ -79,30 +81,41 @@ describe('parseConfig', () => {
       }
       throw new Error('expected a ConfigError');
     };
-    expect(problems('env: dev\nauth: { enabled: false }\nbogus: 1\ngrpc: { tls: { enabled: false }, colour: blue }\n')).toEqual(['  - grpc.colour: unknown key', '  - bogus: unknown key']);
+    expect(problems('env: dev\nauth: { enabled: false }\nbogus: 1\ngrpc: { tls: { enabled: false }, colour: blue }\n')).toEqual([
+      '  - grpc.colour: unknown key',
+      '  - bogus: unknown key',
+    ]);
     expect(problems(minimal, { ORDERFLOW_GRPC__COLOUR: 'blue', ORDERFLOW_BOGUS: '1' })).toEqual([
       '  - grpc.colour: unknown key (from ORDERFLOW_GRPC__COLOUR)',
       '  - bogus: unknown key (from ORDERFLOW_BOGUS)',
     ]);
-    expect(problems(minimal, { ORDERFLOW_LOG: '{level: info, colour: blue}' })).toEqual(['  - log.colour: unknown key (from ORDERFLOW_LOG)']);
+    expect(problems(minimal, { ORDERFLOW_LOG: '{level: info, colour: blue}' })).toEqual([
+      '  - log.colour: unknown key (from ORDERFLOW_LOG)',
+    ]);
   });
 });
 
-describe('switching a section\'s kind from the environment', () => {
+describe("switching a section's kind from the environment", () => {
   const embedded = `${minimal}store: { kind: embedded, dataDir: ./data/dev }\n`;
   const parse = (yaml: string, env: Record<string, string>) => {
     const warnings: string[] = [];
     return { config: parseConfig(yaml, 'x.yaml', env, (w) => warnings.push(w)), warnings };
   };
 
-  test('the file\'s keys of the other kind are ignored, with a warning naming them and the variable', () => {
+  test("the file's keys of the other kind are ignored, with a warning naming them and the variable", () => {
     const { config, warnings } = parse(embedded, { ORDERFLOW_STORE__KIND: 'memory' });
     expect(config.store).toEqual({ kind: 'memory' });
-    expect(warnings).toEqual(['ORDERFLOW_STORE__KIND sets store.kind to "memory"; ignoring store.dataDir from the file, which applies only to store.kind "embedded"']);
+    expect(warnings).toEqual([
+      'ORDERFLOW_STORE__KIND sets store.kind to "memory"; ignoring store.dataDir from the file, which applies only to store.kind "embedded"',
+    ]);
   });
 
   test('keys the new kind shares or sets from the environment are kept', () => {
-    const { config, warnings } = parse(embedded, { ORDERFLOW_STORE__KIND: 'postgres', ORDERFLOW_STORE__DATABASE: 'orders', ORDERFLOW_STORE__USER: 'app' });
+    const { config, warnings } = parse(embedded, {
+      ORDERFLOW_STORE__KIND: 'postgres',
+      ORDERFLOW_STORE__DATABASE: 'orders',
+      ORDERFLOW_STORE__USER: 'app',
+    });
     expect(config.store).toMatchObject({ kind: 'postgres', database: 'orders', user: 'app', port: 5432 });
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/ignoring store\.dataDir from the file/);
@@ -111,15 +124,22 @@ describe('switching a section\'s kind from the environment', () => {
   test('a file that leaves the kind to its default gets the same treatment', () => {
     const { config, warnings } = parse(`${minimal}store: { dataDir: ./data/dev }\n`, { ORDERFLOW_STORE__KIND: 'memory' });
     expect(config.store).toEqual({ kind: 'memory' });
-    expect(warnings).toEqual(['ORDERFLOW_STORE__KIND sets store.kind to "memory"; ignoring store.dataDir from the file, which does not apply to it']);
+    expect(warnings).toEqual([
+      'ORDERFLOW_STORE__KIND sets store.kind to "memory"; ignoring store.dataDir from the file, which does not apply to it',
+    ]);
   });
 
   test('setting the kind the file already has changes nothing and warns of nothing', () => {
-    expect(parse(embedded, { ORDERFLOW_STORE__KIND: 'embedded' })).toEqual({ config: expect.objectContaining({ store: { kind: 'embedded', dataDir: './data/dev' } }), warnings: [] });
+    expect(parse(embedded, { ORDERFLOW_STORE__KIND: 'embedded' })).toEqual({
+      config: expect.objectContaining({ store: { kind: 'embedded', dataDir: './data/dev' } }),
+      warnings: [],
+    });
   });
 
   test('a key of another kind is still an error when the file itself has it, or a variable sets it', () => {
-    expect(() => parse(`${minimal}store: { kind: memory, dataDir: ./x }\n`, {})).toThrow(/^ {2}- store\.dataDir: unknown key for store\.kind "memory"$/m);
+    expect(() => parse(`${minimal}store: { kind: memory, dataDir: ./x }\n`, {})).toThrow(
+      /^ {2}- store\.dataDir: unknown key for store\.kind "memory"$/m,
+    );
     expect(() => parse(embedded, { ORDERFLOW_STORE__KIND: 'memory', ORDERFLOW_STORE__DATA_DIR: '/x' })).toThrow(
       /^ {2}- store\.dataDir: unknown key for store\.kind "memory" \(from ORDERFLOW_STORE__DATA_DIR\)$/m,
     );
@@ -127,13 +147,17 @@ describe('switching a section\'s kind from the environment', () => {
 
   test('an unknown kind is reported as such, with nothing dropped', () => {
     const warnings: string[] = [];
-    expect(() => parseConfig(embedded, 'x.yaml', { ORDERFLOW_STORE__KIND: 'sqlite' }, (w) => warnings.push(w))).toThrow(/store\.kind: .*from ORDERFLOW_STORE__KIND/);
+    expect(() => parseConfig(embedded, 'x.yaml', { ORDERFLOW_STORE__KIND: 'sqlite' }, (w) => warnings.push(w))).toThrow(
+      /store\.kind: .*from ORDERFLOW_STORE__KIND/,
+    );
     expect(warnings).toEqual([]);
   });
 
   test('the shipped dev config runs on the memory store from the environment alone', () => {
     const warnings: string[] = [];
-    expect(loadConfig({ CONF_PATH: 'config/dev.yaml', ORDERFLOW_STORE__KIND: 'memory' }, undefined, (w) => warnings.push(w)).store).toEqual({ kind: 'memory' });
+    expect(loadConfig({ CONF_PATH: 'config/dev.yaml', ORDERFLOW_STORE__KIND: 'memory' }, undefined, (w) => warnings.push(w)).store).toEqual(
+      { kind: 'memory' },
+    );
     expect(warnings).toHaveLength(1);
   });
 });
@@ -157,7 +181,9 @@ describe('secrets', () => {
 
   test('an unset variable or unreadable file is a ConfigError naming the key', () => {
     expect(() => parseConfig(postgres, 'x.yaml', {})).toThrow(/store\.password: environment variable PGPASS is not set/);
-    expect(() => parseConfig(postgres.replace('{ fromEnv: PGPASS }', '{ fromFile: /nonexistent/pw }'), 'x.yaml')).toThrow(/store\.password: cannot read secret file/);
+    expect(() => parseConfig(postgres.replace('{ fromEnv: PGPASS }', '{ fromFile: /nonexistent/pw }'), 'x.yaml')).toThrow(
+      /store\.password: cannot read secret file/,
+    );
   });
 });
 
@@ -169,19 +195,41 @@ describe('loadConfig', () => {
   });
 
   test('TLS and authentication are on unless the file turns them off; off is refused outside dev', () => {
-    expect(() => parseConfig('env: dev', 'x.yaml')).toThrow(/grpc\.tls: certFile and keyFile are required[\s\S]*auth: enabled but no way to authenticate/);
+    expect(() => parseConfig('env: dev', 'x.yaml')).toThrow(
+      /grpc\.tls: certFile and keyFile are required[\s\S]*auth: enabled but no way to authenticate/,
+    );
     expect(() => parseConfig(`env: prod\n${OPEN}`, 'x.yaml')).toThrow(/auth\.enabled: false is only allowed with env: dev/);
     const hs = 'auth: { jwt: { issuer: i, audience: a, algorithms: [HS256, RS256] } }';
-    expect(() => parseConfig(`env: dev\ngrpc: { tls: { enabled: false } }\n${hs}`, 'x.yaml')).toThrow(/hs256Secret: required[\s\S]*jwksFile or jwksUrl/);
+    expect(() => parseConfig(`env: dev\ngrpc: { tls: { enabled: false } }\n${hs}`, 'x.yaml')).toThrow(
+      /hs256Secret: required[\s\S]*jwksFile or jwksUrl/,
+    );
   });
 
   test('exports: the in-process queue needs the server to run the jobs; BullMQ takes its settings with defaults', () => {
     const base = `env: dev\n${OPEN}`;
-    expect(() => parseConfig(`${base}services: { exports: false }`, 'x.yaml')).toThrow(/services\.exports: with exports\.queue\.kind memory/);
+    expect(() => parseConfig(`${base}services: { exports: false }`, 'x.yaml')).toThrow(
+      /services\.exports: with exports\.queue\.kind memory/,
+    );
     const config = parseConfig(`${base}services: { exports: false }\nexports: { queue: { kind: bullmq, host: redis } }`, 'x.yaml');
-    expect(config.exports.queue).toMatchObject({ kind: 'bullmq', host: 'redis', port: 6379, prefix: 'orderflow-bull', queueName: 'exports', lockDurationMs: 30_000 });
-    expect(config.exports).toMatchObject({ concurrency: 2, maxAttempts: 3, initialBackoffMs: 1000, maxBackoffMs: 60_000, pageSize: 500, progressIntervalMs: 250 });
-    expect(() => parseConfig(`${base}exports: { queue: { kind: bullmq, password: hunter2 } }`, 'x.yaml')).toThrow(/exports\.queue\.password/);
+    expect(config.exports.queue).toMatchObject({
+      kind: 'bullmq',
+      host: 'redis',
+      port: 6379,
+      prefix: 'orderflow-bull',
+      queueName: 'exports',
+      lockDurationMs: 30_000,
+    });
+    expect(config.exports).toMatchObject({
+      concurrency: 2,
+      maxAttempts: 3,
+      initialBackoffMs: 1000,
+      maxBackoffMs: 60_000,
+      pageSize: 500,
+      progressIntervalMs: 250,
+    });
+    expect(() => parseConfig(`${base}exports: { queue: { kind: bullmq, password: hunter2 } }`, 'x.yaml')).toThrow(
+      /exports\.queue\.password/,
+    );
   });
 
   test('the shipped dev, staging and prod configs are valid', () => {
@@ -191,7 +239,12 @@ describe('loadConfig', () => {
       const secret =
         env === 'dev'
           ? {}
-          : { ORDERFLOW_STORE__PASSWORD: '{ fromEnv: POSTGRES_PASSWORD }', POSTGRES_PASSWORD: 'x', ORDERFLOW_EXPORTS__QUEUE__PASSWORD: '{ fromEnv: REDIS_PASSWORD }', REDIS_PASSWORD: 'y' };
+          : {
+              ORDERFLOW_STORE__PASSWORD: '{ fromEnv: POSTGRES_PASSWORD }',
+              POSTGRES_PASSWORD: 'x',
+              ORDERFLOW_EXPORTS__QUEUE__PASSWORD: '{ fromEnv: REDIS_PASSWORD }',
+              REDIS_PASSWORD: 'y',
+            };
       const config = loadConfig({ CONF_PATH: file, ...secret });
       expect(config.env).toBe(env);
       // dev runs exports in the server; staging and prod leave them to workers on BullMQ.

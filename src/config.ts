@@ -2,7 +2,14 @@
 // the generic platform loader (src/platform/config.ts). The README's configuration reference
 // follows this file.
 import { z } from 'zod';
-import { type ConfigSpec, type ConfigWarnings, type Env, loadConfig as load, type Loaded, parseConfig as parse } from './platform/config.js';
+import {
+  type ConfigSpec,
+  type ConfigWarnings,
+  type Env,
+  loadConfig as load,
+  type Loaded,
+  parseConfig as parse,
+} from './platform/config.js';
 import { secretRef } from './platform/config-secret.js';
 import { authSchema, limitsShape, securityProblems, tlsSchema } from './platform/config-security.js';
 
@@ -10,7 +17,6 @@ const port = z.number().int().min(0).max(65535);
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().nonnegative();
 const MiB = 1024 * 1024;
-
 
 const money = z.strictObject({ currencyCode: z.string(), amountMinor: z.union([z.number().int(), z.string().regex(/^\d+$/)]) });
 
@@ -334,7 +340,9 @@ export function crossFieldProblems(config: Parsed): string[] {
     problems.push('catalog.remote: required when this process hosts orders but not catalog (services.catalog: false)');
   }
   if (config.services.orders && config.exports.queue.kind === 'memory' && !config.services.exports) {
-    problems.push('services.exports: with exports.queue.kind memory, the server must run export jobs itself (or use exports.queue.kind bullmq with workers)');
+    problems.push(
+      'services.exports: with exports.queue.kind memory, the server must run export jobs itself (or use exports.queue.kind bullmq with workers)',
+    );
   }
   return [...problems, ...securityProblems(config)];
 }
@@ -349,4 +357,5 @@ export type Config = Loaded<typeof configSchema>;
  */
 export const loadConfig = (env?: Env, defaultPath?: string, warn?: ConfigWarnings): Config => load(CONFIG, env, defaultPath, warn);
 
-export const parseConfig = (text: string, source: string, env: Env = {}, warn?: ConfigWarnings): Config => parse(CONFIG, text, source, env, warn);
+export const parseConfig = (text: string, source: string, env: Env = {}, warn?: ConfigWarnings): Config =>
+  parse(CONFIG, text, source, env, warn);

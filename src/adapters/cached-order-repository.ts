@@ -17,11 +17,7 @@ const ORDER_CODEC: CacheCodec<Order> = {
   version: (order) => order.version,
 };
 
-export function cachedOrderRepository(
-  repository: OrderRepository,
-  cache: Cache,
-  options: ReadThroughOptions,
-): OrderRepository {
+export function cachedOrderRepository(repository: OrderRepository, cache: Cache, options: ReadThroughOptions): OrderRepository {
   const orders = readThroughCache(cache, ORDER_CODEC, options);
   const loadOne = async (ids: readonly string[], scope: CallScope) => {
     const id = ids[0] ?? '';

@@ -11,12 +11,25 @@ type ProductJson = { id: string; name: string; currencyCode: string; amountMinor
 const PRODUCT_CODEC: CacheCodec<Product> = {
   key: (id) => `product:v1:${id}`,
   encode(p) {
-    const json: ProductJson = { id: p.id, name: p.name, currencyCode: p.price.currencyCode, amountMinor: p.price.amountMinor.toString(), createTime: p.createTime.toISOString(), updateTime: p.updateTime.toISOString() };
+    const json: ProductJson = {
+      id: p.id,
+      name: p.name,
+      currencyCode: p.price.currencyCode,
+      amountMinor: p.price.amountMinor.toString(),
+      createTime: p.createTime.toISOString(),
+      updateTime: p.updateTime.toISOString(),
+    };
     return JSON.stringify(json);
   },
   decode(text) {
     const j = JSON.parse(text) as ProductJson;
-    return { id: j.id, name: j.name, price: { currencyCode: j.currencyCode, amountMinor: BigInt(j.amountMinor) }, createTime: new Date(j.createTime), updateTime: new Date(j.updateTime) };
+    return {
+      id: j.id,
+      name: j.name,
+      price: { currencyCode: j.currencyCode, amountMinor: BigInt(j.amountMinor) },
+      createTime: new Date(j.createTime),
+      updateTime: new Date(j.updateTime),
+    };
   },
 };
 

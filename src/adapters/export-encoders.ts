@@ -6,7 +6,18 @@
 import type { Order, OrderStatus } from '../domain/order.js';
 import type { OrderEncoder, OrderEncoders } from '../domain/ports.js';
 
-export const CSV_COLUMNS = ['order_id', 'customer_id', 'status', 'version', 'currency_code', 'total_minor', 'item_count', 'items', 'create_time', 'update_time'] as const;
+export const CSV_COLUMNS = [
+  'order_id',
+  'customer_id',
+  'status',
+  'version',
+  'currency_code',
+  'total_minor',
+  'item_count',
+  'items',
+  'create_time',
+  'update_time',
+] as const;
 
 function csvField(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
@@ -17,8 +28,16 @@ const csv: OrderEncoder = {
   encode(order) {
     const items = order.items.map((i) => `${i.productId}*${i.quantity}@${i.unitPrice.amountMinor}`).join(';');
     const fields = [
-      order.id, order.customerId, order.status, order.version.toString(), order.total.currencyCode, order.total.amountMinor.toString(),
-      String(order.items.length), items, order.createTime.toISOString(), order.updateTime.toISOString(),
+      order.id,
+      order.customerId,
+      order.status,
+      order.version.toString(),
+      order.total.currencyCode,
+      order.total.amountMinor.toString(),
+      String(order.items.length),
+      items,
+      order.createTime.toISOString(),
+      order.updateTime.toISOString(),
     ];
     return `${fields.map(csvField).join(',')}\r\n`;
   },
@@ -34,7 +53,10 @@ const PROTO_STATUS: Readonly<Record<OrderStatus, string>> = {
 
 /** proto3 JSON of Money: int64 as a string; default values (0, '') left out. */
 function moneyJson(m: { currencyCode: string; amountMinor: bigint }) {
-  return { ...(m.currencyCode === '' ? {} : { currencyCode: m.currencyCode }), ...(m.amountMinor === 0n ? {} : { amountMinor: m.amountMinor.toString() }) };
+  return {
+    ...(m.currencyCode === '' ? {} : { currencyCode: m.currencyCode }),
+    ...(m.amountMinor === 0n ? {} : { amountMinor: m.amountMinor.toString() }),
+  };
 }
 
 /** The proto3 JSON object of an orderflow.orders.v1.Order. */
@@ -44,7 +66,13 @@ export function orderProtoJson(order: Order): Record<string, unknown> {
     ...(order.customerId === '' ? {} : { customerId: order.customerId }),
     ...(order.items.length === 0
       ? {}
-      : { items: order.items.map((i) => ({ ...(i.productId === '' ? {} : { productId: i.productId }), ...(i.quantity === 0 ? {} : { quantity: i.quantity }), unitPrice: moneyJson(i.unitPrice) })) }),
+      : {
+          items: order.items.map((i) => ({
+            ...(i.productId === '' ? {} : { productId: i.productId }),
+            ...(i.quantity === 0 ? {} : { quantity: i.quantity }),
+            unitPrice: moneyJson(i.unitPrice),
+          })),
+        }),
     total: moneyJson(order.total),
     status: PROTO_STATUS[order.status],
     ...(order.version === 0n ? {} : { version: order.version.toString() }),

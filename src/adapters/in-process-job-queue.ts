@@ -57,7 +57,10 @@ export class InProcessJobQueue implements JobQueue {
     this.timers.clear();
     const all = () => Promise.allSettled([...this.running.values()].map((r) => r.done));
     let timer: NodeJS.Timeout | undefined;
-    const inTime = await Promise.race([all().then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)))]);
+    const inTime = await Promise.race([
+      all().then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs))),
+    ]);
     clearTimeout(timer);
     if (!inTime) {
       for (const { controller } of this.running.values()) controller.abort(new DOMException('the runner is shutting down', 'AbortError'));
@@ -80,13 +83,15 @@ export class InProcessJobQueue implements JobQueue {
 
   private start(handler: JobHandler, jobId: string): void {
     const controller = new AbortController();
-    const done = handler(jobId, controller.signal).then(
-      () => this.forget(jobId),
-      () => (controller.signal.aborted || this.closing ? this.forget(jobId) : this.retryLater(jobId)),
-    ).finally(() => {
-      this.running.delete(jobId);
-      this.pump();
-    });
+    const done = handler(jobId, controller.signal)
+      .then(
+        () => this.forget(jobId),
+        () => (controller.signal.aborted || this.closing ? this.forget(jobId) : this.retryLater(jobId)),
+      )
+      .finally(() => {
+        this.running.delete(jobId);
+        this.pump();
+      });
     this.running.set(jobId, { controller, done });
   }
 

@@ -34,9 +34,7 @@ export function fromOrderJson(json: OrderJson): Order {
   return {
     id: json.id,
     customerId: json.customerId,
-    items: json.items.map(
-      (i): OrderItem => ({ productId: i.productId, quantity: i.quantity, unitPrice: fromMoneyJson(i.unitPrice) }),
-    ),
+    items: json.items.map((i): OrderItem => ({ productId: i.productId, quantity: i.quantity, unitPrice: fromMoneyJson(i.unitPrice) })),
     total: fromMoneyJson(json.total),
     status: json.status,
     version: BigInt(json.version),

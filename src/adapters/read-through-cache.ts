@@ -114,7 +114,11 @@ export function readThroughCache<T>(cache: Cache, codec: CacheCodec<T>, options:
   }
 
   /** Values of `ids` from the source: own load for ids nobody is loading, joined loads for the rest. */
-  async function loadMissing(ids: readonly string[], load: Load<T>, scope: CallScope): Promise<{ found: Map<string, T>; loadedHere: Map<string, T> }> {
+  async function loadMissing(
+    ids: readonly string[],
+    load: Load<T>,
+    scope: CallScope,
+  ): Promise<{ found: Map<string, T>; loadedHere: Map<string, T> }> {
     const found = new Map<string, T>();
     const loadedHere = new Map<string, T>();
     const joined = new Map<Flight<T>, string[]>();
@@ -168,7 +172,11 @@ export function readThroughCache<T>(cache: Cache, codec: CacheCodec<T>, options:
       const { found: loaded, loadedHere } = await loadMissing(missing, load, scope);
       for (const [id, value] of loaded) found.set(id, value);
       // A cache that just failed a read would most likely fail the fill too: spare it the load.
-      if (!cached.failed) await store([...loadedHere].map(([id, value]) => entry(id, value)), scope);
+      if (!cached.failed)
+        await store(
+          [...loadedHere].map(([id, value]) => entry(id, value)),
+          scope,
+        );
       return found;
     },
 
@@ -176,7 +184,10 @@ export function readThroughCache<T>(cache: Cache, codec: CacheCodec<T>, options:
     async put(values: ReadonlyArray<readonly [string, T]>, scope: CallScope = UNBOUNDED): Promise<void> {
       // Readers from now on must not join a load that began before this write.
       for (const [id] of values) flights.delete(id);
-      await store(values.map(([id, value]) => entry(id, value)), scope);
+      await store(
+        values.map(([id, value]) => entry(id, value)),
+        scope,
+      );
     },
   };
 }

@@ -2,7 +2,13 @@
 // work (migrations, startup seeding) makes no root spans of its own.
 import { context, type Attributes, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
 
-export async function inClientSpan<T>(tracer: Tracer, name: string, attributes: Attributes, run: () => Promise<T>, describe?: (result: T) => Attributes): Promise<T> {
+export async function inClientSpan<T>(
+  tracer: Tracer,
+  name: string,
+  attributes: Attributes,
+  run: () => Promise<T>,
+  describe?: (result: T) => Attributes,
+): Promise<T> {
   // A call whose trace is not sampled records no child spans either (parent-based sampling).
   if (trace.getSpan(context.active())?.isRecording() !== true) return run();
   return tracer.startActiveSpan(name, { kind: SpanKind.CLIENT, attributes }, async (span) => {

@@ -28,7 +28,16 @@ export const GLOBAL_OPTIONS: OptionSpec = {
   help: { type: 'boolean', short: 'h' },
 };
 
-const GLOBAL_FLAGS_WITH_VALUE = new Set(['--addr', '--timeout', '--token', '--token-file', '--api-key', '--ca-file', '--cert-file', '--key-file']);
+const GLOBAL_FLAGS_WITH_VALUE = new Set([
+  '--addr',
+  '--timeout',
+  '--token',
+  '--token-file',
+  '--api-key',
+  '--ca-file',
+  '--cert-file',
+  '--key-file',
+]);
 
 /**
  * Takes the command words ("orders", "create") out of argv. Global options may come before or

@@ -8,7 +8,15 @@ import { productCommands } from './product-commands.js';
 import { trackCommand } from './track-command.js';
 import { watchCommand } from './watch-command.js';
 
-export const commands: readonly Command[] = [healthCommand, ...productCommands, ...orderCommands, watchCommand, importCommand, trackCommand, ...exportCommands];
+export const commands: readonly Command[] = [
+  healthCommand,
+  ...productCommands,
+  ...orderCommands,
+  watchCommand,
+  importCommand,
+  trackCommand,
+  ...exportCommands,
+];
 
 /** The commands of a group ("orders"), or the single command named like the group ("health"). */
 export function commandsInGroup(group: string): Command[] {

@@ -15,7 +15,8 @@ function bearerToken(values: OptionValues): string | undefined {
   if (token !== undefined) return token;
   const file = stringValue(values, 'token-file');
   if (file !== undefined) return readInputFile(file, 'the token file').toString('utf8').trim();
-  if (stringValue(values, 'api-key') === undefined && existsSync(DEFAULT_TOKEN_FILE)) return readFileSync(DEFAULT_TOKEN_FILE, 'utf8').trim();
+  if (stringValue(values, 'api-key') === undefined && existsSync(DEFAULT_TOKEN_FILE))
+    return readFileSync(DEFAULT_TOKEN_FILE, 'utf8').trim();
   return undefined;
 }
 

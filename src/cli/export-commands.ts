@@ -24,7 +24,10 @@ import { note, printJson, printJsonLine } from './output.js';
 import { formatBytes, progressBar } from './progress-bar.js';
 
 const FORMATS: Readonly<Record<string, ExportFormat>> = { csv: ExportFormat.EXPORT_FORMAT_CSV, ndjson: ExportFormat.EXPORT_FORMAT_NDJSON };
-const EXTENSIONS: Readonly<Partial<Record<ExportFormat, string>>> = { [ExportFormat.EXPORT_FORMAT_CSV]: 'csv', [ExportFormat.EXPORT_FORMAT_NDJSON]: 'ndjson' };
+const EXTENSIONS: Readonly<Partial<Record<ExportFormat, string>>> = {
+  [ExportFormat.EXPORT_FORMAT_CSV]: 'csv',
+  [ExportFormat.EXPORT_FORMAT_NDJSON]: 'ndjson',
+};
 const FINAL = new Set([ExportJobStatus.EXPORT_JOB_STATUS_SUCCEEDED, ExportJobStatus.EXPORT_JOB_STATUS_FAILED]);
 
 function parseFormat(text: string | undefined): ExportFormat {
@@ -47,7 +50,12 @@ async function followJob(id: string, context: CommandContext): Promise<number> {
     (response) => {
       last = response.job ?? last;
       if (bar === undefined) printJsonLine(WatchExportJobResponse.toJSON(response));
-      else if (last !== undefined) bar.update(Number(last.ordersDone), Number(last.ordersTotal), `${Number(last.ordersDone).toLocaleString('en')}/${Number(last.ordersTotal).toLocaleString('en')} orders, ${shortStatus(last)}`);
+      else if (last !== undefined)
+        bar.update(
+          Number(last.ordersDone),
+          Number(last.ordersTotal),
+          `${Number(last.ordersDone).toLocaleString('en')}/${Number(last.ordersTotal).toLocaleString('en')} orders, ${shortStatus(last)}`,
+        );
     },
     { interrupted: context.interrupted },
   );
@@ -85,7 +93,13 @@ const create: Command = {
     'this command. Needs the orders:read scope.',
   ].join('\n'),
   example: 'exports create --format csv --status paid --key monthly-2026-11',
-  options: { format: { type: 'string' }, customer: { type: 'string' }, status: { type: 'string' }, key: { type: 'string' }, watch: { type: 'boolean' } },
+  options: {
+    format: { type: 'string' },
+    customer: { type: 'string' },
+    status: { type: 'string' },
+    key: { type: 'string' },
+    watch: { type: 'boolean' },
+  },
   async run({ values, positionals }, context) {
     expectPositionals(positionals, 0, 0, 'arguments');
     const statusText = stringValue(values, 'status');
@@ -99,7 +113,9 @@ const create: Command = {
     const id = response.job?.id ?? '';
     if (flagValue(values, 'watch')) return followJob(id, context);
     printJson(ExportOrdersResponse.toJSON(response));
-    note(`note: export job ${id} is ${response.job === undefined ? 'recorded' : shortStatus(response.job)}; follow it: orderflow exports watch ${id}`);
+    note(
+      `note: export job ${id} is ${response.job === undefined ? 'recorded' : shortStatus(response.job)}; follow it: orderflow exports watch ${id}`,
+    );
     return EXIT_OK;
   },
 };
@@ -108,7 +124,7 @@ const get: Command = {
   name: 'exports get',
   usage: ['exports get ID'],
   summary: "Show an export job's state and progress.",
-  details: 'Prints the GetExportJobResponse. A job that does not exist, or is another customer\'s, is NOT_FOUND.',
+  details: "Prints the GetExportJobResponse. A job that does not exist, or is another customer's, is NOT_FOUND.",
   example: 'exports get 0190c5d2-7f3a-7cc1-9b1e-5d4c3b2a1f00',
   options: {},
   async run({ positionals }, context) {
@@ -135,7 +151,7 @@ const watch: Command = {
 const download: Command = {
   name: 'exports download',
   usage: ['exports download ID [--output FILE] [--force]'],
-  summary: "Download a finished export to a file, resuming an interrupted download.",
+  summary: 'Download a finished export to a file, resuming an interrupted download.',
   details: [
     '  --output FILE        where to write it (default export-ID.csv or .ndjson); - for stdout',
     '  --force              replace FILE if it exists',
@@ -192,7 +208,9 @@ async function downloadToFile(job: ExportJob, output: string, force: boolean, co
   } catch (error) {
     bar.finish();
     const interrupted = context.interrupted.aborted;
-    note(`note: ${interrupted ? 'stopped' : 'interrupted'} at byte ${written} of ${size} (kept in ${part}); run the same command again to resume`);
+    note(
+      `note: ${interrupted ? 'stopped' : 'interrupted'} at byte ${written} of ${size} (kept in ${part}); run the same command again to resume`,
+    );
     if (interrupted) return EXIT_INTERRUPTED;
     throw error;
   } finally {
@@ -202,7 +220,9 @@ async function downloadToFile(job: ExportJob, output: string, force: boolean, co
   const sha256 = await fileSha256(part);
   if (written !== size || sha256 !== job.sha256) {
     await rm(part);
-    note(`error: the downloaded file (${written} bytes, sha256 ${sha256}) does not match the export (${size} bytes, sha256 ${job.sha256}); ${part} was removed, run the command again`);
+    note(
+      `error: the downloaded file (${written} bytes, sha256 ${sha256}) does not match the export (${size} bytes, sha256 ${job.sha256}); ${part} was removed, run the command again`,
+    );
     return EXIT_CALL_FAILED;
   }
   await rename(part, output);
@@ -218,7 +238,11 @@ async function* abortable<T>(stream: AsyncIterable<T>, interrupted: AbortSignal)
   }
 }
 
-const exists = (path: string) => access(path).then(() => true, () => false);
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 function fileSha256(path: string): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -9,7 +9,11 @@ export type StreamEnding = 'ended' | 'finished' | 'interrupted';
 
 export type StreamStops = Readonly<{ interrupted: AbortSignal; finished?: AbortSignal }>;
 
-export async function followStream<T>(stream: AsyncIterable<T>, onMessage: (message: T) => void, stops: StreamStops): Promise<StreamEnding> {
+export async function followStream<T>(
+  stream: AsyncIterable<T>,
+  onMessage: (message: T) => void,
+  stops: StreamStops,
+): Promise<StreamEnding> {
   try {
     for await (const message of stream) onMessage(message);
     return 'ended';

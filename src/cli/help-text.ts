@@ -59,11 +59,23 @@ export function groupHelp(group: string, commands: readonly Command[]): string {
 }
 
 export function commandHelp(command: Command): string {
-  return [...synopsis(command), '', command.summary, '', command.details, '', 'Example:', `  orderflow ${command.example}`, '', ...GLOBAL_OPTIONS_HELP].join('\n');
+  return [
+    ...synopsis(command),
+    '',
+    command.summary,
+    '',
+    command.details,
+    '',
+    'Example:',
+    `  orderflow ${command.example}`,
+    '',
+    ...GLOBAL_OPTIONS_HELP,
+  ].join('\n');
 }
 
 /** What a usage error prints after its message: the synopsis and where to find more. */
 export function shortUsage(command: Command | undefined): string {
-  if (command === undefined) return "Usage: orderflow [--addr HOST:PORT] [--timeout SECONDS] [--token JWT] [--tls ...] <command> [options]\nRun 'orderflow --help' for the list of commands.";
+  if (command === undefined)
+    return "Usage: orderflow [--addr HOST:PORT] [--timeout SECONDS] [--token JWT] [--tls ...] <command> [options]\nRun 'orderflow --help' for the list of commands.";
   return [...synopsis(command), `Run 'orderflow ${command.name} --help' for details.`].join('\n');
 }

@@ -18,7 +18,9 @@ async function* importRequests(lines: AsyncIterable<Line>, progress: ImportProgr
     if (text.trim() === '') continue;
     const object = parseJsonObject(text);
     if (object === undefined) {
-      progress.error = new InputError(`line ${number}: not valid JSON (expected one CreateOrderRequest object per line); it and the lines after it were not sent`);
+      progress.error = new InputError(
+        `line ${number}: not valid JSON (expected one CreateOrderRequest object per line); it and the lines after it were not sent`,
+      );
       return;
     }
     const order = CreateOrderRequest.fromJSON(object);
@@ -57,7 +59,9 @@ export const importCommand: Command = {
     } catch (error) {
       // Cancelling the call does not undo what the server already did with the lines it read.
       if (context.interrupted.aborted && progress.sent > 0) {
-        note(`note: ${progress.sent} line(s) were sent before Ctrl-C and may have been imported; run the import again to finish (orders with an idempotency key are not created twice)`);
+        note(
+          `note: ${progress.sent} line(s) were sent before Ctrl-C and may have been imported; run the import again to finish (orders with an idempotency key are not created twice)`,
+        );
       }
       throw error;
     }

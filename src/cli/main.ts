@@ -3,7 +3,17 @@
 // server and turns every failure into a message on stderr and an exit code (see --help).
 import { parseArgs } from 'node:util';
 import { ClientError, type Metadata, Status } from 'nice-grpc';
-import { DEFAULT_ADDRESS, flagValue, GLOBAL_OPTIONS, InputError, splitCommandWords, stringValue, timeoutMs, UsageError, wantsHelp } from './args.js';
+import {
+  DEFAULT_ADDRESS,
+  flagValue,
+  GLOBAL_OPTIONS,
+  InputError,
+  splitCommandWords,
+  stringValue,
+  timeoutMs,
+  UsageError,
+  wantsHelp,
+} from './args.js';
 import type { Command, CommandContext, CommandInput } from './command.js';
 import { commands, commandsInGroup, findCommand, takesSubcommand } from './commands.js';
 import { connectClients } from './connect-clients.js';
@@ -16,7 +26,12 @@ type Session = Readonly<{ address: string; timeoutMs: number | undefined; interr
 
 function parseCommandArgs(command: Command, args: string[]): CommandInput {
   try {
-    const { values, positionals } = parseArgs({ args, options: { ...GLOBAL_OPTIONS, ...command.options }, strict: true, allowPositionals: true });
+    const { values, positionals } = parseArgs({
+      args,
+      options: { ...GLOBAL_OPTIONS, ...command.options },
+      strict: true,
+      allowPositionals: true,
+    });
     return { values, positionals };
   } catch (error) {
     // parseArgs reports unknown flags and missing flag values as TypeErrors with an ERR_PARSE_ARGS_* code.
@@ -90,7 +105,9 @@ function reportCallFailure(error: unknown, session: Session): number {
   }
   // AbortSignal.timeout aborts with a TimeoutError; nice-grpc rethrows the signal's reason.
   if (isAbortError(error) || (error instanceof Error && error.name === 'TimeoutError')) {
-    console.error(`error: ${Status[Status.DEADLINE_EXCEEDED]}: no response from ${session.address} within ${(session.timeoutMs ?? 0) / 1000}s (see --timeout)`);
+    console.error(
+      `error: ${Status[Status.DEADLINE_EXCEEDED]}: no response from ${session.address} within ${(session.timeoutMs ?? 0) / 1000}s (see --timeout)`,
+    );
     return EXIT_CALL_FAILED;
   }
   throw error;

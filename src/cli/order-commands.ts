@@ -32,7 +32,10 @@ export function parseOrderStatus(text: string): OrderStatus {
 
 const create: Command = {
   name: 'orders create',
-  usage: ['orders create --customer CUSTOMER --item PRODUCT[:QTY] [--item ...] [--key IDEMPOTENCY_KEY]', 'orders create --json JSON|@FILE|-'],
+  usage: [
+    'orders create --customer CUSTOMER --item PRODUCT[:QTY] [--item ...] [--key IDEMPOTENCY_KEY]',
+    'orders create --json JSON|@FILE|-',
+  ],
   summary: 'Create an order priced from the catalog.',
   details: [
     '  --customer ID        the customer placing the order',
@@ -71,14 +74,20 @@ const list: Command = {
   usage: ['orders list [--customer ID] [--status STATUS] [--page-size N] [--page-token TOKEN] [--all]'],
   summary: 'List orders, newest first, optionally filtered by customer and status.',
   details: [
-    '  --customer ID        only this customer\'s orders',
+    "  --customer ID        only this customer's orders",
     `  --status STATUS      only orders in this status: ${ORDER_STATUS_NAMES.join(', ')} (or ORDER_STATUS_PAID, any case)`,
     '  --page-size N        orders per page (server default 50, at most 500)',
     '  --page-token TOKEN   nextPageToken from a previous page with the same filters',
     '  --all                follow nextPageToken and print every order in one response',
   ].join('\n'),
   example: 'orders list --customer c1 --status paid',
-  options: { customer: { type: 'string' }, status: { type: 'string' }, 'page-size': { type: 'string' }, 'page-token': { type: 'string' }, all: { type: 'boolean' } },
+  options: {
+    customer: { type: 'string' },
+    status: { type: 'string' },
+    'page-size': { type: 'string' },
+    'page-token': { type: 'string' },
+    all: { type: 'boolean' },
+  },
   async run({ values, positionals }, context) {
     expectPositionals(positionals, 0, 0, 'arguments');
     const statusText = stringValue(values, 'status');

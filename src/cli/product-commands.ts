@@ -41,7 +41,13 @@ const upsert: Command = {
     '  --currency CODE      ISO 4217 currency code, e.g. EUR',
   ].join('\n'),
   example: 'products upsert --id espresso --name "Espresso beans" --price 12.50 --currency EUR',
-  options: { id: { type: 'string' }, name: { type: 'string' }, price: { type: 'string' }, 'amount-minor': { type: 'string' }, currency: { type: 'string' } },
+  options: {
+    id: { type: 'string' },
+    name: { type: 'string' },
+    price: { type: 'string' },
+    'amount-minor': { type: 'string' },
+    currency: { type: 'string' },
+  },
   async run({ values, positionals }, context) {
     expectPositionals(positionals, 0, 0, 'arguments');
     const product = {

@@ -10,7 +10,12 @@ test('the bar shows the share done, and an unknown total as ?', () => {
 });
 
 test('bytes in binary units', () => {
-  expect([formatBytes(0), formatBytes(1023), formatBytes(1536), formatBytes(5 * 1024 * 1024)]).toEqual(['0 B', '1023 B', '1.5 KiB', '5.0 MiB']);
+  expect([formatBytes(0), formatBytes(1023), formatBytes(1536), formatBytes(5 * 1024 * 1024)]).toEqual([
+    '0 B',
+    '1023 B',
+    '1.5 KiB',
+    '5.0 MiB',
+  ]);
 });
 
 test('nothing is drawn when the stream is not a terminal; on one, redraws are throttled but the end is drawn', () => {

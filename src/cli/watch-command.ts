@@ -20,7 +20,7 @@ export const watchCommand: Command = {
   usage: ['orders watch [--customer ID] [--after SEQUENCE]'],
   summary: 'Follow order events as they happen, one JSON line per event, until Ctrl-C.',
   details: [
-    '  --customer ID        only this customer\'s events',
+    "  --customer ID        only this customer's events",
     '  --after SEQUENCE     start after this event sequence (default 0: replay all history first)',
     '',
     'Each line is a WatchOrdersResponse, e.g. {"event":{"sequence":"7","type":"ORDER_EVENT_TYPE_CREATED",...}}.',

@@ -44,7 +44,15 @@ const jwt = config.auth.jwt;
 if (config.env !== 'dev') fail(`refusing to mint tokens for env: ${config.env}; tokens there come from the identity provider`);
 if (jwt?.hs256Secret === undefined || !jwt.algorithms.includes('HS256')) fail('the config has no HS256 key (auth.jwt.hs256Secret)');
 
-const scopes = [...new Set([...values.scopes.split(',').map((s) => s.trim()).filter((s) => s !== ''), ...(values.admin ? ['orders:admin'] : [])])];
+const scopes = [
+  ...new Set([
+    ...values.scopes
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== ''),
+    ...(values.admin ? ['orders:admin'] : []),
+  ]),
+];
 const token = await new SignJWT({ scope: scopes.join(' ') })
   .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
   .setIssuer(jwt.issuer)
@@ -56,4 +64,6 @@ const token = await new SignJWT({ scope: scopes.join(' ') })
 mkdirSync('.orderflow', { recursive: true, mode: 0o700 });
 writeFileSync(TOKEN_FILE, `${token}\n`, { mode: 0o600 });
 process.stdout.write(`${token}\n`);
-process.stderr.write(`orderflow token: subject ${values.subject}, scopes ${scopes.join(' ')}, expires in ${values.ttl}; saved to ${TOKEN_FILE}\n`);
+process.stderr.write(
+  `orderflow token: subject ${values.subject}, scopes ${scopes.join(' ')}, expires in ${values.ttl}; saved to ${TOKEN_FILE}\n`,
+);

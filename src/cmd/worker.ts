@@ -6,7 +6,9 @@ import { exitCannotStart, loadConfigOrExit } from '../wiring/entry-point.js';
 import { createWorker } from '../wiring/worker.js';
 
 const { config, warnings } = loadConfigOrExit('orderflow worker');
-const worker = await createWorker(config, { configWarnings: warnings }).catch((error: unknown) => exitCannotStart('orderflow worker', error));
+const worker = await createWorker(config, { configWarnings: warnings }).catch((error: unknown) =>
+  exitCannotStart('orderflow worker', error),
+);
 exitOnFatalErrors(worker.log);
 const { timeoutMs, closeTimeoutMs } = config.shutdown;
 onShutdownSignal(worker, worker.log, { hardLimitMs: timeoutMs + 2 * closeTimeoutMs + 1000 });

@@ -39,7 +39,10 @@ export function catalogUseCases({ products, now }: CatalogDeps) {
     },
 
     /** One page ascending by id; `nextAfterId` is '' on the last page. */
-    async list(query: { pageSize: number; afterId: string }, scope: CallScope = UNBOUNDED): Promise<{ products: Product[]; nextAfterId: string }> {
+    async list(
+      query: { pageSize: number; afterId: string },
+      scope: CallScope = UNBOUNDED,
+    ): Promise<{ products: Product[]; nextAfterId: string }> {
       const limit = pageSize(query.pageSize);
       const page = await products.list({ afterId: query.afterId, limit: limit + 1 }, scope);
       const more = page.length > limit;
@@ -50,4 +53,3 @@ export function catalogUseCases({ products, now }: CatalogDeps) {
 }
 
 export type CatalogUseCases = ReturnType<typeof catalogUseCases>;
-

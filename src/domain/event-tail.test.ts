@@ -52,7 +52,11 @@ function gatedLog(log: OrderEventLog): OrderEventLog {
 
 let tail: EventTail;
 const scope = (): CallScope => ({ signal: new AbortController().signal, deadline: Infinity });
-const all = (customerId?: string): Subscription => ({ current: () => ({ version: 0, query: { customerId } }), accept: () => true, customerId });
+const all = (customerId?: string): Subscription => ({
+  current: () => ({ version: 0, query: { customerId } }),
+  accept: () => true,
+  customerId,
+});
 const commit = async (n: number, customerId = 'c') => {
   for (let i = 0; i < n; i++) await store.orders.create(anOrder({ id: ids(), customerId }));
 };

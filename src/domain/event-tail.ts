@@ -86,7 +86,9 @@ export function createEventTail({ events, eventSignal, bufferLimit, pageSize: pa
     }
     arrived?.();
     // run() handles its own failures; should it ever end otherwise, the next subscriber restarts it.
-    loop ??= run().catch(() => undefined).finally(() => (loop = undefined));
+    loop ??= run()
+      .catch(() => undefined)
+      .finally(() => (loop = undefined));
   }
 
   function unregister(subscriber: Subscriber): void {
@@ -125,7 +127,10 @@ export function createEventTail({ events, eventSignal, bufferLimit, pageSize: pa
     await positioning;
   }
 
-  const readScope = (): CallScope => ({ signal: AbortSignal.any([stop.signal, AbortSignal.timeout(readTimeoutMs)]), deadline: Date.now() + readTimeoutMs });
+  const readScope = (): CallScope => ({
+    signal: AbortSignal.any([stop.signal, AbortSignal.timeout(readTimeoutMs)]),
+    deadline: Date.now() + readTimeoutMs,
+  });
 
   async function run(): Promise<void> {
     let failures = 0;
@@ -170,7 +175,14 @@ export function createEventTail({ events, eventSignal, bufferLimit, pageSize: pa
   /** Events after `from` that `subscription` accepts, replayed then live, until `scope` aborts. */
   async function* follow(from: bigint, subscription: Subscription, scope: CallScope): AsyncGenerator<OrderEvent, void, undefined> {
     const { signal } = scope;
-    const subscriber: Subscriber = { accept: subscription.accept, customerId: subscription.customerId, queue: [], delivered: from, ended: undefined, wake: undefined };
+    const subscriber: Subscriber = {
+      accept: subscription.accept,
+      customerId: subscription.customerId,
+      queue: [],
+      delivered: from,
+      ended: undefined,
+      wake: undefined,
+    };
     let last = from;
     try {
       // Replay on our own reads until we have reached the tail; register in the same step as the check.

@@ -29,7 +29,11 @@ beforeEach(async () => {
   });
 });
 
-const newOrder = (customerId = 'c1', idempotencyKey = '', quantity = 1) => ({ customerId, idempotencyKey, items: [{ productId: 'espresso', quantity }] });
+const newOrder = (customerId = 'c1', idempotencyKey = '', quantity = 1) => ({
+  customerId,
+  idempotencyKey,
+  items: [{ productId: 'espresso', quantity }],
+});
 
 async function take<T>(iterator: AsyncIterator<T>, n: number): Promise<T[]> {
   const out: T[] = [];
@@ -47,7 +51,14 @@ describe('create', () => {
     const store = openMemoryStore();
     await store.orders.create(first.order);
     const unreachable = { findProducts: () => Promise.reject(new DomainError('UNAVAILABLE', 'the product catalog is unavailable')) };
-    const offline = orderUseCases({ orders: store.orders, events: store.events, eventSignal: new LocalEventSignal(), catalog: unreachable, now: clock, newId: sequentialIds() });
+    const offline = orderUseCases({
+      orders: store.orders,
+      events: store.events,
+      eventSignal: new LocalEventSignal(),
+      catalog: unreachable,
+      now: clock,
+      newId: sequentialIds(),
+    });
     expect(await offline.create(newOrder('c1', 'key-cat'), ANY_ACTOR)).toEqual({ order: first.order, created: false });
     await expect(offline.create(newOrder('c1', 'key-cat', 2), ANY_ACTOR)).rejects.toMatchObject({ code: 'ALREADY_EXISTS' });
     await expect(offline.create(newOrder('c1', 'key-new'), ANY_ACTOR)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
@@ -140,7 +151,12 @@ test('importOrders counts created, duplicate and failed items and describes fail
   }
   const result = await orders.importOrders(items(), ANY_ACTOR, UNBOUNDED);
   expect(result).toMatchObject({ created: 2, duplicates: 1, failed: 1 });
-  expect(result.errors).toEqual([{ index: 2, error: expect.objectContaining({ code: 'INVALID', violations: [expect.objectContaining({ field: 'order.items[0].product_id' })] }) }]);
+  expect(result.errors).toEqual([
+    {
+      index: 2,
+      error: expect.objectContaining({ code: 'INVALID', violations: [expect.objectContaining({ field: 'order.items[0].product_id' })] }),
+    },
+  ]);
 });
 
 test('list pages newest first and filters by status', async () => {
@@ -159,7 +175,7 @@ test('list pages newest first and filters by status', async () => {
 describe('a customer acts only on its own orders', () => {
   const alice: Actor = { kind: 'customer', customerId: 'alice' };
 
-  test('creating, reading and changing another customer\'s order is FORBIDDEN', async () => {
+  test("creating, reading and changing another customer's order is FORBIDDEN", async () => {
     const own = await orders.create(newOrder('alice'), alice);
     const bobs = await orders.create(newOrder('bob'), ANY_ACTOR);
     await expect(orders.create(newOrder('bob'), alice)).rejects.toMatchObject({ code: 'FORBIDDEN' });
@@ -169,18 +185,22 @@ describe('a customer acts only on its own orders', () => {
     expect((await orders.get(own.order.id, alice)).id).toBe(own.order.id);
   });
 
-  test('listing and watching default to the caller\'s own orders; naming another customer is FORBIDDEN', async () => {
+  test("listing and watching default to the caller's own orders; naming another customer is FORBIDDEN", async () => {
     await orders.create(newOrder('alice'), alice);
     await orders.create(newOrder('bob'), ANY_ACTOR);
     const mine = await orders.list({ customerId: '', status: undefined, pageSize: 0, beforeId: '' }, alice);
     expect(mine.orders.map((o) => o.customerId)).toEqual(['alice']);
-    await expect(orders.list({ customerId: 'bob', status: undefined, pageSize: 0, beforeId: '' }, alice)).rejects.toMatchObject({ code: 'FORBIDDEN' });
-    expect(() => orders.watch({ customerId: 'bob', afterSequence: 0n }, alice, UNBOUNDED)).toThrow(expect.objectContaining({ code: 'FORBIDDEN' }));
+    await expect(orders.list({ customerId: 'bob', status: undefined, pageSize: 0, beforeId: '' }, alice)).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
+    expect(() => orders.watch({ customerId: 'bob', afterSequence: 0n }, alice, UNBOUNDED)).toThrow(
+      expect.objectContaining({ code: 'FORBIDDEN' }),
+    );
     const watched = orders.watch({ customerId: '', afterSequence: 0n }, alice, UNBOUNDED);
     expect((await take(watched, 1)).map((e) => e.order.customerId)).toEqual(['alice']);
   });
 
-  test('tracking another customer\'s order is FORBIDDEN; imports report it per item', async () => {
+  test("tracking another customer's order is FORBIDDEN; imports report it per item", async () => {
     const bobs = await orders.create(newOrder('bob'), ANY_ACTOR);
     const tracker = await orders.track(alice, UNBOUNDED);
     await expect(tracker.track(bobs.order.id)).rejects.toMatchObject({ code: 'FORBIDDEN' });
@@ -202,6 +222,10 @@ test('importOrders stops reading past maxItems and says so at that index', async
     }
   }
   const result = await orders.importOrders(many(), ANY_ACTOR, UNBOUNDED, 3);
-  expect(result).toMatchObject({ created: 3, failed: 1, errors: [{ index: 3, error: expect.objectContaining({ code: 'LIMIT_EXCEEDED' }) }] });
+  expect(result).toMatchObject({
+    created: 3,
+    failed: 1,
+    errors: [{ index: 3, error: expect.objectContaining({ code: 'LIMIT_EXCEEDED' }) }],
+  });
   expect(read).toBe(4);
 });

@@ -53,11 +53,25 @@ function sameOrderOrConflict(existing: Order, input: NewOrder): Order {
   );
 }
 
-export function orderUseCases({ orders, events, eventSignal, catalog, now, newId, metrics = NO_METRICS, watchBufferLimit = 1000 }: OrderDeps) {
+export function orderUseCases({
+  orders,
+  events,
+  eventSignal,
+  catalog,
+  now,
+  newId,
+  metrics = NO_METRICS,
+  watchBufferLimit = 1000,
+}: OrderDeps) {
   // One per process (the composition root makes one orderUseCases): every stream shares it.
   const tail = createEventTail({ events, eventSignal, bufferLimit: watchBufferLimit, pageSize: EVENT_PAGE });
 
-  async function create(input: NewOrder, actor: Actor, scope: CallScope = UNBOUNDED, fieldPrefix = ''): Promise<{ order: Order; created: boolean }> {
+  async function create(
+    input: NewOrder,
+    actor: Actor,
+    scope: CallScope = UNBOUNDED,
+    fieldPrefix = '',
+  ): Promise<{ order: Order; created: boolean }> {
     validateNewOrder(input, fieldPrefix);
     assertActsFor(actor, input.customerId);
     // A retry of an order that exists is answered from the store, without the catalog: it
@@ -85,38 +99,59 @@ export function orderUseCases({ orders, events, eventSignal, catalog, now, newId
 
     /** One page, newest first; `nextBeforeId` is '' on the last page. */
     /** A customer who names no customer gets its own orders. */
-    async list(query: { customerId: string; status: OrderStatus | undefined; pageSize: number; beforeId: string }, actor: Actor, scope: CallScope = UNBOUNDED) {
+    async list(
+      query: { customerId: string; status: OrderStatus | undefined; pageSize: number; beforeId: string },
+      actor: Actor,
+      scope: CallScope = UNBOUNDED,
+    ) {
       const limit = pageSize(query.pageSize);
       const customerId = customerScope(actor, query.customerId);
-      const page = await orders.list({
-        customerId: customerId === '' ? undefined : customerId,
-        status: query.status,
-        beforeId: query.beforeId,
-        limit: limit + 1,
-      }, scope);
+      const page = await orders.list(
+        {
+          customerId: customerId === '' ? undefined : customerId,
+          status: query.status,
+          beforeId: query.beforeId,
+          limit: limit + 1,
+        },
+        scope,
+      );
       const more = page.length > limit;
       const items = more ? page.slice(0, limit) : page;
       return { orders: items, nextBeforeId: more ? (items.at(-1)?.id ?? '') : '' };
     },
 
-    async updateStatus(id: string, status: OrderStatus | undefined, expectedVersion: bigint, actor: Actor, scope: CallScope = UNBOUNDED): Promise<Order> {
+    async updateStatus(
+      id: string,
+      status: OrderStatus | undefined,
+      expectedVersion: bigint,
+      actor: Actor,
+      scope: CallScope = UNBOUNDED,
+    ): Promise<Order> {
       const orderId = parseOrderId(id);
       const violations = new Violations();
       if (status === undefined) violations.add('status', 'is required: the status to move the order to');
       if (expectedVersion < 0n) violations.add('expected_version', 'must not be negative');
       violations.throwIfAny();
       let from: OrderStatus | undefined;
-      const updated = await orders.update(orderId, (order) => {
-        assertActsFor(actor, order.customerId);
-        from = order.status;
-        return changeStatus(order, status as OrderStatus, expectedVersion, now());
-      }, scope);
+      const updated = await orders.update(
+        orderId,
+        (order) => {
+          assertActsFor(actor, order.customerId);
+          from = order.status;
+          return changeStatus(order, status as OrderStatus, expectedVersion, now());
+        },
+        scope,
+      );
       metrics.statusChanged(from ?? updated.status, updated.status);
       return updated;
     },
 
     /** Events after `afterSequence` (optionally one customer's), then live ones, until the scope's signal aborts. */
-    watch(query: { customerId: string; afterSequence: bigint }, actor: Actor, scope: CallScope): AsyncGenerator<OrderEvent, void, undefined> {
+    watch(
+      query: { customerId: string; afterSequence: bigint },
+      actor: Actor,
+      scope: CallScope,
+    ): AsyncGenerator<OrderEvent, void, undefined> {
       if (query.afterSequence < 0n) throw invalidField('after_sequence', 'must not be negative');
       const scoped = customerScope(actor, query.customerId);
       const customerId = scoped === '' ? undefined : scoped;
@@ -131,7 +166,10 @@ export function orderUseCases({ orders, events, eventSignal, catalog, now, newId
     async track(actor: Actor, scope: CallScope): Promise<OrderTracker> {
       const tracked = new Set<string>();
       let version = 0;
-      const subscription = { current: () => ({ version, query: { orderIds: [...tracked] } }), accept: (e: OrderEvent) => tracked.has(e.order.id) };
+      const subscription = {
+        current: () => ({ version, query: { orderIds: [...tracked] } }),
+        accept: (e: OrderEvent) => tracked.has(e.order.id),
+      };
       const start = await events.head(scope);
       return {
         async track(id) {
@@ -161,7 +199,13 @@ export function orderUseCases({ orders, events, eventSignal, catalog, now, newId
       for await (const input of items) {
         if (index >= maxItems) {
           result.failed++;
-          result.errors.push({ index, error: new DomainError('LIMIT_EXCEEDED', `an import may hold at most ${maxItems} items; this item and any after it were not read`) });
+          result.errors.push({
+            index,
+            error: new DomainError(
+              'LIMIT_EXCEEDED',
+              `an import may hold at most ${maxItems} items; this item and any after it were not read`,
+            ),
+          });
           break;
         }
         try {

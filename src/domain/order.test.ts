@@ -49,7 +49,15 @@ describe('validateNewOrder', () => {
   test('names every offending field, with the given prefix', () => {
     const fields = violationsOf(() =>
       validateNewOrder(
-        { customerId: '', items: [{ productId: '', quantity: 0 }, { productId: 'a', quantity: 10_001 }, { productId: 'a', quantity: 1 }], idempotencyKey: 'x'.repeat(129) },
+        {
+          customerId: '',
+          items: [
+            { productId: '', quantity: 0 },
+            { productId: 'a', quantity: 10_001 },
+            { productId: 'a', quantity: 1 },
+          ],
+          idempotencyKey: 'x'.repeat(129),
+        },
         'order.',
       ),
     );
@@ -82,26 +90,72 @@ describe('priceItems', () => {
   ]);
 
   test('prices items from the catalog and sums the total in minor units', () => {
-    const priced = priceItems({ customerId: 'c', idempotencyKey: '', items: [{ productId: 'espresso', quantity: 3 }, { productId: 'cup', quantity: 2 }] }, products);
+    const priced = priceItems(
+      {
+        customerId: 'c',
+        idempotencyKey: '',
+        items: [
+          { productId: 'espresso', quantity: 3 },
+          { productId: 'cup', quantity: 2 },
+        ],
+      },
+      products,
+    );
     expect(priced.total).toEqual({ currencyCode: 'EUR', amountMinor: 4550n });
     expect(priced.items.map((i) => i.unitPrice.amountMinor)).toEqual([1250n, 400n]);
   });
 
   test('rejects unknown products and mixed currencies, naming the item', () => {
     const fields = violationsOf(() =>
-      priceItems({ customerId: 'c', idempotencyKey: '', items: [{ productId: 'espresso', quantity: 1 }, { productId: 'nope', quantity: 1 }, { productId: 'tea', quantity: 1 }] }, products),
+      priceItems(
+        {
+          customerId: 'c',
+          idempotencyKey: '',
+          items: [
+            { productId: 'espresso', quantity: 1 },
+            { productId: 'nope', quantity: 1 },
+            { productId: 'tea', quantity: 1 },
+          ],
+        },
+        products,
+      ),
     );
     expect(fields).toEqual(['items[1].product_id', 'items[2].product_id']);
   });
 
   test('rejects a total beyond int64', () => {
     const huge = new Map([['gold', aProduct({ id: 'gold', price: { currencyCode: 'EUR', amountMinor: 2n ** 62n } })]]);
-    expect(violationsOf(() => priceItems({ customerId: 'c', idempotencyKey: '', items: [{ productId: 'gold', quantity: 2 }] }, huge))).toEqual(['items']);
+    expect(
+      violationsOf(() => priceItems({ customerId: 'c', idempotencyKey: '', items: [{ productId: 'gold', quantity: 2 }] }, huge)),
+    ).toEqual(['items']);
   });
 });
 
 test('sameItems compares product ids and quantities, ignoring order', () => {
-  const order = anOrder({ items: [{ productId: 'a', quantity: 1, unitPrice: { currencyCode: 'EUR', amountMinor: 1n } }, { productId: 'b', quantity: 2, unitPrice: { currencyCode: 'EUR', amountMinor: 1n } }] });
-  expect(sameItems(order, { customerId: 'c', idempotencyKey: 'k', items: [{ productId: 'b', quantity: 2 }, { productId: 'a', quantity: 1 }] })).toBe(true);
-  expect(sameItems(order, { customerId: 'c', idempotencyKey: 'k', items: [{ productId: 'a', quantity: 1 }, { productId: 'b', quantity: 3 }] })).toBe(false);
+  const order = anOrder({
+    items: [
+      { productId: 'a', quantity: 1, unitPrice: { currencyCode: 'EUR', amountMinor: 1n } },
+      { productId: 'b', quantity: 2, unitPrice: { currencyCode: 'EUR', amountMinor: 1n } },
+    ],
+  });
+  expect(
+    sameItems(order, {
+      customerId: 'c',
+      idempotencyKey: 'k',
+      items: [
+        { productId: 'b', quantity: 2 },
+        { productId: 'a', quantity: 1 },
+      ],
+    }),
+  ).toBe(true);
+  expect(
+    sameItems(order, {
+      customerId: 'c',
+      idempotencyKey: 'k',
+      items: [
+        { productId: 'a', quantity: 1 },
+        { productId: 'b', quantity: 3 },
+      ],
+    }),
+  ).toBe(false);
 });

@@ -86,11 +86,7 @@ export function validateNewOrder(input: NewOrder, prefix = ''): void {
  * Prices a validated new order from catalog products: unknown products, mixed currencies and
  * totals beyond int64 are INVALID, naming the item at fault.
  */
-export function priceItems(
-  input: NewOrder,
-  products: ReadonlyMap<string, Product>,
-  prefix = '',
-): { items: OrderItem[]; total: Money } {
+export function priceItems(input: NewOrder, products: ReadonlyMap<string, Product>, prefix = ''): { items: OrderItem[]; total: Money } {
   const violations = new Violations();
   const items: OrderItem[] = [];
   let currency: string | undefined;
@@ -103,7 +99,10 @@ export function priceItems(
     }
     currency ??= product.price.currencyCode;
     if (product.price.currencyCode !== currency) {
-      violations.add(`${prefix}items[${i}].product_id`, `is priced in ${product.price.currencyCode}, the order in ${currency}; one currency per order`);
+      violations.add(
+        `${prefix}items[${i}].product_id`,
+        `is priced in ${product.price.currencyCode}, the order in ${currency}; one currency per order`,
+      );
       return;
     }
     total += product.price.amountMinor * BigInt(item.quantity);
@@ -114,13 +113,7 @@ export function priceItems(
   return { items, total: { currencyCode: currency ?? '', amountMinor: total } };
 }
 
-export function newOrder(fields: {
-  id: string;
-  input: NewOrder;
-  items: OrderItem[];
-  total: Money;
-  now: Date;
-}): Order {
+export function newOrder(fields: { id: string; input: NewOrder; items: OrderItem[]; total: Money; now: Date }): Order {
   return {
     id: fields.id,
     customerId: fields.input.customerId,

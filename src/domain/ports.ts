@@ -172,7 +172,12 @@ export interface ExportJobStore {
    * transaction — only if `attempt` is current and RUNNING; otherwise nothing changes and it
    * resolves undefined.
    */
-  succeed(id: string, attempt: number, result: Readonly<{ ordersDone: number; sizeBytes: number; sha256: string }>, now: Date): Promise<ExportJob | undefined>;
+  succeed(
+    id: string,
+    attempt: number,
+    result: Readonly<{ ordersDone: number; sizeBytes: number; sha256: string }>,
+    now: Date,
+  ): Promise<ExportJob | undefined>;
   /** FAILED with `reason` (and every chunk dropped) if `attempt` is current; undefined otherwise. */
   fail(id: string, attempt: number, reason: string, now: Date): Promise<ExportJob | undefined>;
   /** Back to QUEUED (for another run) if `attempt` is current and RUNNING; false otherwise. */

@@ -44,7 +44,9 @@ export function createAdminServer(deps: { health: Health; registry: MetricsRegis
         const report = await health.report();
         const status = report.ready ? 'SERVING' : 'NOT_SERVING';
         // Informational checks that failed: still SERVING, but slower or with less (e.g. no cache).
-        const degraded = Object.entries(report.checks).flatMap(([name, check]) => (check.ok ? [] : check.informational === true ? [name] : []));
+        const degraded = Object.entries(report.checks).flatMap(([name, check]) =>
+          check.ok ? [] : check.informational === true ? [name] : [],
+        );
         const body = path === '/health' ? { status, serving: report.serving, degraded, checks: report.checks } : { status };
         return sendJson(res, report.ready ? 200 : 503, body);
       }

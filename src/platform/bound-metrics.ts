@@ -69,7 +69,13 @@ class Series<C extends string, G extends string> implements BoundSeries<C, G> {
 }
 
 /** What prom-client's Registry needs of a metric; `name` is writable because OpenMetrics output renames counters. */
-type RegistrableMetric = { name: string; help: string; type: 'counter' | 'gauge' | 'histogram'; aggregator: 'sum'; get(): Promise<MetricObjectWithValues<MetricValue<string>>> };
+type RegistrableMetric = {
+  name: string;
+  help: string;
+  type: 'counter' | 'gauge' | 'histogram';
+  aggregator: 'sum';
+  get(): Promise<MetricObjectWithValues<MetricValue<string>>>;
+};
 
 export function createBoundFamilies<C extends string, G extends string>(registry: MetricsRegistry, spec: BoundFamiliesSpec<C, G>) {
   const all: Series<C, G>[] = [];
@@ -80,7 +86,10 @@ export function createBoundFamilies<C extends string, G extends string>(registry
       ...help,
       type,
       aggregator: 'sum',
-      get: () => Promise.resolve({ ...help, name: metric.name, type, aggregator: 'sum', values: values() } as unknown as MetricObjectWithValues<MetricValue<string>>),
+      get: () =>
+        Promise.resolve({ ...help, name: metric.name, type, aggregator: 'sum', values: values() } as unknown as MetricObjectWithValues<
+          MetricValue<string>
+        >),
     };
     registry.registerMetric(metric as unknown as Parameters<MetricsRegistry['registerMetric']>[0]);
   };
@@ -94,14 +103,17 @@ export function createBoundFamilies<C extends string, G extends string>(registry
   register(spec.histogram, 'histogram', () => all.flatMap((s) => histogramValues(spec, s)));
   for (const [key, gauge] of Object.entries(spec.gauges) as [G, BoundFamiliesSpec<C, G>['gauges'][G]][]) {
     register(gauge, 'gauge', () =>
-      all.filter((s) => gauge.only?.(spec.labelNames.map((name) => s.labels[name] ?? '')) ?? true).map((s) => ({ labels: s.labels, value: s.gauges[key] })),
+      all
+        .filter((s) => gauge.only?.(spec.labelNames.map((name) => s.labels[name] ?? '')) ?? true)
+        .map((s) => ({ labels: s.labels, value: s.gauges[key] })),
     );
   }
 
   return {
     /** The series for these label values (in `labelNames` order), created at zero. */
     series(labelValues: readonly string[]): BoundSeries<C, G> {
-      const zero = <K extends string>(keys: Record<K, unknown>) => Object.fromEntries(Object.keys(keys).map((k) => [k, 0])) as Record<K, number>;
+      const zero = <K extends string>(keys: Record<K, unknown>) =>
+        Object.fromEntries(Object.keys(keys).map((k) => [k, 0])) as Record<K, number>;
       const series = new Series<C, G>(labelsOf(labelValues), zero(spec.counters), zero(spec.gauges), spec.buckets, spec.codes.length);
       all.push(series);
       return series;
@@ -109,7 +121,10 @@ export function createBoundFamilies<C extends string, G extends string>(registry
   };
 }
 
-function histogramValues<C extends string, G extends string>(spec: BoundFamiliesSpec<C, G>, s: Series<C, G>): MetricValueWithName<string>[] {
+function histogramValues<C extends string, G extends string>(
+  spec: BoundFamiliesSpec<C, G>,
+  s: Series<C, G>,
+): MetricValueWithName<string>[] {
   const name = spec.histogram.name;
   const width = spec.buckets.length + 1;
   return spec.codes.flatMap((code, c) => {
@@ -118,10 +133,19 @@ function histogramValues<C extends string, G extends string>(spec: BoundFamilies
     const buckets = [...spec.buckets, '+Inf' as const].map((le, b) => {
       cumulative += s.buckets[c * width + b] ?? 0;
       const exemplar = s.exemplars[c * width + b];
-      const value: MetricValueWithName<string> & { exemplar?: unknown } = { metricName: `${name}_bucket`, labels: { ...labels, le }, value: cumulative };
-      if (exemplar !== undefined) value.exemplar = { labelSet: { trace_id: exemplar.traceId }, value: exemplar.value, timestamp: exemplar.timestamp };
+      const value: MetricValueWithName<string> & { exemplar?: unknown } = {
+        metricName: `${name}_bucket`,
+        labels: { ...labels, le },
+        value: cumulative,
+      };
+      if (exemplar !== undefined)
+        value.exemplar = { labelSet: { trace_id: exemplar.traceId }, value: exemplar.value, timestamp: exemplar.timestamp };
       return value;
     });
-    return [...buckets, { metricName: `${name}_sum`, labels, value: s.sums[c] ?? 0 }, { metricName: `${name}_count`, labels, value: s.handled[c] ?? 0 }];
+    return [
+      ...buckets,
+      { metricName: `${name}_sum`, labels, value: s.sums[c] ?? 0 },
+      { metricName: `${name}_count`, labels, value: s.handled[c] ?? 0 },
+    ];
   });
 }

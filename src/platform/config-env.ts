@@ -42,7 +42,13 @@ export function variableFor(overrides: readonly Override[], path: readonly Prope
 }
 
 export function envNameFor(path: string, prefix: string): string {
-  return prefix + path.split('.').map((k) => k.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()).join('__');
+  return (
+    prefix +
+    path
+      .split('.')
+      .map((k) => k.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase())
+      .join('__')
+  );
 }
 
 /**
@@ -51,7 +57,12 @@ export function envNameFor(path: string, prefix: string): string {
  * variables stay, so that the schema reports them naming the variable. Returns one warning per
  * section.
  */
-export function dropKeysOfOtherKind(schema: z.ZodType, file: Record<string, unknown>, merged: Record<string, unknown>, overrides: readonly Override[]): string[] {
+export function dropKeysOfOtherKind(
+  schema: z.ZodType,
+  file: Record<string, unknown>,
+  merged: Record<string, unknown>,
+  overrides: readonly Override[],
+): string[] {
   const warnings: string[] = [];
   for (const override of overrides) {
     const sectionPath = override.path.slice(0, -1);
@@ -72,8 +83,13 @@ export function dropKeysOfOtherKind(schema: z.ZodType, file: Record<string, unkn
       const names = dropped.map((key) => `${where}.${key}`).join(', ');
       const previous = fileSection[discriminator];
       const plural = dropped.length > 1;
-      const why = previous === undefined ? `which ${plural ? 'do' : 'does'} not apply to it` : `which ${plural ? 'apply' : 'applies'} only to ${where}.${discriminator} ${JSON.stringify(previous)}`;
-      warnings.push(`${override.variable} sets ${where}.${discriminator} to ${JSON.stringify(override.value)}; ignoring ${names} from the file, ${why}`);
+      const why =
+        previous === undefined
+          ? `which ${plural ? 'do' : 'does'} not apply to it`
+          : `which ${plural ? 'apply' : 'applies'} only to ${where}.${discriminator} ${JSON.stringify(previous)}`;
+      warnings.push(
+        `${override.variable} sets ${where}.${discriminator} to ${JSON.stringify(override.value)}; ignoring ${names} from the file, ${why}`,
+      );
     }
   }
   return warnings;

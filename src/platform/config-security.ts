@@ -37,7 +37,10 @@ export const authSchema = z
         issuer: z.string().min(1),
         audience: z.string().min(1),
         /** Accepted algorithms; "none" is never accepted. */
-        algorithms: z.array(z.enum(['HS256', 'RS256', 'ES256'])).min(1).default(['RS256', 'ES256']),
+        algorithms: z
+          .array(z.enum(['HS256', 'RS256', 'ES256']))
+          .min(1)
+          .default(['RS256', 'ES256']),
         /** Key for HS256, at least 32 bytes. */
         hs256Secret: secretRef.optional(),
         /** Public keys for RS256/ES256: a JWKS file (re-read when it changes) or URL (cached). */
@@ -84,16 +87,20 @@ type Security = {
 
 export function securityProblems({ env, grpc: { tls }, auth }: Security): string[] {
   const problems: string[] = [];
-  if (tls.enabled && (tls.certFile === undefined || tls.keyFile === undefined)) problems.push('grpc.tls: certFile and keyFile are required when tls.enabled (or set enabled: false for plaintext)');
+  if (tls.enabled && (tls.certFile === undefined || tls.keyFile === undefined))
+    problems.push('grpc.tls: certFile and keyFile are required when tls.enabled (or set enabled: false for plaintext)');
   if (tls.requireClientCert && tls.clientCaFile === undefined) problems.push('grpc.tls.clientCaFile: required with requireClientCert');
   if (!auth.enabled && env !== 'dev') problems.push(`auth.enabled: false is only allowed with env: dev (this is ${env})`);
   if (auth.enabled && auth.jwt === undefined && auth.apiKeys.length === 0 && auth.mtlsClients.length === 0) {
     problems.push('auth: enabled but no way to authenticate; configure auth.jwt, auth.apiKeys or auth.mtlsClients');
   }
   const jwt = auth.jwt;
-  if (jwt?.algorithms.includes('HS256') === true && jwt.hs256Secret === undefined) problems.push('auth.jwt.hs256Secret: required when algorithms include HS256');
+  if (jwt?.algorithms.includes('HS256') === true && jwt.hs256Secret === undefined)
+    problems.push('auth.jwt.hs256Secret: required when algorithms include HS256');
   const asymmetric = jwt?.algorithms.some((a) => a !== 'HS256') === true;
-  if (asymmetric && jwt?.jwksFile === undefined && jwt?.jwksUrl === undefined) problems.push('auth.jwt: jwksFile or jwksUrl is required for RS256/ES256');
-  if (auth.mtlsClients.length > 0 && (!tls.enabled || tls.clientCaFile === undefined)) problems.push('auth.mtlsClients: needs TLS with grpc.tls.clientCaFile (only verified certificates identify callers)');
+  if (asymmetric && jwt?.jwksFile === undefined && jwt?.jwksUrl === undefined)
+    problems.push('auth.jwt: jwksFile or jwksUrl is required for RS256/ES256');
+  if (auth.mtlsClients.length > 0 && (!tls.enabled || tls.clientCaFile === undefined))
+    problems.push('auth.mtlsClients: needs TLS with grpc.tls.clientCaFile (only verified certificates identify callers)');
   return problems;
 }

@@ -8,7 +8,17 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
-import { applyOverrides, dropKeysOfOtherKind, type Env, type Override, overridesFrom, schemaAt, unwrap, valueAt, variableFor } from './config-env.js';
+import {
+  applyOverrides,
+  dropKeysOfOtherKind,
+  type Env,
+  type Override,
+  overridesFrom,
+  schemaAt,
+  unwrap,
+  valueAt,
+  variableFor,
+} from './config-env.js';
 import { SECRET_REF_MESSAGE, type SecretRef, type WithSecrets } from './config-secret.js';
 import { Secret } from './secret.js';
 
@@ -37,7 +47,12 @@ export type Loaded<Schema extends z.ZodType> = WithSecrets<z.output<Schema>>;
 export type ConfigWarnings = (message: string) => void;
 
 /** `defaultPath` is used when CONF_PATH is unset (developer tools; the server always needs it). */
-export function loadConfig<Schema extends z.ZodType>(spec: ConfigSpec<Schema>, env: Env = process.env, defaultPath?: string, warn?: ConfigWarnings): Loaded<Schema> {
+export function loadConfig<Schema extends z.ZodType>(
+  spec: ConfigSpec<Schema>,
+  env: Env = process.env,
+  defaultPath?: string,
+  warn?: ConfigWarnings,
+): Loaded<Schema> {
   const path = env.CONF_PATH ?? defaultPath;
   if (path === undefined || path.trim() === '') {
     throw new ConfigError('CONF_PATH is not set: point it at a YAML config file, for example CONF_PATH=config/dev.yaml');
@@ -52,12 +67,20 @@ export function loadConfig<Schema extends z.ZodType>(spec: ConfigSpec<Schema>, e
   return parseConfig(spec, text, path, env, warn);
 }
 
-export function parseConfig<Schema extends z.ZodType>(spec: ConfigSpec<Schema>, text: string, source: string, env: Env = {}, warn: ConfigWarnings = () => {}): Loaded<Schema> {
+export function parseConfig<Schema extends z.ZodType>(
+  spec: ConfigSpec<Schema>,
+  text: string,
+  source: string,
+  env: Env = {},
+  warn: ConfigWarnings = () => {},
+): Loaded<Schema> {
   let document: unknown;
   try {
     document = parseYaml(text, { prettyErrors: true }) ?? {};
   } catch (error) {
-    throw new ConfigError(error instanceof YAMLParseError ? yamlSyntaxError(source, text, error) : `${source} is not valid YAML: ${String(error)}`);
+    throw new ConfigError(
+      error instanceof YAMLParseError ? yamlSyntaxError(source, text, error) : `${source} is not valid YAML: ${String(error)}`,
+    );
   }
   if (typeof document !== 'object' || Array.isArray(document)) {
     throw new ConfigError(`${source} must hold a YAML mapping of settings, e.g. "env: dev"`);
@@ -75,7 +98,8 @@ export function parseConfig<Schema extends z.ZodType>(spec: ConfigSpec<Schema>, 
   if (rules.length > 0) throw new ConfigError(`${source} is invalid:\n${rules.map((p) => `  - ${p}`).join('\n')}`);
   const problems: string[] = [];
   const resolved = resolveSecrets(result.data, [], env, problems);
-  if (problems.length > 0) throw new ConfigError(`${source}: secrets could not be resolved:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  if (problems.length > 0)
+    throw new ConfigError(`${source}: secrets could not be resolved:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   return deepFreeze(resolved) as Loaded<Schema>;
 }
 
@@ -87,7 +111,11 @@ function yamlSyntaxError(source: string, text: string, error: YAMLParseError): s
   const lines = text.split(/\r?\n/);
   const gutter = String(position.line).length;
   const show = (n: number) => `  ${String(n).padStart(gutter)} | ${(lines[n - 1] ?? '').slice(0, 160)}`;
-  const excerpt = [...(position.line > 1 ? [show(position.line - 1)] : []), show(position.line), `  ${' '.repeat(gutter)} | ${' '.repeat(position.col - 1)}^`];
+  const excerpt = [
+    ...(position.line > 1 ? [show(position.line - 1)] : []),
+    show(position.line),
+    `  ${' '.repeat(gutter)} | ${' '.repeat(position.col - 1)}^`,
+  ];
   return `${source} is not valid YAML at line ${position.line}, column ${position.col}: ${reason}\n${excerpt.join('\n')}`;
 }
 
@@ -100,7 +128,10 @@ function describeIssue(issue: z.core.$ZodIssue, schema: z.ZodType, document: unk
   if (issue.code === 'unrecognized_keys') {
     const section = unwrap(schemaAt(schema, document, issue.path));
     const discriminator = (section?._zod.def as { discriminator?: string } | undefined)?.discriminator;
-    const forKind = discriminator === undefined ? '' : ` for ${[...issue.path, discriminator].join('.')} ${JSON.stringify(valueAt(document, [...issue.path, discriminator]))}`;
+    const forKind =
+      discriminator === undefined
+        ? ''
+        : ` for ${[...issue.path, discriminator].join('.')} ${JSON.stringify(valueAt(document, [...issue.path, discriminator]))}`;
     return issue.keys.map((k) => {
       const variable = from([...issue.path, k], '');
       return `${[...issue.path, k].join('.')}: unknown key${forKind}${variable === '' ? '' : ` (${variable})`}`;

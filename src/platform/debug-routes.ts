@@ -141,7 +141,12 @@ export function createDebugRoutes(options: DebugRoutesOptions): AdminRoutes {
         res.writeHead(200, { ...attachmentHeaders(options.name, 'cpuprofile'), 'content-length': String(bytes) });
         res.end(profile);
       }
-      const fields = { kind: 'cpu-profile', duration_ms: Math.round(performance.now() - started), bytes, client_gone: profile === undefined };
+      const fields = {
+        kind: 'cpu-profile',
+        duration_ms: Math.round(performance.now() - started),
+        bytes,
+        client_gone: profile === undefined,
+      };
       log.info(fields, 'debug profile finished');
     });
   }
@@ -156,7 +161,10 @@ export function createDebugRoutes(options: DebugRoutesOptions): AdminRoutes {
       });
       const clientGone = res.destroyed;
       res.end();
-      log.info({ kind: 'heap-snapshot', duration_ms: Math.round(performance.now() - started), bytes, client_gone: clientGone }, 'debug profile finished');
+      log.info(
+        { kind: 'heap-snapshot', duration_ms: Math.round(performance.now() - started), bytes, client_gone: clientGone },
+        'debug profile finished',
+      );
     });
   }
 

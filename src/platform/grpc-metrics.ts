@@ -18,9 +18,23 @@ export type GrpcMethod = Readonly<{ service: string; method: string; type: GrpcT
 
 /** Go's spelling of each status code, indexed by the code's number. */
 export const GO_CODE_NAMES = [
-  'OK', 'Canceled', 'Unknown', 'InvalidArgument', 'DeadlineExceeded', 'NotFound', 'AlreadyExists', 'PermissionDenied',
-  'ResourceExhausted', 'FailedPrecondition', 'Aborted', 'OutOfRange', 'Unimplemented', 'Internal', 'Unavailable',
-  'DataLoss', 'Unauthenticated',
+  'OK',
+  'Canceled',
+  'Unknown',
+  'InvalidArgument',
+  'DeadlineExceeded',
+  'NotFound',
+  'AlreadyExists',
+  'PermissionDenied',
+  'ResourceExhausted',
+  'FailedPrecondition',
+  'Aborted',
+  'OutOfRange',
+  'Unimplemented',
+  'Internal',
+  'Unavailable',
+  'DataLoss',
+  'Unauthenticated',
 ] as const;
 
 export const DEFAULT_LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -59,11 +73,21 @@ export function createGrpcMetrics(registry: Registry, side: 'server' | 'client',
       received: { name: `grpc_${side}_msg_received_total`, help: `Total number of RPC stream messages received on the ${side}.` },
       sent: { name: `grpc_${side}_msg_sent_total`, help: `Total number of gRPC stream messages sent by the ${side}.` },
     },
-    handled: { name: `grpc_${side}_handled_total`, help: `Total number of RPCs completed on the ${side}, regardless of success or failure.` },
-    histogram: { name: `grpc_${side}_handling_seconds`, help: `Histogram of response latency (seconds) of gRPC calls, by status code, on the ${side}.` },
+    handled: {
+      name: `grpc_${side}_handled_total`,
+      help: `Total number of RPCs completed on the ${side}, regardless of success or failure.`,
+    },
+    histogram: {
+      name: `grpc_${side}_handling_seconds`,
+      help: `Histogram of response latency (seconds) of gRPC calls, by status code, on the ${side}.`,
+    },
     gauges: {
       inFlight: { name: `grpc_${side}_calls_in_flight`, help: `Number of gRPC calls in progress on the ${side}.` },
-      open: { name: `grpc_${side}_streams_open`, help: `Number of open streaming gRPC calls on the ${side}.`, only: (labels) => labels[0] !== 'unary' },
+      open: {
+        name: `grpc_${side}_streams_open`,
+        help: `Number of open streaming gRPC calls on the ${side}.`,
+        only: (labels) => labels[0] !== 'unary',
+      },
     },
   });
   const bound = new Map<string, MethodMetrics>();

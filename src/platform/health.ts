@@ -15,7 +15,11 @@ export type Health = ReturnType<typeof createHealth>;
 /** While unready, checks run at least this often, so that recovery is seen within about this long. */
 const UNREADY_RECHECK_MS = 500;
 
-export function createHealth(options: { checkTimeoutMs: number; checkIntervalMs: number; onCheckFailed?: (name: string, error: unknown) => void }) {
+export function createHealth(options: {
+  checkTimeoutMs: number;
+  checkIntervalMs: number;
+  onCheckFailed?: (name: string, error: unknown) => void;
+}) {
   const checks = new Map<string, { check: Check; kind: CheckKind }>();
   const listeners = new Set<(ready: boolean) => void>();
   let serving = false;
@@ -30,13 +34,20 @@ export function createHealth(options: { checkTimeoutMs: number; checkIntervalMs:
     try {
       await Promise.race([
         check(signal),
-        new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error(`timed out after ${options.checkTimeoutMs} ms`)))),
+        new Promise((_, reject) =>
+          signal.addEventListener('abort', () => reject(new Error(`timed out after ${options.checkTimeoutMs} ms`))),
+        ),
       ]);
       return { ok: true, durationMs: Math.round(performance.now() - started), ...tag };
     } catch (error) {
       // An informational check's owner reports its own outages; this one would repeat every interval.
       if (kind === 'readiness') options.onCheckFailed?.(name, error);
-      return { ok: false, durationMs: Math.round(performance.now() - started), error: error instanceof Error ? error.message : String(error), ...tag };
+      return {
+        ok: false,
+        durationMs: Math.round(performance.now() - started),
+        error: error instanceof Error ? error.message : String(error),
+        ...tag,
+      };
     }
   }
 

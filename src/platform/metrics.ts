@@ -26,7 +26,12 @@ export function createMetricsRegistry(options: { buildInfo?: { name: string; lab
   addCgroupLimits(registry);
   if (options.buildInfo !== undefined) {
     const { name, labels } = options.buildInfo;
-    new Gauge({ name, help: 'Build and environment of this process; always 1.', labelNames: Object.keys(labels), registers: [registry] }).set(labels, 1);
+    new Gauge({
+      name,
+      help: 'Build and environment of this process; always 1.',
+      labelNames: Object.keys(labels),
+      registers: [registry],
+    }).set(labels, 1);
   }
   return registry;
 }
@@ -70,10 +75,18 @@ export function readCgroupLimits(root = '/sys/fs/cgroup'): { cpuCores?: number; 
 function addCgroupLimits(registry: MetricsRegistry): void {
   const { cpuCores, memoryBytes } = readCgroupLimits();
   if (cpuCores !== undefined) {
-    new Gauge({ name: 'process_cgroup_cpu_limit_cores', help: 'CPU limit of the container (cgroup quota / period), in cores.', registers: [registry] }).set(cpuCores);
+    new Gauge({
+      name: 'process_cgroup_cpu_limit_cores',
+      help: 'CPU limit of the container (cgroup quota / period), in cores.',
+      registers: [registry],
+    }).set(cpuCores);
   }
   if (memoryBytes !== undefined) {
-    new Gauge({ name: 'process_cgroup_memory_limit_bytes', help: 'Memory limit of the container (cgroup), in bytes.', registers: [registry] }).set(memoryBytes);
+    new Gauge({
+      name: 'process_cgroup_memory_limit_bytes',
+      help: 'Memory limit of the container (cgroup), in bytes.',
+      registers: [registry],
+    }).set(memoryBytes);
   }
 }
 
@@ -86,7 +99,8 @@ let exposing: Promise<unknown> = Promise.resolve();
  * restore of the names are serialised across concurrent scrapes.
  */
 export function exposition(registry: MetricsRegistry, accept: string | undefined): Promise<{ contentType: string; body: string }> {
-  const contentType = accept?.includes('application/openmetrics-text') === true ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE;
+  const contentType =
+    accept?.includes('application/openmetrics-text') === true ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE;
   const run = exposing.then(async () => {
     const names = new Map(registry.getMetricsAsArray().map((m) => [m, m.name] as const));
     registry.setContentType(contentType);

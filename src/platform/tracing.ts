@@ -67,11 +67,22 @@ function exporterFor(config: TraceExporterConfig): SpanExporter | undefined {
   }
 }
 
-export function createTracing(config: TracingConfig, service: { name: string; version: string; environment: string; instance: string }): Tracing {
+export function createTracing(
+  config: TracingConfig,
+  service: { name: string; version: string; environment: string; instance: string },
+): Tracing {
   installContextManager();
   const spanProcessors: SpanProcessor[] = config.exporters.flatMap((exporterConfig) => {
     const exporter = exporterFor(exporterConfig);
-    return exporter === undefined ? [] : [new BatchSpanProcessor(exporter, { ...config.batch, scheduledDelayMillis: config.batch.scheduledDelayMs, exportTimeoutMillis: config.batch.exportTimeoutMs })];
+    return exporter === undefined
+      ? []
+      : [
+          new BatchSpanProcessor(exporter, {
+            ...config.batch,
+            scheduledDelayMillis: config.batch.scheduledDelayMs,
+            exportTimeoutMillis: config.batch.exportTimeoutMs,
+          }),
+        ];
   });
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({

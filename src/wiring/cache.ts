@@ -68,7 +68,9 @@ function openRedis(config: Config, log: Logger, closers: Closers, health: Health
     password: redis.password?.reveal(),
     tls: redisTls(redis.tls),
     onConnection: (up) =>
-      up ? log.info(where, 'Redis cache connected') : log.warn(where, 'Redis cache connection lost; calls go to the store until it is back'),
+      up
+        ? log.info(where, 'Redis cache connected')
+        : log.warn(where, 'Redis cache connection lost; calls go to the store until it is back'),
     onConnectionError: unreachable,
   });
   closers.add('cache', () => cache.close());

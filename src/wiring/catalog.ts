@@ -25,7 +25,8 @@ export function productCatalog(config: Config, store: Store, telemetry: Telemetr
     ...telemetry,
     ...remoteCredentials(remote),
     metrics: createGrpcMetrics(telemetry.registry, 'client', CATALOG_CLIENT_METHODS),
-    onRetry: ({ path, attempt, backoffMs, error }) => telemetry.log.warn({ path, attempt, backoff_ms: backoffMs, err: error }, 'catalog call failed; retrying'),
+    onRetry: ({ path, attempt, backoffMs, error }) =>
+      telemetry.log.warn({ path, attempt, backoff_ms: backoffMs, err: error }, 'catalog call failed; retrying'),
   });
   closers.add('catalog client', () => Promise.resolve(client.close()));
   return caching.products(new GrpcProductCatalog(client), { ttlMs: remote.cacheTtlMs, maxEntries: remote.cacheMaxEntries });
@@ -35,7 +36,9 @@ function remoteCredentials(remote: NonNullable<Config['catalog']['remote']>) {
   const { tls, apiKey } = remote;
   const read = (file: string | undefined) => (file === undefined ? null : readFileSync(file));
   return {
-    credentials: tls.enabled ? credentials.createSsl(read(tls.caFile), read(tls.keyFile), read(tls.certFile)) : credentials.createInsecure(),
+    credentials: tls.enabled
+      ? credentials.createSsl(read(tls.caFile), read(tls.keyFile), read(tls.certFile))
+      : credentials.createInsecure(),
     channelOptions: tls.serverName === undefined ? {} : { 'grpc.ssl_target_name_override': tls.serverName },
     metadata: apiKey === undefined ? {} : { 'x-api-key': apiKey.reveal() },
   };
@@ -45,7 +48,10 @@ function remoteCredentials(remote: NonNullable<Config['catalog']['remote']>) {
 export async function seedCatalog(catalog: CatalogUseCases, config: Config): Promise<void> {
   for (const [i, product] of config.catalog.seed.entries()) {
     try {
-      await catalog.upsert({ ...product, price: { currencyCode: product.price.currencyCode, amountMinor: BigInt(product.price.amountMinor) } });
+      await catalog.upsert({
+        ...product,
+        price: { currencyCode: product.price.currencyCode, amountMinor: BigInt(product.price.amountMinor) },
+      });
     } catch (error) {
       if (error instanceof DomainError) throw new ConfigError(`catalog.seed[${i}] is not a valid product: ${error.message}`);
       throw error;

@@ -18,7 +18,12 @@ import type { Logger } from '../platform/logger.js';
  * `local` is what the store's onCommit notifies (this process's commits wake its readers at once);
  * the result is what readers wait on.
  */
-export async function openEventSignal(config: Config, store: Store, local: LocalEventSignal, deps: { log: Logger; closers: Closers; health: Health; registry: Registry }): Promise<EventSignal> {
+export async function openEventSignal(
+  config: Config,
+  store: Store,
+  local: LocalEventSignal,
+  deps: { log: Logger; closers: Closers; health: Health; registry: Registry },
+): Promise<EventSignal> {
   if (store.listen === undefined) return local;
   const { log, closers, health, registry } = deps;
   const signal = new PostgresEventSignal({

@@ -42,7 +42,9 @@ export function bullmqSettings(config: Config): BullmqSettings | undefined {
 export async function checkQueueRedis(settings: BullmqSettings): Promise<void> {
   const policy = await redisEvictionPolicy(settings);
   if (policy !== 'noeviction') {
-    throw new ConfigError(`exports.queue: Redis at ${settings.host}:${settings.port} has maxmemory-policy ${policy}; BullMQ needs noeviction (evicted job keys corrupt the queue): set maxmemory-policy noeviction`);
+    throw new ConfigError(
+      `exports.queue: Redis at ${settings.host}:${settings.port} has maxmemory-policy ${policy}; BullMQ needs noeviction (evicted job keys corrupt the queue): set maxmemory-policy noeviction`,
+    );
   }
 }
 
@@ -50,7 +52,13 @@ export function createExports(config: Config, store: Store, telemetry: Telemetry
   const { log, registry } = telemetry;
   const settings = config.exports;
   const bullmq = bullmqSettings(config);
-  const memoryQueue = bullmq === undefined ? new InProcessJobQueue({ ...settings, onRetry: (job_id, retry, backoff_ms) => log.info({ job_id, retry, backoff_ms }, 'export job retry scheduled') }) : undefined;
+  const memoryQueue =
+    bullmq === undefined
+      ? new InProcessJobQueue({
+          ...settings,
+          onRetry: (job_id, retry, backoff_ms) => log.info({ job_id, retry, backoff_ms }, 'export job retry scheduled'),
+        })
+      : undefined;
   const producer = bullmq === undefined ? undefined : new BullmqJobQueue(bullmq);
   if (producer !== undefined) closers.add('export queue', () => producer.close());
   const queue: JobQueue = (memoryQueue ?? producer) as JobQueue;
@@ -65,10 +73,14 @@ export function createExports(config: Config, store: Store, telemetry: Telemetry
       return;
     }
     dispatching = dispatch()
-      .then(() => undefined, (error: unknown) => {
-        if (Date.now() - lastWarning > 10_000) log.warn({ err: error }, 'export dispatch failed; the outbox keeps the jobs and is swept again');
-        lastWarning = Date.now();
-      })
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          if (Date.now() - lastWarning > 10_000)
+            log.warn({ err: error }, 'export dispatch failed; the outbox keeps the jobs and is swept again');
+          lastWarning = Date.now();
+        },
+      )
       .finally(() => {
         dispatching = undefined;
         if (again) {

@@ -13,7 +13,12 @@ import { DEV_PRINCIPAL, METHOD_SCOPES } from '../transport/grpc/orderflow-scopes
 import { orderflowMethods, type ServiceDeps } from '../transport/grpc/services.js';
 import type { Telemetry } from './telemetry.js';
 
-export type Served = Readonly<{ orders: OrderUseCases | undefined; catalog: CatalogUseCases | undefined; health: Health; exports?: ServiceDeps['exports'] }>;
+export type Served = Readonly<{
+  orders: OrderUseCases | undefined;
+  catalog: CatalogUseCases | undefined;
+  health: Health;
+  exports?: ServiceDeps['exports'];
+}>;
 
 export function createOrderflowGrpcServer(config: Config, telemetry: Telemetry, served: Served, now: Clock): GrpcServer {
   const { limits } = config;
@@ -29,7 +34,11 @@ export function createOrderflowGrpcServer(config: Config, telemetry: Telemetry, 
         anonymous: DEV_PRINCIPAL,
         limit: createRateLimiter({ ratePerSecond: limits.ratePerSecond, burst: limits.rateBurst }),
       },
-      timeouts: { defaultDeadlineMs: limits.defaultDeadlineMs, methodDeadlinesMs: limits.methodDeadlinesMs, streamIdleMs: limits.streamIdleTimeoutMs },
+      timeouts: {
+        defaultDeadlineMs: limits.defaultDeadlineMs,
+        methodDeadlinesMs: limits.methodDeadlinesMs,
+        streamIdleMs: limits.streamIdleTimeoutMs,
+      },
     },
     methods,
   );

@@ -27,7 +27,15 @@ export function serve(config: Config, { log, grpc, admin, health, closers }: Par
       try {
         const { grpcPort, adminPort } = await listenBoth(config, grpc, admin);
         const report = await health.start();
-        log.info({ grpc: `${config.grpc.host}:${grpcPort}`, admin: `${config.admin.host}:${adminPort}`, services: config.services, ready: report.ready }, 'serving');
+        log.info(
+          {
+            grpc: `${config.grpc.host}:${grpcPort}`,
+            admin: `${config.admin.host}:${adminPort}`,
+            services: config.services,
+            ready: report.ready,
+          },
+          'serving',
+        );
         return { grpcPort, adminPort };
       } catch (error) {
         startFailed = true;

@@ -19,7 +19,11 @@ type SqlStoreConfig = Exclude<Config['store'], { kind: 'memory' }>;
 /** A driver for the SQL store `store` names: PGlite on its data directory, or a PostgreSQL pool. */
 export async function openSqlDriver(store: SqlStoreConfig, log: Logger): Promise<SqlDriver> {
   if (store.kind === 'embedded') return openPgliteDriver(store.dataDir);
-  return openPgDriver({ ...store, password: store.password?.reveal(), onIdleError: (error) => log.warn({ err: error }, 'idle PostgreSQL connection failed') });
+  return openPgDriver({
+    ...store,
+    password: store.password?.reveal(),
+    onIdleError: (error) => log.warn({ err: error }, 'idle PostgreSQL connection failed'),
+  });
 }
 
 /** Tells `onFailure` of every call that failed because the database could not be reached in time. */
@@ -37,7 +41,12 @@ function reportingFailures(driver: SqlDriver, onFailure: () => void): SqlDriver 
 }
 
 /** `onFailure`: told when a call finds the database unreachable (readiness re-checks at once). */
-export async function openStore(config: Config, telemetry: Telemetry, onCommit: EventsCommitted, onFailure: () => void = () => {}): Promise<Store> {
+export async function openStore(
+  config: Config,
+  telemetry: Telemetry,
+  onCommit: EventsCommitted,
+  onFailure: () => void = () => {},
+): Promise<Store> {
   const { log, tracer } = telemetry;
   const store = config.store;
   if (store.kind === 'memory') {
@@ -49,9 +58,15 @@ export async function openStore(config: Config, telemetry: Telemetry, onCommit: 
     const fresh = store.dataDir === undefined || !existsSync(store.dataDir) || readdirSync(store.dataDir).length === 0;
     if (fresh) log.info({ data_dir: store.dataDir ?? '(memory)' }, 'initialising the embedded store (first start only; a few seconds)');
   }
-  const driver = reportingFailures(tracedSqlDriver(await openSqlDriver(store, log), tracer, { 'db.system.name': 'postgresql', 'db.namespace': namespace }), onFailure);
+  const driver = reportingFailures(
+    tracedSqlDriver(await openSqlDriver(store, log), tracer, { 'db.system.name': 'postgresql', 'db.namespace': namespace }),
+    onFailure,
+  );
   const opened = await openSqlStore(driver, { migrate: store.kind === 'embedded' || store.migrate, onCommit });
   const where = store.kind === 'embedded' ? { data_dir: store.dataDir ?? '(memory)' } : { host: store.host, database: store.database };
-  log.info({ ...where, applied_migrations: opened.appliedMigrations }, store.kind === 'embedded' ? 'embedded store open' : 'PostgreSQL store open');
+  log.info(
+    { ...where, applied_migrations: opened.appliedMigrations },
+    store.kind === 'embedded' ? 'embedded store open' : 'PostgreSQL store open',
+  );
   return opened;
 }

@@ -15,15 +15,25 @@ export const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', im
 export type Telemetry = Readonly<{ log: Logger; registry: MetricsRegistry; tracer: Tracer; propagator: TextMapPropagator }>;
 
 /** The root logger of a process; `component` names the process kind (worker, migrate) in every line. */
-export function createRootLogger(config: Config, options: { component?: string; destination?: DestinationStream | undefined } = {}): Logger {
+export function createRootLogger(
+  config: Config,
+  options: { component?: string; destination?: DestinationStream | undefined } = {},
+): Logger {
   const base = { app: config.service.name, env: config.env, ...(options.component === undefined ? {} : { component: options.component }) };
   return createLogger(config.log, base, options.destination);
 }
 
 /** Metrics and tracing for `log`'s process; tracing is flushed and stopped by `closers`. */
 export function createTelemetry(config: Config, log: Logger, closers: Closers): Telemetry {
-  const registry = createMetricsRegistry({ buildInfo: { name: `${config.service.name.replace(/\W/g, '_')}_build_info`, labels: { version: VERSION, env: config.env } } });
-  const tracing = createTracing(config.tracing, { name: config.service.name, version: VERSION, environment: config.env, instance: `${hostname()}:${process.pid}` });
+  const registry = createMetricsRegistry({
+    buildInfo: { name: `${config.service.name.replace(/\W/g, '_')}_build_info`, labels: { version: VERSION, env: config.env } },
+  });
+  const tracing = createTracing(config.tracing, {
+    name: config.service.name,
+    version: VERSION,
+    environment: config.env,
+    instance: `${hostname()}:${process.pid}`,
+  });
   closers.add('tracing', tracing.shutdown);
   return { log, registry, tracer: tracing.tracer, propagator: tracing.propagator };
 }

@@ -21,12 +21,17 @@ export type Worker = Stoppable & { readonly log: Logger; start(): Promise<{ admi
 
 /** Why this config cannot run a worker, if it cannot. */
 function workerProblem(config: Config): string | undefined {
-  if (config.exports.queue.kind !== 'bullmq') return 'exports.queue.kind: the worker takes jobs from BullMQ; set it to bullmq (kind memory runs jobs inside the server)';
-  if (config.store.kind !== 'postgres') return 'store.kind: the worker needs the store the servers use (postgres); the embedded and memory stores belong to one process';
+  if (config.exports.queue.kind !== 'bullmq')
+    return 'exports.queue.kind: the worker takes jobs from BullMQ; set it to bullmq (kind memory runs jobs inside the server)';
+  if (config.store.kind !== 'postgres')
+    return 'store.kind: the worker needs the store the servers use (postgres); the embedded and memory stores belong to one process';
   return undefined;
 }
 
-export async function createWorker(config: Config, options: { logDestination?: DestinationStream; configWarnings?: readonly string[] } = {}): Promise<Worker> {
+export async function createWorker(
+  config: Config,
+  options: { logDestination?: DestinationStream; configWarnings?: readonly string[] } = {},
+): Promise<Worker> {
   const problem = workerProblem(config);
   if (problem !== undefined) throw new ConfigError(problem);
   const log = createRootLogger(config, { component: 'worker', destination: options.logDestination });
@@ -37,12 +42,25 @@ export async function createWorker(config: Config, options: { logDestination?: D
     const settings = bullmqSettings(config);
     if (settings !== undefined) await checkQueueRedis(settings);
     const telemetry = createTelemetry(config, log, closers);
-    const health = createHealth({ ...config.health, onCheckFailed: (check, error) => log.warn({ check, err: error }, 'readiness check failed') });
-    const store = await openStore(config, telemetry, () => {}, () => health.suspect());
+    const health = createHealth({
+      ...config.health,
+      onCheckFailed: (check, error) => log.warn({ check, err: error }, 'readiness check failed'),
+    });
+    const store = await openStore(
+      config,
+      telemetry,
+      () => {},
+      () => health.suspect(),
+    );
     closers.add('store', store.close);
     health.addCheck('store', () => store.ping());
     if (store.connections !== undefined) prometheusStoreConnections(telemetry.registry, store.connections);
-    const exports = createExports(config, store, telemetry, closers, { orders: store.orders, now: systemClock, newId: createUuidV7Generator(), runJobs: true });
+    const exports = createExports(config, store, telemetry, closers, {
+      orders: store.orders,
+      now: systemClock,
+      newId: createUuidV7Generator(),
+      runJobs: true,
+    });
     const admin = createAdminServer({ health, registry: telemetry.registry, log });
     let stopping: Promise<number> | undefined;
     return {
@@ -55,7 +73,10 @@ export async function createWorker(config: Config, options: { logDestination?: D
         });
         await exports.start();
         const report = await health.start();
-        log.info({ admin: `${host}:${adminPort}`, concurrency: config.exports.concurrency, queue: settings?.queueName, ready: report.ready }, 'worker taking export jobs');
+        log.info(
+          { admin: `${host}:${adminPort}`, concurrency: config.exports.concurrency, queue: settings?.queueName, ready: report.ready },
+          'worker taking export jobs',
+        );
         return { adminPort };
       },
       stop() {

@@ -29,7 +29,10 @@ export function cacheContract(name: string, open: () => Promise<Cache>): void {
     test('values come back byte for byte (colons, newlines, non-ASCII, empty, large)', async () => {
       const cache = await open();
       const values = ['7:not a version', 'line\nline', 'café ✓ 注文', '', 'x'.repeat(200_000)];
-      await cache.setMany(values.map((v, i) => entry(`v${i}`, v, i % 2 === 0 ? BigInt(i) : undefined)), MINUTE);
+      await cache.setMany(
+        values.map((v, i) => entry(`v${i}`, v, i % 2 === 0 ? BigInt(i) : undefined)),
+        MINUTE,
+      );
       expect(await cache.getMany(values.map((_, i) => `v${i}`))).toEqual(values);
     });
 

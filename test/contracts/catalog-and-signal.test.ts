@@ -20,13 +20,32 @@ let remote: TestApp;
 let client: UnaryClient;
 
 beforeAll(async () => {
-  remote = await startTestApp({ config: { services: { orders: false }, catalog: { seed: [
-    { id: 'espresso', name: 'Espresso', price: { currencyCode: 'EUR', amountMinor: 1250 } },
-    { id: 'cup', name: 'Cup', price: { currencyCode: 'EUR', amountMinor: 400 } },
-  ] } } });
-  const { tracer, propagator } = createTracing({ sampleRatio: 0, exporters: [], batch: { scheduledDelayMs: 1000, maxQueueSize: 10, maxExportBatchSize: 10, exportTimeoutMs: 1000 } }, { name: 'test', version: '0', environment: 'dev', instance: 'x' });
+  remote = await startTestApp({
+    config: {
+      services: { orders: false },
+      catalog: {
+        seed: [
+          { id: 'espresso', name: 'Espresso', price: { currencyCode: 'EUR', amountMinor: 1250 } },
+          { id: 'cup', name: 'Cup', price: { currencyCode: 'EUR', amountMinor: 400 } },
+        ],
+      },
+    },
+  });
+  const { tracer, propagator } = createTracing(
+    { sampleRatio: 0, exporters: [], batch: { scheduledDelayMs: 1000, maxQueueSize: 10, maxExportBatchSize: 10, exportTimeoutMs: 1000 } },
+    { name: 'test', version: '0', environment: 'dev', instance: 'x' },
+  );
   const metrics = createGrpcMetrics(createMetricsRegistry(), 'client', CATALOG_CLIENT_METHODS);
-  client = createUnaryClient({ address: remote.grpcAddress, timeoutMs: 30_000, maxAttempts: 2, initialBackoffMs: 10, maxBackoffMs: 50, tracer, propagator, metrics });
+  client = createUnaryClient({
+    address: remote.grpcAddress,
+    timeoutMs: 30_000,
+    maxAttempts: 2,
+    initialBackoffMs: 10,
+    maxBackoffMs: 50,
+    tracer,
+    propagator,
+    metrics,
+  });
 });
 
 afterAll(async () => {
@@ -42,7 +61,12 @@ productCatalogContract('in-process', async () => {
 });
 productCatalogContract('gRPC client of a remote catalog', () => Promise.resolve(new GrpcProductCatalog(client)));
 productCatalogContract('cached gRPC client', () =>
-  Promise.resolve(cachedProductCatalog(new GrpcProductCatalog(client), new MemoryCache({ maxEntries: 100 }), { ttlMs: 60_000, observer: { hit() {}, miss() {}, error() {} } })),
+  Promise.resolve(
+    cachedProductCatalog(new GrpcProductCatalog(client), new MemoryCache({ maxEntries: 100 }), {
+      ttlMs: 60_000,
+      observer: { hit() {}, miss() {}, error() {} },
+    }),
+  ),
 );
 
 eventSignalContract('in-process', () => {

@@ -12,7 +12,13 @@ export type OpenedSignal = { signal: EventSignal; committed: (sequence: bigint) 
 export function eventSignalContract(name: string, open: () => Promise<OpenedSignal>): void {
   describe(`EventSignal contract: ${name}`, () => {
     const pending = async (promise: Promise<unknown>, ms = 100) =>
-      Promise.race([promise.then(() => 'resolved', () => 'rejected'), new Promise((resolve) => setTimeout(() => resolve('pending'), ms))]);
+      Promise.race([
+        promise.then(
+          () => 'resolved',
+          () => 'rejected',
+        ),
+        new Promise((resolve) => setTimeout(() => resolve('pending'), ms)),
+      ]);
 
     test('wait resolves once an event after the given sequence is committed', async () => {
       const { signal, committed } = await open();

@@ -53,7 +53,10 @@ export function exportJobStoreContract(name: string, open: () => Promise<ExportJ
       expect(await store.create(job({ requester: 'r', idempotencyKey: 'k', format: 'NDJSON' }))).toEqual({ job: first, created: false });
       expect(await store.pendingDispatch(10)).toEqual([first.id]);
       expect((await store.create(job({ requester: 'other', idempotencyKey: 'k' }))).created).toBe(true);
-      const [a, b] = await Promise.all([store.create(job({ requester: 'race', idempotencyKey: 'k' })), store.create(job({ requester: 'race', idempotencyKey: 'k' }))]);
+      const [a, b] = await Promise.all([
+        store.create(job({ requester: 'race', idempotencyKey: 'k' })),
+        store.create(job({ requester: 'race', idempotencyKey: 'k' })),
+      ]);
       expect([a.created, b.created].sort()).toEqual([false, true]);
       expect(a.job.id).toBe(b.job.id);
     });
@@ -83,7 +86,12 @@ export function exportJobStoreContract(name: string, open: () => Promise<ExportJ
       for (let seq = 0; seq < 4; seq++) await store.writeChunk(j.id, 1, seq, { offset: seq * 2, data: bytes(seq * 2, seq * 2 + 1) });
       await store.succeed(j.id, 1, { ordersDone: 0, sizeBytes: 8, sha256: '' }, t(2));
       const all = await store.readChunks(j.id, 1, 0, 10);
-      expect(all.map((c) => [c.offset, [...c.data]])).toEqual([[0, [0, 1]], [2, [2, 3]], [4, [4, 5]], [6, [6, 7]]]);
+      expect(all.map((c) => [c.offset, [...c.data]])).toEqual([
+        [0, [0, 1]],
+        [2, [2, 3]],
+        [4, [4, 5]],
+        [6, [6, 7]],
+      ]);
       const from3 = await store.readChunks(j.id, 1, 3, 2);
       expect(from3.map((c) => c.offset)).toEqual([2, 4]);
       expect(await store.readChunks(j.id, 1, 8, 10)).toEqual([]);
@@ -102,7 +110,10 @@ export function exportJobStoreContract(name: string, open: () => Promise<ExportJ
       expect(await store.fail(j.id, 1, 'late', t(3))).toBeUndefined();
       expect(await store.succeed(j.id, 1, { ordersDone: 1, sizeBytes: 3, sha256: 'x' }, t(3))).toBeUndefined();
       await store.writeChunk(j.id, 2, 0, { offset: 0, data: bytes(7) });
-      expect(await store.succeed(j.id, 2, { ordersDone: 1, sizeBytes: 1, sha256: 'y' }, t(4))).toMatchObject({ status: 'SUCCEEDED', attempts: 2 });
+      expect(await store.succeed(j.id, 2, { ordersDone: 1, sizeBytes: 1, sha256: 'y' }, t(4))).toMatchObject({
+        status: 'SUCCEEDED',
+        attempts: 2,
+      });
       expect((await store.readChunks(j.id, 1, 0, 10)).length).toBe(0);
       expect((await store.readChunks(j.id, 2, 0, 10)).map((c) => [...c.data])).toEqual([[7]]);
     });
@@ -118,7 +129,10 @@ export function exportJobStoreContract(name: string, open: () => Promise<ExportJ
       expect(await store.get(a.id)).toMatchObject({ status: 'QUEUED', attempts: 1 });
       await store.startAttempt(b.id, 0, t(1));
       await store.writeChunk(b.id, 1, 0, { offset: 0, data: bytes(1) });
-      expect(await store.fail(b.id, 1, 'the store is unavailable (after 1 attempt)', t(2))).toMatchObject({ status: 'FAILED', error: 'the store is unavailable (after 1 attempt)' });
+      expect(await store.fail(b.id, 1, 'the store is unavailable (after 1 attempt)', t(2))).toMatchObject({
+        status: 'FAILED',
+        error: 'the store is unavailable (after 1 attempt)',
+      });
       expect(await store.readChunks(b.id, 1, 0, 10)).toEqual([]);
       await store.startAttempt(c.id, 0, t(1));
       expect(await store.unfinished(10)).toEqual([a.id, c.id]);

@@ -52,7 +52,9 @@ export function orderStoreContract(name: string, open: () => Promise<OpenedStore
 
     test('racing creates with one key make exactly one order and one event', async () => {
       const { store } = await open();
-      const results = await Promise.all(Array.from({ length: 8 }, () => store.orders.create(order({ customerId: 'c', idempotencyKey: 'race' }))));
+      const results = await Promise.all(
+        Array.from({ length: 8 }, () => store.orders.create(order({ customerId: 'c', idempotencyKey: 'race' }))),
+      );
       expect(results.filter((r) => r.created)).toHaveLength(1);
       expect(new Set(results.map((r) => r.order.id)).size).toBe(1);
       expect(await store.events.head()).toBe(1n);
@@ -85,7 +87,9 @@ export function orderStoreContract(name: string, open: () => Promise<OpenedStore
       const { store, committed } = await open();
       const o = order({ status: 'DELIVERED' });
       await store.orders.create(o);
-      await expect(store.orders.update(o.id, (current) => changeStatus(current, 'PAID', 0n, t(9)))).rejects.toMatchObject({ code: 'ILLEGAL_STATE' });
+      await expect(store.orders.update(o.id, (current) => changeStatus(current, 'PAID', 0n, t(9)))).rejects.toMatchObject({
+        code: 'ILLEGAL_STATE',
+      });
       expect(await store.orders.get(o.id)).toEqual(o);
       expect(await store.events.head()).toBe(1n);
       expect(committed).toEqual([1n]);
@@ -95,7 +99,9 @@ export function orderStoreContract(name: string, open: () => Promise<OpenedStore
       const { store } = await open();
       const o = order();
       await store.orders.create(o);
-      await Promise.all(Array.from({ length: 10 }, () => store.orders.update(o.id, (current) => ({ ...current, version: current.version + 1n }))));
+      await Promise.all(
+        Array.from({ length: 10 }, () => store.orders.update(o.id, (current) => ({ ...current, version: current.version + 1n }))),
+      );
       expect((await store.orders.get(o.id))?.version).toBe(11n);
       const { events, head } = await store.events.read({ afterSequence: 0n, limit: 100 });
       expect(head).toBe(11n);

@@ -43,8 +43,14 @@ let secretsDir: string;
 let compose: Compose;
 
 function dockerCompose(...args: string[]) {
-  const result = spawnSync('docker-compose', ['-f', COMPOSE_FILE, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ORDERFLOW_SECRETS_DIR: secretsDir }, timeout: 60_000 });
-  if (result.error !== undefined) throw new Error(`docker-compose could not run (${result.error.message}): run scripts/install-deploy-tools.sh (as root)`);
+  const result = spawnSync('docker-compose', ['-f', COMPOSE_FILE, ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, ORDERFLOW_SECRETS_DIR: secretsDir },
+    timeout: 60_000,
+  });
+  if (result.error !== undefined)
+    throw new Error(`docker-compose could not run (${result.error.message}): run scripts/install-deploy-tools.sh (as root)`);
   return result;
 }
 
@@ -79,7 +85,12 @@ function normalised(raw: Compose): Compose {
       ];
     }),
   );
-  const secrets = Object.fromEntries(Object.entries(raw.secrets).map(([name, { file }]) => [name, { file: file.replace('${ORDERFLOW_SECRETS_DIR:-./compose/secrets}', secretsDir) }]));
+  const secrets = Object.fromEntries(
+    Object.entries(raw.secrets).map(([name, { file }]) => [
+      name,
+      { file: file.replace('${ORDERFLOW_SECRETS_DIR:-./compose/secrets}', secretsDir) },
+    ]),
+  );
   return { ...raw, services, secrets };
 }
 afterAll(() => rmSync(secretsDir, { recursive: true, force: true }));
@@ -92,7 +103,18 @@ const durationMs = (text: string) => Number(/^(\d+)s$/.exec(text)?.[1] ?? NaN) *
 test('docker-compose config -q accepts the file, with the generated secrets', () => {
   const result = dockerCompose('config', '-q');
   expect(result.status, result.stderr).toBe(0);
-  expect(Object.keys(compose.services).sort()).toEqual(['catalog', 'grafana', 'jaeger', 'migrate', 'orders', 'postgres', 'prometheus', 'redis', 'worker', 'zipkin']);
+  expect(Object.keys(compose.services).sort()).toEqual([
+    'catalog',
+    'grafana',
+    'jaeger',
+    'migrate',
+    'orders',
+    'postgres',
+    'prometheus',
+    'redis',
+    'worker',
+    'zipkin',
+  ]);
   for (const { file } of Object.values(compose.secrets)) expect(existsSync(file), file).toBe(true);
   // scripts/compose-secrets.sh writes exactly the secrets the stack declares.
   expect(readdirSync(secretsDir).sort()).toEqual(Object.keys(compose.secrets).sort());
@@ -106,7 +128,9 @@ test('every long-running service has a healthcheck; start order waits on health 
     }
     expect(s.healthcheck?.test[0], name).toMatch(/^CMD(-SHELL)?$/);
     for (const [dependency, { condition }] of Object.entries(s.depends_on ?? {})) {
-      expect(condition, `${name} -> ${dependency}`).toBe(isOneShot(service(dependency)) ? 'service_completed_successfully' : 'service_healthy');
+      expect(condition, `${name} -> ${dependency}`).toBe(
+        isOneShot(service(dependency)) ? 'service_completed_successfully' : 'service_healthy',
+      );
     }
   }
   for (const name of APP_PROCESSES) expect(service(name).depends_on?.migrate?.condition).toBe('service_completed_successfully');
@@ -116,7 +140,10 @@ test('every long-running service has a healthcheck; start order waits on health 
 test('only 127.0.0.1 ports are published, never an admin port; the app containers are locked down', () => {
   for (const [name, s] of Object.entries(compose.services)) {
     for (const port of s.ports ?? []) expect(port, name).toMatch(/^127\.0\.0\.1:\d+:\d+\/tcp$/);
-    expect((s.ports ?? []).some((p) => p.endsWith(':9464/tcp')), name).toBe(false);
+    expect(
+      (s.ports ?? []).some((p) => p.endsWith(':9464/tcp')),
+      name,
+    ).toBe(false);
   }
   for (const name of [...APP_PROCESSES, 'migrate']) {
     const s = service(name);
@@ -160,13 +187,23 @@ function serviceConfig(name: string): Config {
 }
 
 describe('the app services', () => {
-  test.each([...APP_PROCESSES, 'migrate'])('%s: its config loads through the app loader with its secrets; PostgreSQL as the postgres service sets it up', (name) => {
-    const config = serviceConfig(name);
-    const postgres = service('postgres');
-    expect(config.store).toMatchObject({ kind: 'postgres', host: 'postgres', port: 5432, user: postgres.environment?.POSTGRES_USER, database: postgres.environment?.POSTGRES_DB, migrate: false });
-    expect(config.store.kind === 'postgres' && config.store.password?.reveal()).toBe(secretFile('postgres-password'));
-    expect(postgres.environment?.POSTGRES_PASSWORD_FILE).toBe('/run/secrets/postgres-password');
-  });
+  test.each([...APP_PROCESSES, 'migrate'])(
+    '%s: its config loads through the app loader with its secrets; PostgreSQL as the postgres service sets it up',
+    (name) => {
+      const config = serviceConfig(name);
+      const postgres = service('postgres');
+      expect(config.store).toMatchObject({
+        kind: 'postgres',
+        host: 'postgres',
+        port: 5432,
+        user: postgres.environment?.POSTGRES_USER,
+        database: postgres.environment?.POSTGRES_DB,
+        migrate: false,
+      });
+      expect(config.store.kind === 'postgres' && config.store.password?.reveal()).toBe(secretFile('postgres-password'));
+      expect(postgres.environment?.POSTGRES_PASSWORD_FILE).toBe('/run/secrets/postgres-password');
+    },
+  );
 
   test.each(SERVERS)('%s: ports, healthcheck, grace period and both trace backends agree with its config', (name) => {
     const config = serviceConfig(name);
@@ -184,11 +221,16 @@ describe('the app services', () => {
     ]);
   });
 
-  test('development tokens from `npm run token` (config/dev.yaml, the stack\'s key) are accepted by both services', () => {
+  test("development tokens from `npm run token` (config/dev.yaml, the stack's key) are accepted by both services", () => {
     const dev = parseYaml(readFileSync(`${ROOT}config/dev.yaml`, 'utf8')) as { auth: { jwt: { issuer: string; audience: string } } };
     for (const name of SERVERS) {
       const jwt = serviceConfig(name).auth.jwt;
-      expect([jwt?.issuer, jwt?.audience, jwt?.algorithms, jwt?.hs256Secret?.reveal()]).toEqual([dev.auth.jwt.issuer, dev.auth.jwt.audience, ['HS256'], secretFile('jwt-hs256-key')]);
+      expect([jwt?.issuer, jwt?.audience, jwt?.algorithms, jwt?.hs256Secret?.reveal()]).toEqual([
+        dev.auth.jwt.issuer,
+        dev.auth.jwt.audience,
+        ['HS256'],
+        secretFile('jwt-hs256-key'),
+      ]);
     }
   });
 
@@ -198,7 +240,8 @@ describe('the app services', () => {
     const s = service('worker');
     expect(orders.services.exports).toBe(false);
     expect(orders.exports.queue.kind).toBe('bullmq');
-    const queue = (c: Config) => (c.exports.queue.kind === 'bullmq' ? { ...c.exports.queue, password: c.exports.queue.password?.reveal() } : undefined);
+    const queue = (c: Config) =>
+      c.exports.queue.kind === 'bullmq' ? { ...c.exports.queue, password: c.exports.queue.password?.reveal() } : undefined;
     expect(queue(worker)).toEqual(queue(orders));
     expect(queue(worker)).toMatchObject({ host: 'redis', port: 6379, password: secretFile('redis-password') });
     expect(worker.admin.host).toBe('0.0.0.0');
@@ -215,13 +258,17 @@ describe('the app services', () => {
     const catalog = serviceConfig('catalog');
     expect(orders.catalog.remote?.address).toBe(`dns:///catalog:${catalog.grpc.port}`);
     expect(orders.catalog.remote?.apiKey?.reveal()).toBe(secretFile('catalog-api-key'));
-    expect(catalog.auth.apiKeys.map((k) => [k.subject, k.sha256.reveal(), k.scopes])).toEqual([['orders-service', secretFile('catalog-api-key-sha256'), ['catalog:read']]]);
+    expect(catalog.auth.apiKeys.map((k) => [k.subject, k.sha256.reveal(), k.scopes])).toEqual([
+      ['orders-service', secretFile('catalog-api-key-sha256'), ['catalog:read']],
+    ]);
   });
 });
 
 test('Prometheus runs the shipped config and rules, which scrape every server and the worker on its admin port', () => {
   expect(service('prometheus').volumes).toContain(`${ROOT}deploy/prometheus:/etc/prometheus:ro`);
-  const prometheus = parseYaml(readFileSync(`${ROOT}deploy/prometheus/prometheus.yml`, 'utf8')) as { scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[] };
+  const prometheus = parseYaml(readFileSync(`${ROOT}deploy/prometheus/prometheus.yml`, 'utf8')) as {
+    scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+  };
   const targets = prometheus.scrape_configs.find((j) => j.job_name === 'orderflow')?.static_configs.flatMap((c) => c.targets);
   expect(targets?.sort()).toEqual(APP_PROCESSES.map((name) => `${name}:${serviceConfig(name).admin.port}`).sort());
 });
@@ -229,9 +276,13 @@ test('Prometheus runs the shipped config and rules, which scrape every server an
 test('Grafana is provisioned with the shipped datasource (this Prometheus) and dashboard', () => {
   const volumes = service('grafana').volumes ?? [];
   expect(volumes).toContain(`${ROOT}deploy/grafana/provisioning:/etc/grafana/provisioning:ro`);
-  const datasource = parseYaml(readFileSync(`${ROOT}deploy/grafana/provisioning/datasources/prometheus.yml`, 'utf8')) as { datasources: { url: string }[] };
+  const datasource = parseYaml(readFileSync(`${ROOT}deploy/grafana/provisioning/datasources/prometheus.yml`, 'utf8')) as {
+    datasources: { url: string }[];
+  };
   expect(datasource.datasources[0]?.url).toBe('http://prometheus:9090');
-  const provider = parseYaml(readFileSync(`${ROOT}deploy/grafana/provisioning/dashboards/orderflow.yml`, 'utf8')) as { providers: { options: { path: string } }[] };
+  const provider = parseYaml(readFileSync(`${ROOT}deploy/grafana/provisioning/dashboards/orderflow.yml`, 'utf8')) as {
+    providers: { options: { path: string } }[];
+  };
   expect(volumes).toContain(`${ROOT}deploy/grafana/dashboards:${provider.providers[0]?.options.path}:ro`);
   expect(service('grafana').environment?.GF_SECURITY_ADMIN_PASSWORD__FILE).toBe('/run/secrets/grafana-admin-password');
 });
@@ -247,12 +298,20 @@ function freePort(): Promise<number> {
 }
 
 test('redis.conf (shared with Kubernetes) runs in a real redis-server: password via the ACL file, noeviction for BullMQ', async () => {
-  const conf = service('redis').volumes?.find((v) => v.endsWith(':/usr/local/etc/redis/redis.conf:ro'))?.split(':')[0];
+  const conf = service('redis')
+    .volumes?.find((v) => v.endsWith(':/usr/local/etc/redis/redis.conf:ro'))
+    ?.split(':')[0];
   expect(conf).toBe(`${ROOT}deploy/k8s/base/redis/redis.conf`);
   const dir = mkdtempSync(join(tmpdir(), 'orderflow-redis-'));
   const port = await freePort();
   // The shipped file, with only the container paths, the address and persistence replaced.
-  const local: Record<string, string> = { port: String(port), bind: '127.0.0.1', dir, aclfile: compose.secrets['redis-acl']!.file, appendonly: 'no' };
+  const local: Record<string, string> = {
+    port: String(port),
+    bind: '127.0.0.1',
+    dir,
+    aclfile: compose.secrets['redis-acl']!.file,
+    appendonly: 'no',
+  };
   const lines = readFileSync(conf!, 'utf8').split('\n');
   for (const [directive, value] of Object.entries(local)) {
     const at = lines.findIndex((l) => l.startsWith(`${directive} `));

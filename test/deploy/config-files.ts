@@ -7,7 +7,8 @@ export function fileReferences(node: unknown, found: FileReference[] = []): File
   if (Array.isArray(node)) node.forEach((child) => fileReferences(child, found));
   else if (typeof node === 'object' && node !== null) {
     const record = node as Record<string, unknown>;
-    if (typeof record.fromFile === 'string' && Object.keys(record).length === 1) found.push({ path: record.fromFile, set: (to) => (record.fromFile = to) });
+    if (typeof record.fromFile === 'string' && Object.keys(record).length === 1)
+      found.push({ path: record.fromFile, set: (to) => (record.fromFile = to) });
     else Object.values(record).forEach((child) => fileReferences(child, found));
   }
   return found;

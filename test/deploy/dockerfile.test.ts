@@ -27,7 +27,16 @@ describe('stages', () => {
     const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { scripts: { build: string } };
     expect(pkg.scripts.build).toContain('node scripts/copy-assets.js');
     const copied = all(stage(stages, 'build'), 'COPY').flatMap((c) => parseCopy(c).sources);
-    expect(copied).toEqual(expect.arrayContaining(['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'scripts/copy-assets.js', 'src/']));
+    expect(copied).toEqual(
+      expect.arrayContaining([
+        'package.json',
+        'package-lock.json',
+        'tsconfig.json',
+        'tsconfig.build.json',
+        'scripts/copy-assets.js',
+        'src/',
+      ]),
+    );
   });
 
   test('deps: production dependencies only, no install scripts; nothing compiles anything', () => {
@@ -70,22 +79,36 @@ describe('runtime', () => {
 
   test('carries the OCI labels', () => {
     const labels = all(runtime, 'LABEL').join(' ');
-    for (const key of ['title', 'description', 'version', 'revision', 'created', 'licenses', 'base.name']) expect(labels).toContain(`org.opencontainers.image.${key}=`);
+    for (const key of ['title', 'description', 'version', 'revision', 'created', 'licenses', 'base.name'])
+      expect(labels).toContain(`org.opencontainers.image.${key}=`);
   });
 });
 
 describe('.dockerignore', () => {
   test('lets in every file the Dockerfile copies from the context', () => {
-    const sources = stages.flatMap((s) => all(s, 'COPY').map(parseCopy)).filter((c) => c.from === undefined).flatMap((c) => c.sources);
+    const sources = stages
+      .flatMap((s) => all(s, 'COPY').map(parseCopy))
+      .filter((c) => c.from === undefined)
+      .flatMap((c) => c.sources);
     for (const source of sources) expect(dockerignored(ignore, source), source).toBe(false);
-    for (const file of ['src/app.ts', 'src/gen/orderflow.binpb', 'src/adapters/postgres/migrations/0001_orders.sql']) expect(dockerignored(ignore, file), file).toBe(false);
+    for (const file of ['src/app.ts', 'src/gen/orderflow.binpb', 'src/adapters/postgres/migrations/0001_orders.sql'])
+      expect(dockerignored(ignore, file), file).toBe(false);
   });
 
   test('keeps local state, secrets and build output out of the context', () => {
     const kept = [
-      'node_modules/pg/package.json', 'dist/app.js', '.git/config', 'data/dev/PG_VERSION', 'certs/dev/ca.key', '.orderflow/token',
-      'config/dev-secrets/jwt-hs256.key', 'deploy/compose/secrets/postgres-password', 'deploy/k8s/overlays/dev/secrets/postgres-password',
-      'src/config.test.ts', 'test/e2e/tls.test.ts', '.env',
+      'node_modules/pg/package.json',
+      'dist/app.js',
+      '.git/config',
+      'data/dev/PG_VERSION',
+      'certs/dev/ca.key',
+      '.orderflow/token',
+      'config/dev-secrets/jwt-hs256.key',
+      'deploy/compose/secrets/postgres-password',
+      'deploy/k8s/overlays/dev/secrets/postgres-password',
+      'src/config.test.ts',
+      'test/e2e/tls.test.ts',
+      '.env',
     ];
     for (const path of kept) expect(dockerignored(ignore, path), path).toBe(true);
   });

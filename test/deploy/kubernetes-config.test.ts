@@ -11,7 +11,19 @@ import { parse as parseYaml, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type Config, parseConfig } from '../../src/config.js';
 import { fileReferences } from './config-files.js';
-import { cleanUpRenders, type Container, find, type K8sObject, OVERLAYS, type Overlay, podOf, type PodSpec, portNumber, renderOverlay, ROOT } from './render-overlay.js';
+import {
+  cleanUpRenders,
+  type Container,
+  find,
+  type K8sObject,
+  OVERLAYS,
+  type Overlay,
+  podOf,
+  type PodSpec,
+  portNumber,
+  renderOverlay,
+  ROOT,
+} from './render-overlay.js';
 
 /**
  * Secrets staging and prod expect to exist (created outside git, docs/operations.md "Secrets"),
@@ -38,7 +50,9 @@ type Mounted = { secret?: string; configMap?: string; key: string };
 
 /** Which Secret or ConfigMap key a file path inside the container comes from, if any. */
 function mountedAt(pod: PodSpec, container: Container, path: string): Mounted | undefined {
-  const mount = (container.volumeMounts ?? []).filter((m) => path.startsWith(`${m.mountPath}/`)).sort((a, b) => b.mountPath.length - a.mountPath.length)[0];
+  const mount = (container.volumeMounts ?? [])
+    .filter((m) => path.startsWith(`${m.mountPath}/`))
+    .sort((a, b) => b.mountPath.length - a.mountPath.length)[0];
   const volume = pod.volumes?.find((v) => v.name === mount?.name);
   if (mount === undefined || volume === undefined) return undefined;
   const inside = relative(mount.mountPath, path);
@@ -90,12 +104,17 @@ function load(overlay: Overlay, kind: string, name: string): Loaded {
   const document = parseYaml(text!) as Record<string, unknown>;
   const runtimeFiles = [document.grpc, (document.catalog as { remote?: unknown } | undefined)?.remote]
     .map((section) => (section as { tls?: Record<string, unknown> } | undefined)?.tls ?? {})
-    .flatMap((tls) => ['certFile', 'keyFile', 'clientCaFile', 'caFile'].map((k) => tls[k]).filter((v): v is string => typeof v === 'string'));
+    .flatMap((tls) =>
+      ['certFile', 'keyFile', 'clientCaFile', 'caFile'].map((k) => tls[k]).filter((v): v is string => typeof v === 'string'),
+    );
   const references = fileReferences(document);
   for (const path of [...references.map((r) => r.path), ...runtimeFiles]) {
     const mounted = mountedAt(pod, container, path);
     expect(mounted?.secret, `${overlay} ${name}: ${path} is mounted from a Secret`).toBeDefined();
-    expect(secretKeys(objects, mounted!.secret!), `${overlay} ${name}: Secret ${mounted!.secret} has key ${mounted!.key} (for ${path})`).toContain(mounted!.key);
+    expect(
+      secretKeys(objects, mounted!.secret!),
+      `${overlay} ${name}: Secret ${mounted!.secret} has key ${mounted!.key} (for ${path})`,
+    ).toContain(mounted!.key);
   }
   // The files, as the pod would see them (dev: the generated values; elsewhere stand-ins).
   const dir = mkdtempSync(join(scratch, `${overlay}-${name}-`));
@@ -148,7 +167,11 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     const remote = orders.catalog.remote!;
     const target = /^dns:\/\/\/([a-z0-9-]+):(\d+)$/.exec(remote.address);
     expect(target, remote.address).not.toBeNull();
-    const service = find(renderOverlay(overlay), 'Service', target![1]!).spec as { clusterIP?: string; selector: Record<string, string>; ports: { port: number; targetPort: string }[] };
+    const service = find(renderOverlay(overlay), 'Service', target![1]!).spec as {
+      clusterIP?: string;
+      selector: Record<string, string>;
+      ports: { port: number; targetPort: string }[];
+    };
     expect(service.clusterIP).toBe('None');
     expect(service.selector).toEqual({ 'app.kubernetes.io/name': 'catalog' });
     expect(service.ports.find((p) => p.port === Number(target![2]))?.targetPort).toBe('grpc');
@@ -169,12 +192,14 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     expect(config.env).toBe(overlay);
     expect(portNumber(container, 'admin')).toBe(config.admin.port);
     expect(config.admin.host).toBe('0.0.0.0');
-    for (const probe of [container.readinessProbe!, container.livenessProbe!, container.startupProbe!]) expect(portNumber(container, probe.httpGet!.port)).toBe(config.admin.port);
+    for (const probe of [container.readinessProbe!, container.livenessProbe!, container.startupProbe!])
+      expect(portNumber(container, probe.httpGet!.port)).toBe(config.admin.port);
     // src/cmd/worker.ts gives up after timeoutMs + 2 x closeTimeoutMs + 1 s.
     const { timeoutMs, closeTimeoutMs } = config.shutdown;
     expect(pod.terminationGracePeriodSeconds! * 1000).toBeGreaterThan(timeoutMs + 2 * closeTimeoutMs + 1000);
     expect(orders.services.exports).toBe(false);
-    const queue = (c: Config) => (c.exports.queue.kind === 'bullmq' ? { ...c.exports.queue, password: c.exports.queue.password?.reveal() } : undefined);
+    const queue = (c: Config) =>
+      c.exports.queue.kind === 'bullmq' ? { ...c.exports.queue, password: c.exports.queue.password?.reveal() } : undefined;
     expect(queue(config)).toBeDefined();
     expect(queue(config)).toEqual(queue(orders));
     const where = (c: Config) => (c.store.kind === 'postgres' ? [c.store.host, c.store.port, c.store.database, c.store.user] : []);
@@ -202,7 +227,9 @@ test('the environments differ where they should: TLS, reflection, debug endpoint
   expect([...ratios].sort((a, b) => b - a)).toEqual(ratios);
   expect(new Set(ratios).size).toBe(3);
   const catalogs = OVERLAYS.map((o) => loadWorkloadConfig(o, 'Deployment', 'catalog').config);
-  expect(catalogs.map((c) => [c.grpc.tls.enabled, c.grpc.reflection, c.tracing.sampleRatio])).toEqual(configs.map((c) => [c.grpc.tls.enabled, c.grpc.reflection, c.tracing.sampleRatio]));
+  expect(catalogs.map((c) => [c.grpc.tls.enabled, c.grpc.reflection, c.tracing.sampleRatio])).toEqual(
+    configs.map((c) => [c.grpc.tls.enabled, c.grpc.reflection, c.tracing.sampleRatio]),
+  );
 });
 
 test('docs/operations.md names every Secret staging and prod expect, with its keys', () => {

@@ -6,17 +6,38 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, describe, expect, test } from 'vitest';
-import { cleanUpRenders, type Container, find, type K8sObject, OVERLAYS, podOf, podTemplates, renderOverlay, ROOT, selects } from './render-overlay.js';
+import {
+  cleanUpRenders,
+  type Container,
+  find,
+  type K8sObject,
+  OVERLAYS,
+  podOf,
+  podTemplates,
+  renderOverlay,
+  ROOT,
+  selects,
+} from './render-overlay.js';
 import { validateObject } from './validate-manifest.js';
 
 afterAll(cleanUpRenders);
 
 type Port = { name?: string; port: number; targetPort?: number | string; appProtocol?: string };
-type Peer = { podSelector?: { matchLabels?: Record<string, string> }; namespaceSelector?: { matchLabels?: Record<string, string> }; ipBlock?: { cidr: string } };
+type Peer = {
+  podSelector?: { matchLabels?: Record<string, string> };
+  namespaceSelector?: { matchLabels?: Record<string, string> };
+  ipBlock?: { cidr: string };
+};
 type Rule = { from?: Peer[]; to?: Peer[]; ports?: { port: number | string; protocol?: string }[] };
-type Policy = { podSelector: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] }; policyTypes: string[]; ingress?: Rule[]; egress?: Rule[] };
+type Policy = {
+  podSelector: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] };
+  policyTypes: string[];
+  ingress?: Rule[];
+  egress?: Rule[];
+};
 
-const policies = (objects: K8sObject[]) => objects.filter((o) => o.kind === 'NetworkPolicy').map((o) => ({ name: o.metadata.name, spec: o.spec as Policy }));
+const policies = (objects: K8sObject[]) =>
+  objects.filter((o) => o.kind === 'NetworkPolicy').map((o) => ({ name: o.metadata.name, spec: o.spec as Policy }));
 const app = (name: string) => ({ 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': 'orderflow' });
 
 /** Egress ports every policy selecting a pod with `labels` allows, by destination description. */
@@ -39,14 +60,22 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
 
   test('every pod is hardened: non-root, read-only root filesystem, no privilege escalation, no capabilities, seccomp RuntimeDefault, no API token, requests and limits', () => {
     const templates = podTemplates(objects());
-    expect(templates.map((t) => t.object.metadata.name).sort()).toEqual(overlay === 'dev' ? ['catalog', 'migrate', 'orders', 'postgres', 'redis', 'worker'] : ['catalog', 'migrate', 'orders', 'redis', 'worker']);
+    expect(templates.map((t) => t.object.metadata.name).sort()).toEqual(
+      overlay === 'dev'
+        ? ['catalog', 'migrate', 'orders', 'postgres', 'redis', 'worker']
+        : ['catalog', 'migrate', 'orders', 'redis', 'worker'],
+    );
     for (const { object, pod } of templates) {
       const where = `${object.kind}/${object.metadata.name}`;
       expect(pod.securityContext, where).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
       expect(Number(pod.securityContext?.runAsUser), where).toBeGreaterThan(0);
       expect(pod.automountServiceAccountToken, where).toBe(false);
       for (const c of pod.containers) {
-        expect(c.securityContext, `${where} ${c.name}`).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+        expect(c.securityContext, `${where} ${c.name}`).toMatchObject({
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          capabilities: { drop: ['ALL'] },
+        });
         expect(c.securityContext?.privileged ?? false).toBe(false);
         expect(Object.keys(c.resources?.requests ?? {}).sort(), `${where} requests`).toEqual(['cpu', 'memory']);
         expect(c.resources?.limits?.memory, `${where} memory limit`).toBeDefined();
@@ -72,7 +101,11 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     expect(worker.args).toEqual(['dist/cmd/worker.js']);
     expect(worker.image).toBe((podOf(objects(), 'Deployment', 'orders').containers[0] as Container).image);
     expect(worker.ports?.map((p) => p.name)).toEqual(['admin']);
-    expect([worker.startupProbe?.httpGet?.path, worker.readinessProbe?.httpGet?.path, worker.livenessProbe?.httpGet?.path]).toEqual(['/health/live', '/health/ready', '/health/live']);
+    expect([worker.startupProbe?.httpGet?.path, worker.readinessProbe?.httpGet?.path, worker.livenessProbe?.httpGet?.path]).toEqual([
+      '/health/live',
+      '/health/ready',
+      '/health/live',
+    ]);
     const [migrate] = podOf(objects(), 'Job', 'migrate').containers as [Container];
     expect(migrate.args).toEqual(['dist/cmd/migrate.js']);
     expect(migrate.image).toBe((podOf(objects(), 'Deployment', 'orders').containers[0] as Container).image);
@@ -81,7 +114,10 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
   test('Services: named gRPC ports with appProtocol grpc; the catalog Service is headless', () => {
     for (const name of ['orders', 'orders-headless', 'catalog']) {
       const ports = (find(objects(), 'Service', name).spec as { ports: Port[] }).ports;
-      expect(ports.find((p) => p.name === 'grpc'), name).toMatchObject({ port: 50051, targetPort: 'grpc', appProtocol: 'grpc' });
+      expect(
+        ports.find((p) => p.name === 'grpc'),
+        name,
+      ).toMatchObject({ port: 50051, targetPort: 'grpc', appProtocol: 'grpc' });
     }
     expect((find(objects(), 'Service', 'catalog').spec as { clusterIP?: string }).clusterIP).toBe('None');
     expect((find(objects(), 'Service', 'orders-headless').spec as { clusterIP?: string }).clusterIP).toBe('None');
@@ -94,9 +130,22 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
 
     const ordersIngress = all.filter((p) => selects(p.spec.podSelector, app('orders'))).flatMap((p) => p.spec.ingress ?? []);
     const admin = ordersIngress.filter((r) => r.ports?.some((p) => p.port === 9464));
-    expect(admin).toEqual([{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ port: 9464, protocol: 'TCP' }] }]);
-    expect(ordersIngress.flatMap((r) => r.ports ?? []).map((p) => p.port).sort()).toEqual([50051, 9464]);
-    const catalogGrpc = all.filter((p) => selects(p.spec.podSelector, app('catalog'))).flatMap((p) => p.spec.ingress ?? []).filter((r) => r.ports?.some((p) => p.port === 50051));
+    expect(admin).toEqual([
+      {
+        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
+        ports: [{ port: 9464, protocol: 'TCP' }],
+      },
+    ]);
+    expect(
+      ordersIngress
+        .flatMap((r) => r.ports ?? [])
+        .map((p) => p.port)
+        .sort(),
+    ).toEqual([50051, 9464]);
+    const catalogGrpc = all
+      .filter((p) => selects(p.spec.podSelector, app('catalog')))
+      .flatMap((p) => p.spec.ingress ?? [])
+      .filter((r) => r.ports?.some((p) => p.port === 50051));
     expect(catalogGrpc.flatMap((r) => r.from ?? [])).toEqual([{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'orders' } } }]);
 
     // Staging and prod also fetch the identity provider's JWKS over HTTPS (443).
@@ -106,26 +155,47 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     expect(egressPorts(objects(), app('migrate'))).toEqual([53, 53, 5432]);
     expect(egressPorts(objects(), app('worker'))).toEqual([53, 53, 4317, 4318, 5432, 6379]);
     const workerIngress = all.filter((p) => selects(p.spec.podSelector, app('worker'))).flatMap((p) => p.spec.ingress ?? []);
-    expect(workerIngress).toEqual([{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ port: 9464, protocol: 'TCP' }] }]);
+    expect(workerIngress).toEqual([
+      {
+        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
+        ports: [{ port: 9464, protocol: 'TCP' }],
+      },
+    ]);
     expect(egressPorts(objects(), app('redis'))).toEqual([]);
-    const redisFrom = all.filter((p) => selects(p.spec.podSelector, app('redis'))).flatMap((p) => p.spec.ingress ?? []).flatMap((r) => r.from ?? []);
-    expect(redisFrom).toEqual([{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'orders' } } }, { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'worker' } } }]);
+    const redisFrom = all
+      .filter((p) => selects(p.spec.podSelector, app('redis')))
+      .flatMap((p) => p.spec.ingress ?? [])
+      .flatMap((r) => r.from ?? []);
+    expect(redisFrom).toEqual([
+      { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'orders' } } },
+      { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'worker' } } },
+    ]);
   });
 
   test('every pod is selected by a policy of each type besides default-deny (nothing relies on it alone)', () => {
     for (const { object, labels } of podTemplates(objects())) {
       const own = policies(objects()).filter((p) => p.name !== 'default-deny' && selects(p.spec.podSelector, labels));
-      expect(own.flatMap((p) => p.spec.policyTypes), object.metadata.name).toEqual(expect.arrayContaining(['Ingress', 'Egress']));
+      expect(
+        own.flatMap((p) => p.spec.policyTypes),
+        object.metadata.name,
+      ).toEqual(expect.arrayContaining(['Ingress', 'Egress']));
     }
   });
 
   test('autoscalers and disruption budgets point at the Deployments, which leave the replica count to the autoscaler', () => {
     for (const name of ['orders', 'catalog', 'worker']) {
-      const hpa = find(objects(), 'HorizontalPodAutoscaler', name).spec as { scaleTargetRef: { kind: string; name: string }; minReplicas: number; maxReplicas: number };
+      const hpa = find(objects(), 'HorizontalPodAutoscaler', name).spec as {
+        scaleTargetRef: { kind: string; name: string };
+        minReplicas: number;
+        maxReplicas: number;
+      };
       expect(hpa.scaleTargetRef).toMatchObject({ kind: 'Deployment', name });
       expect(hpa.maxReplicas).toBeGreaterThan(hpa.minReplicas);
       expect((find(objects(), 'Deployment', name).spec as { replicas?: number }).replicas).toBeUndefined();
-      const pdb = find(objects(), 'PodDisruptionBudget', name).spec as { selector: { matchLabels: Record<string, string> }; maxUnavailable: number };
+      const pdb = find(objects(), 'PodDisruptionBudget', name).spec as {
+        selector: { matchLabels: Record<string, string> };
+        maxUnavailable: number;
+      };
       expect(pdb.maxUnavailable).toBe(1);
       const labels = podTemplates(objects()).find((t) => t.object.kind === 'Deployment' && t.object.metadata.name === name)?.labels ?? {};
       expect(selects(pdb.selector, labels)).toBe(true);
@@ -133,7 +203,11 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
   });
 
   test('ServiceMonitor scrapes the admin port of orders, catalog and the worker as job="orderflow", and the PrometheusRule holds the shipped rules', () => {
-    const monitor = find(objects(), 'ServiceMonitor', 'orderflow').spec as { jobLabel: string; selector: { matchLabels: Record<string, string> }; endpoints: { port: string }[] };
+    const monitor = find(objects(), 'ServiceMonitor', 'orderflow').spec as {
+      jobLabel: string;
+      selector: { matchLabels: Record<string, string> };
+      endpoints: { port: string }[];
+    };
     const scraped = objects().filter((o) => o.kind === 'Service' && selects(monitor.selector, o.metadata.labels ?? {}));
     expect(scraped.map((s) => s.metadata.name).sort()).toEqual(['catalog', 'orders', 'worker']);
     for (const service of scraped) {
@@ -151,7 +225,9 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     const pod = podOf(objects(), 'Job', 'migrate') as ReturnType<typeof podOf> & { serviceAccountName: string };
     const needed = [
       ['ServiceAccount', pod.serviceAccountName],
-      ...(pod.volumes ?? []).flatMap((v) => (v.configMap !== undefined ? [['ConfigMap', v.configMap.name]] : v.secret !== undefined ? [['Secret', v.secret.secretName]] : [])),
+      ...(pod.volumes ?? []).flatMap((v) =>
+        v.configMap !== undefined ? [['ConfigMap', v.configMap.name]] : v.secret !== undefined ? [['Secret', v.secret.secretName]] : [],
+      ),
     ];
     for (const [kind, name] of needed) {
       const rendered = objects().find((o) => o.kind === kind && o.metadata.name === name);
@@ -169,7 +245,11 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
       return;
     }
     for (const name of ['orders', 'catalog']) {
-      const cert = find(objects(), 'Certificate', `${name}-tls`).spec as { secretName: string; dnsNames: string[]; issuerRef: { name: string; kind: string } };
+      const cert = find(objects(), 'Certificate', `${name}-tls`).spec as {
+        secretName: string;
+        dnsNames: string[];
+        issuerRef: { name: string; kind: string };
+      };
       expect(cert.dnsNames).toEqual(expect.arrayContaining([name, `${name}.orderflow-${overlay}.svc`]));
       expect(find(objects(), cert.issuerRef.kind, cert.issuerRef.name)).toBeDefined();
       const pod = podOf(objects(), 'Deployment', name);
@@ -191,8 +271,10 @@ test('the schema check is not a formality: a wrong type, a missing required fiel
 });
 
 test('the overlays differ in what differs for real: replicas and sizes grow from dev to prod', () => {
-  const min = (overlay: (typeof OVERLAYS)[number], name: string) => (find(renderOverlay(overlay), 'HorizontalPodAutoscaler', name).spec as { minReplicas: number }).minReplicas;
-  const memory = (overlay: (typeof OVERLAYS)[number]) => (podOf(renderOverlay(overlay), 'Deployment', 'orders').containers[0] as Container).resources?.limits?.memory;
+  const min = (overlay: (typeof OVERLAYS)[number], name: string) =>
+    (find(renderOverlay(overlay), 'HorizontalPodAutoscaler', name).spec as { minReplicas: number }).minReplicas;
+  const memory = (overlay: (typeof OVERLAYS)[number]) =>
+    (podOf(renderOverlay(overlay), 'Deployment', 'orders').containers[0] as Container).resources?.limits?.memory;
   expect(OVERLAYS.map((o) => min(o, 'orders'))).toEqual([1, 2, 3]);
   expect(OVERLAYS.map((o) => min(o, 'catalog'))).toEqual([1, 2, 3]);
   expect(OVERLAYS.map(memory)).toEqual(['384Mi', '512Mi', '1Gi']);

@@ -60,8 +60,13 @@ describe('promtool', () => {
     const { status, output } = promtool('check', 'config', '--lint=all', '--lint-fatal', KUBERNETES_CONFIG);
     if (status !== 0 && output.includes('field kubernetes_sd_configs not found')) {
       // Debian's promtool is built without Kubernetes service discovery: check what it can't.
-      console.info(`${KUBERNETES_CONFIG}: this promtool has no kubernetes_sd_configs; checked its structure only (set PROMTOOL to an upstream promtool for a full check)`);
-      const config = parseYaml(read(KUBERNETES_CONFIG)) as { rule_files: string[]; scrape_configs: { job_name: string; kubernetes_sd_configs: { role: string }[] }[] };
+      console.info(
+        `${KUBERNETES_CONFIG}: this promtool has no kubernetes_sd_configs; checked its structure only (set PROMTOOL to an upstream promtool for a full check)`,
+      );
+      const config = parseYaml(read(KUBERNETES_CONFIG)) as {
+        rule_files: string[];
+        scrape_configs: { job_name: string; kubernetes_sd_configs: { role: string }[] }[];
+      };
       expect(config.rule_files).toEqual(['rules/*-alerts.yml']);
       expect(config.scrape_configs[0]).toMatchObject({ job_name: 'orderflow', kubernetes_sd_configs: [{ role: 'pod' }] });
       return;
@@ -90,22 +95,102 @@ describe('promtool', () => {
  * LABEL_LIST_KEYWORDS is reported as a metric name, so a misspelt function shows up too.
  */
 const FUNCTIONS = new Set([
-  'abs', 'absent', 'absent_over_time', 'acos', 'acosh', 'asin', 'asinh', 'atan', 'atanh', 'avg_over_time',
-  'ceil', 'changes', 'clamp', 'clamp_max', 'clamp_min', 'cos', 'cosh', 'count_over_time', 'day_of_month',
-  'day_of_week', 'day_of_year', 'days_in_month', 'deg', 'delta', 'deriv', 'double_exponential_smoothing',
-  'exp', 'floor', 'histogram_avg', 'histogram_count', 'histogram_fraction', 'histogram_quantile',
-  'histogram_stddev', 'histogram_stdvar', 'histogram_sum', 'holt_winters', 'hour', 'idelta', 'increase',
-  'info', 'irate', 'label_join', 'label_replace', 'last_over_time', 'ln', 'log10', 'log2', 'mad_over_time',
-  'max_over_time', 'min_over_time', 'minute', 'month', 'pi', 'predict_linear', 'present_over_time',
-  'quantile_over_time', 'rad', 'rate', 'resets', 'round', 'scalar', 'sgn', 'sin', 'sinh', 'sort',
-  'sort_by_label', 'sort_by_label_desc', 'sort_desc', 'sqrt', 'stddev_over_time', 'stdvar_over_time',
-  'sum_over_time', 'tan', 'tanh', 'time', 'timestamp', 'vector', 'year',
+  'abs',
+  'absent',
+  'absent_over_time',
+  'acos',
+  'acosh',
+  'asin',
+  'asinh',
+  'atan',
+  'atanh',
+  'avg_over_time',
+  'ceil',
+  'changes',
+  'clamp',
+  'clamp_max',
+  'clamp_min',
+  'cos',
+  'cosh',
+  'count_over_time',
+  'day_of_month',
+  'day_of_week',
+  'day_of_year',
+  'days_in_month',
+  'deg',
+  'delta',
+  'deriv',
+  'double_exponential_smoothing',
+  'exp',
+  'floor',
+  'histogram_avg',
+  'histogram_count',
+  'histogram_fraction',
+  'histogram_quantile',
+  'histogram_stddev',
+  'histogram_stdvar',
+  'histogram_sum',
+  'holt_winters',
+  'hour',
+  'idelta',
+  'increase',
+  'info',
+  'irate',
+  'label_join',
+  'label_replace',
+  'last_over_time',
+  'ln',
+  'log10',
+  'log2',
+  'mad_over_time',
+  'max_over_time',
+  'min_over_time',
+  'minute',
+  'month',
+  'pi',
+  'predict_linear',
+  'present_over_time',
+  'quantile_over_time',
+  'rad',
+  'rate',
+  'resets',
+  'round',
+  'scalar',
+  'sgn',
+  'sin',
+  'sinh',
+  'sort',
+  'sort_by_label',
+  'sort_by_label_desc',
+  'sort_desc',
+  'sqrt',
+  'stddev_over_time',
+  'stdvar_over_time',
+  'sum_over_time',
+  'tan',
+  'tanh',
+  'time',
+  'timestamp',
+  'vector',
+  'year',
 ]);
 
 /** Aggregation operators (case-insensitive in PromQL, like the keywords). */
 const AGGREGATIONS = new Set([
-  'avg', 'bottomk', 'count', 'count_values', 'group', 'limit_ratio', 'limitk', 'max', 'min', 'quantile',
-  'stddev', 'stdvar', 'sum', 'topk',
+  'avg',
+  'bottomk',
+  'count',
+  'count_values',
+  'group',
+  'limit_ratio',
+  'limitk',
+  'max',
+  'min',
+  'quantile',
+  'stddev',
+  'stdvar',
+  'sum',
+  'topk',
 ]);
 
 /** Modifiers followed by a parenthesised list of label names, which are not metrics. */
@@ -134,7 +219,8 @@ function metricNamesIn(expr: string): string[] {
 
   // 5. Tokens: identifiers, numbers (with an exponent or a duration unit: 0.99, 1e-3, 5m, 1h30m),
   //    or any other single character (operators, commas, parentheses).
-  const tokens: string[] = stripped.match(/[A-Za-z_:][\w:]*|(?:0x[\da-fA-F]+|\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?(?:[A-Za-z]+\d*)*|\S/g) ?? [];
+  const tokens: string[] =
+    stripped.match(/[A-Za-z_:][\w:]*|(?:0x[\da-fA-F]+|\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?(?:[A-Za-z]+\d*)*|\S/g) ?? [];
 
   const names: string[] = [];
   for (let i = 0; i < tokens.length; i++) {
@@ -160,26 +246,38 @@ function metricNamesIn(expr: string): string[] {
 describe('metricNamesIn (the PromQL tokenizer)', () => {
   test.each([
     ['a bare name', 'up', ['up']],
-    ['label matchers, ranges and an aggregation with by before the body',
+    [
+      'label matchers, ranges and an aggregation with by before the body',
       'sum by (grpc_method, le) (rate(grpc_server_handling_seconds_bucket{job="orderflow", grpc_type="unary"}[5m]))',
-      ['grpc_server_handling_seconds_bucket']],
-    ['by after the body, numbers and a function with a scalar argument',
+      ['grpc_server_handling_seconds_bucket'],
+    ],
+    [
+      'by after the body, numbers and a function with a scalar argument',
       'histogram_quantile(0.99, sum(rate(a_bucket[5m])) by (le)) > 0.5',
-      ['a_bucket']],
-    ['vector matching with on/group_left label lists',
+      ['a_bucket'],
+    ],
+    [
+      'vector matching with on/group_left label lists',
       'rate(process_cpu_seconds_total[5m]) * on (instance) group_left (version) orderflow_build_info',
-      ['process_cpu_seconds_total', 'orderflow_build_info']],
+      ['process_cpu_seconds_total', 'orderflow_build_info'],
+    ],
     ['group_left without a label list', 'a * on (instance) group_left b', ['a', 'b']],
     ['without and ignoring', 'sum without (instance) (x_total) / ignoring (code) y_total', ['x_total', 'y_total']],
-    ['strings holding braces, parentheses and names; comments',
+    [
+      'strings holding braces, parentheses and names; comments',
       'label_replace(up{job="a{b}"}, "dst", "$1 rate(no_metric[1m])", \'src\', "(.*)") # rate(commented_out[5m])\n+ z',
-      ['up', 'z']],
-    ['keywords in any case, bool, offset, durations, exponents, word operators',
+      ['up', 'z'],
+    ],
+    [
+      'keywords in any case, bool, offset, durations, exponents, word operators',
       'SUM BY (job) (rate(x_total[1h30m] offset 1d)) > BOOL 1e-3 and y unless z OR vector(0) + Inf',
-      ['x_total', 'y', 'z']],
-    ['Grafana variables in matchers, ranges and elsewhere',
+      ['x_total', 'y', 'z'],
+    ],
+    [
+      'Grafana variables in matchers, ranges and elsewhere',
       'rate(grpc_server_started_total{instance=~"$instance", job=~"${job}"}[$__rate_interval]) * $scale',
-      ['grpc_server_started_total']],
+      ['grpc_server_started_total'],
+    ],
     ['a subquery and the @ modifier', 'max_over_time(rate(foo_total[5m])[1h:1m]) @ end()', ['foo_total']],
     ['names with colons (recording rules), each reported once', 'job:requests:rate5m / job:requests:rate5m', ['job:requests:rate5m']],
     ['a misspelt function is reported, not hidden', 'rat(a_total[5m])', ['rat', 'a_total']],
@@ -193,7 +291,15 @@ describe('metricNamesIn (the PromQL tokenizer)', () => {
 // ------------------------------------------------------------------------------------------------
 
 type Target = { expr?: string; refId?: string; datasource?: { type?: string; uid?: string } };
-type Panel = { id: number; type: string; title?: string; datasource?: { type?: string; uid?: string }; targets?: Target[]; panels?: Panel[]; gridPos?: { x: number; y: number; w: number; h: number } };
+type Panel = {
+  id: number;
+  type: string;
+  title?: string;
+  datasource?: { type?: string; uid?: string };
+  targets?: Target[];
+  panels?: Panel[];
+  gridPos?: { x: number; y: number; w: number; h: number };
+};
 type Variable = { name: string; type: string; query?: string | { query: string }; datasource?: { type?: string; uid?: string } };
 type Dashboard = {
   schemaVersion: number;
@@ -203,7 +309,14 @@ type Dashboard = {
   templating: { list: Variable[] };
   annotations: { list: { name: string; expr?: string; datasource?: { type?: string; uid?: string } }[] };
 };
-type Rule = { alert?: string; record?: string; expr: string; for?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+type Rule = {
+  alert?: string;
+  record?: string;
+  expr: string;
+  for?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+};
 type RuleFile = { groups: { name: string; rules: Rule[] }[] };
 
 const dashboard = JSON.parse(read(DASHBOARD)) as Dashboard;
@@ -218,9 +331,15 @@ const queryPanels = allPanels(dashboard.panels).filter((panel) => panel.type !==
 
 /** Every PromQL expression shipped, with where it comes from. */
 function shippedExpressions(): { source: string; expr: string }[] {
-  const fromRules = rules.map((rule) => ({ source: `${ALERT_RULES}: ${rule.alert ?? rule.record}${rule.labels?.signal === undefined ? '' : ` (signal=${rule.labels.signal})`}`, expr: rule.expr }));
+  const fromRules = rules.map((rule) => ({
+    source: `${ALERT_RULES}: ${rule.alert ?? rule.record}${rule.labels?.signal === undefined ? '' : ` (signal=${rule.labels.signal})`}`,
+    expr: rule.expr,
+  }));
   const fromPanels = queryPanels.flatMap((panel) =>
-    (panel.targets ?? []).map((target) => ({ source: `${DASHBOARD}: panel "${panel.title}" query ${target.refId}`, expr: target.expr ?? '' })),
+    (panel.targets ?? []).map((target) => ({
+      source: `${DASHBOARD}: panel "${panel.title}" query ${target.refId}`,
+      expr: target.expr ?? '',
+    })),
   );
   const fromAnnotations = dashboard.annotations.list
     .filter((annotation) => annotation.expr !== undefined)
@@ -271,7 +390,10 @@ describe('every metric the dashboard and the alert rules query is exported by th
   beforeAll(async () => {
     const catalog = await startTestApp({ store: 'embedded', config: { services: { orders: false, catalog: true } } });
     apps.push(catalog);
-    const orders = await startTestApp({ store: 'embedded', config: { services: { orders: true, catalog: false }, catalog: { remote: { address: catalog.grpcAddress } } } });
+    const orders = await startTestApp({
+      store: 'embedded',
+      config: { services: { orders: true, catalog: false }, catalog: { remote: { address: catalog.grpcAddress } } },
+    });
     apps.push(orders);
     const catalogApi = connect(catalog.grpcAddress);
     const ordersApi = connect(orders.grpcAddress);
@@ -306,10 +428,19 @@ describe('every metric the dashboard and the alert rules query is exported by th
   ])('%s', (_kind, file) => {
     const unknown = shippedExpressions()
       .filter(({ source }) => source.startsWith(file))
-      .map(({ source, expr }) => ({ source, unknown: metricNamesIn(expr).filter((name) => !exported.has(name) && !NOT_FROM_THE_APP.has(name)), expr }))
+      .map(({ source, expr }) => ({
+        source,
+        unknown: metricNamesIn(expr).filter((name) => !exported.has(name) && !NOT_FROM_THE_APP.has(name)),
+        expr,
+      }))
       .filter((entry) => entry.unknown.length > 0);
-    const report = unknown.map((entry) => `${entry.source} uses ${entry.unknown.join(', ')}:\n    ${entry.expr.replace(/\n/g, '\n    ')}`).join('\n');
-    expect(unknown.map((entry) => `${entry.source}: ${entry.unknown.join(', ')}`), `metric names not exported by the service:\n${report}`).toEqual([]);
+    const report = unknown
+      .map((entry) => `${entry.source} uses ${entry.unknown.join(', ')}:\n    ${entry.expr.replace(/\n/g, '\n    ')}`)
+      .join('\n');
+    expect(
+      unknown.map((entry) => `${entry.source}: ${entry.unknown.join(', ')}`),
+      `metric names not exported by the service:\n${report}`,
+    ).toEqual([]);
   });
 
   test('the checks above did look at queries', () => {
@@ -331,7 +462,9 @@ describe('Grafana dashboard', () => {
     // Grafana's interval variables become durations, the others a plain value.
     const promql = (expr: string) => expr.replace(/\$__(rate_interval|interval|range)\b/g, '5m').replace(/\$\{\w+\}|\$\w+/g, 'x');
     const expressions = shippedExpressions().filter(({ source }) => source.startsWith(DASHBOARD));
-    const rulesFile = { groups: [{ name: 'dashboard', rules: expressions.map(({ expr }, i) => ({ record: `dashboard_query_${i}`, expr: promql(expr) })) }] };
+    const rulesFile = {
+      groups: [{ name: 'dashboard', rules: expressions.map(({ expr }, i) => ({ record: `dashboard_query_${i}`, expr: promql(expr) })) }],
+    };
     const dir = mkdtempSync(join(tmpdir(), 'orderflow-dashboard-'));
     try {
       writeFileSync(join(dir, 'dashboard.yml'), stringifyYaml(rulesFile));
@@ -349,8 +482,10 @@ describe('Grafana dashboard', () => {
     expect(dashboard.schemaVersion).toBeGreaterThanOrEqual(36);
     const datasource = dashboard.templating.list.find((variable) => variable.name === 'datasource');
     expect(datasource).toMatchObject({ type: 'datasource', query: 'prometheus' });
-    for (const variable of dashboard.templating.list.filter((v) => v.type === 'query')) expect(variable.datasource, `variable ${variable.name}`).toEqual(TEMPLATED);
-    for (const annotation of dashboard.annotations.list.filter((a) => a.expr !== undefined)) expect(annotation.datasource, `annotation ${annotation.name}`).toEqual(TEMPLATED);
+    for (const variable of dashboard.templating.list.filter((v) => v.type === 'query'))
+      expect(variable.datasource, `variable ${variable.name}`).toEqual(TEMPLATED);
+    for (const annotation of dashboard.annotations.list.filter((a) => a.expr !== undefined))
+      expect(annotation.datasource, `annotation ${annotation.name}`).toEqual(TEMPLATED);
   });
 
   test('every panel has a title and queries the templated datasource', () => {
@@ -378,11 +513,16 @@ describe('Grafana dashboard', () => {
 
   test('has the rows an operator expects', () => {
     const rows = dashboard.panels.filter((panel) => panel.type === 'row').map((panel) => panel.title);
-    for (const row of [/traffic/i, /errors/i, /latency/i, /streams/i, /outbound/i, /runtime/i, /business/i]) expect(rows.some((title) => row.test(title ?? '')), `a row matching ${row}`).toBe(true);
+    for (const row of [/traffic/i, /errors/i, /latency/i, /streams/i, /outbound/i, /runtime/i, /business/i])
+      expect(
+        rows.some((title) => row.test(title ?? '')),
+        `a row matching ${row}`,
+      ).toBe(true);
   });
 
   test('latency quantiles leave streams out', () => {
-    const latency = queryPanels.flatMap((panel) => (panel.targets ?? []).map((target) => ({ title: panel.title, expr: target.expr ?? '' })))
+    const latency = queryPanels
+      .flatMap((panel) => (panel.targets ?? []).map((target) => ({ title: panel.title, expr: target.expr ?? '' })))
       .filter(({ expr }) => /grpc_(server|client)_handling_seconds_bucket/.test(expr));
     expect(latency.length).toBeGreaterThan(0);
     for (const { title, expr } of latency) expect(expr, `panel "${title}"`).toContain('grpc_type="unary"');
@@ -392,33 +532,52 @@ describe('Grafana dashboard', () => {
 describe('alert rules', () => {
   const runbook = read(RUNBOOK);
   /** GitHub's heading anchors: lower case, punctuation dropped, spaces to dashes. */
-  const anchors = new Set([...runbook.matchAll(/^#{1,6} (.+)$/gm)].map(([, heading]) => heading!.trim().toLowerCase().replace(/[^\w\- ]/g, '').replace(/ /g, '-')));
+  const anchors = new Set(
+    [...runbook.matchAll(/^#{1,6} (.+)$/gm)].map(([, heading]) =>
+      heading!
+        .trim()
+        .toLowerCase()
+        .replace(/[^\w\- ]/g, '')
+        .replace(/ /g, '-'),
+    ),
+  );
 
   test('are the agreed alerts', () => {
     expect([...new Set(rules.map((rule) => rule.alert))].sort()).toEqual([
-      'OrderflowCacheDown', 'OrderflowEventLoopSaturated', 'OrderflowHighErrorRatio', 'OrderflowHighLatency', 'OrderflowInstanceDown',
+      'OrderflowCacheDown',
+      'OrderflowEventLoopSaturated',
+      'OrderflowHighErrorRatio',
+      'OrderflowHighLatency',
+      'OrderflowInstanceDown',
     ]);
   });
 
-  test.each(rules.map((rule) => [`${rule.alert}${rule.labels?.signal === undefined ? '' : ` (${rule.labels.signal})`}`, rule] as const))('%s has a severity, a summary, a description and a runbook', (_name, rule) => {
-    expect(rule.for).toMatch(/^\d+[smh]$/);
-    expect(['critical', 'warning']).toContain(rule.labels?.severity);
-    expect(rule.annotations?.summary).toBeTruthy();
-    expect(rule.annotations?.description).toBeTruthy();
-    const [file, anchor] = (rule.annotations?.runbook_url ?? '').split('#');
-    expect(file).toBe(RUNBOOK);
-    expect([...anchors], `a heading in ${RUNBOOK} for #${anchor}`).toContain(anchor);
-  });
+  test.each(rules.map((rule) => [`${rule.alert}${rule.labels?.signal === undefined ? '' : ` (${rule.labels.signal})`}`, rule] as const))(
+    '%s has a severity, a summary, a description and a runbook',
+    (_name, rule) => {
+      expect(rule.for).toMatch(/^\d+[smh]$/);
+      expect(['critical', 'warning']).toContain(rule.labels?.severity);
+      expect(rule.annotations?.summary).toBeTruthy();
+      expect(rule.annotations?.description).toBeTruthy();
+      const [file, anchor] = (rule.annotations?.runbook_url ?? '').split('#');
+      expect(file).toBe(RUNBOOK);
+      expect([...anchors], `a heading in ${RUNBOOK} for #${anchor}`).toContain(anchor);
+    },
+  );
 
   test('the latency alert leaves streams out', () => {
     const latency = rules.find((rule) => rule.alert === 'OrderflowHighLatency')!;
-    for (const selector of latency.expr.match(/grpc_server_handling_seconds_\w+\{[^}]*\}/g) ?? []) expect(selector).toContain('grpc_type="unary"');
+    for (const selector of latency.expr.match(/grpc_server_handling_seconds_\w+\{[^}]*\}/g) ?? [])
+      expect(selector).toContain('grpc_type="unary"');
   });
 });
 
 describe('Prometheus and Grafana wiring for docker-compose', () => {
   test('Prometheus scrapes both services and the export worker every 15s and loads the alert rules', () => {
-    const config = parseYaml(read(PROMETHEUS_CONFIG)) as { rule_files: string[]; scrape_configs: { job_name: string; scrape_interval?: string; static_configs: { targets: string[] }[] }[] };
+    const config = parseYaml(read(PROMETHEUS_CONFIG)) as {
+      rule_files: string[];
+      scrape_configs: { job_name: string; scrape_interval?: string; static_configs: { targets: string[] }[] }[];
+    };
     const job = config.scrape_configs.find((scrape) => scrape.job_name === 'orderflow');
     expect(job?.scrape_interval).toBe('15s');
     expect(job?.static_configs.flatMap((group) => group.targets).sort()).toEqual(['catalog:9464', 'orders:9464', 'worker:9464']);
@@ -429,6 +588,8 @@ describe('Prometheus and Grafana wiring for docker-compose', () => {
     const datasources = parseYaml(read(GRAFANA_DATASOURCES)) as { datasources: { type: string; url: string }[] };
     expect(datasources.datasources).toEqual([expect.objectContaining({ type: 'prometheus', url: 'http://prometheus:9090' })]);
     const providers = parseYaml(read(GRAFANA_DASHBOARDS)) as { providers: { type: string; options: { path: string } }[] };
-    expect(providers.providers).toEqual([expect.objectContaining({ type: 'file', options: expect.objectContaining({ path: '/var/lib/grafana/dashboards' }) })]);
+    expect(providers.providers).toEqual([
+      expect.objectContaining({ type: 'file', options: expect.objectContaining({ path: '/var/lib/grafana/dashboards' }) }),
+    ]);
   });
 });

@@ -16,15 +16,20 @@ import { until } from '../support/until.js';
 
 type Panel = { title?: string; targets?: { expr?: string }[]; panels?: Panel[] };
 const dashboard = JSON.parse(readFileSync('deploy/grafana/dashboards/orderflow.json', 'utf8')) as { panels: Panel[] };
-const rules = parse(readFileSync('deploy/prometheus/rules/orderflow-alerts.yml', 'utf8')) as { groups: { rules: { alert: string; expr: string }[] }[] };
+const rules = parse(readFileSync('deploy/prometheus/rules/orderflow-alerts.yml', 'utf8')) as {
+  groups: { rules: { alert: string; expr: string }[] }[];
+};
 
 const panels = (list: Panel[]): Panel[] => list.flatMap((p) => [p, ...panels(p.panels ?? [])]);
 const queries = [
-  ...panels(dashboard.panels).flatMap((p) => (p.targets ?? []).flatMap((t) => (t.expr === undefined ? [] : [{ name: `panel "${p.title ?? ''}"`, expr: t.expr }]))),
+  ...panels(dashboard.panels).flatMap((p) =>
+    (p.targets ?? []).flatMap((t) => (t.expr === undefined ? [] : [{ name: `panel "${p.title ?? ''}"`, expr: t.expr }])),
+  ),
   ...rules.groups.flatMap((g) => g.rules.map((r) => ({ name: `alert ${r.alert}`, expr: r.expr }))),
 ];
 /** Dashboard variables as Grafana would fill them for "all". */
-const filled = (expr: string) => expr.replaceAll('$__rate_interval', '30s').replaceAll('$job', 'orderflow').replaceAll('$instance', '.*').replaceAll('$service', '.*');
+const filled = (expr: string) =>
+  expr.replaceAll('$__rate_interval', '30s').replaceAll('$job', 'orderflow').replaceAll('$instance', '.*').replaceAll('$service', '.*');
 
 let dir: string;
 let prometheus: ChildProcess;
@@ -45,15 +50,30 @@ async function query(expr: string): Promise<{ status: string; error?: string; da
 }
 
 beforeAll(async () => {
-  if (spawnSync('prometheus', ['--version']).error !== undefined) throw new Error('prometheus is not installed: run scripts/install-promtool.sh');
+  if (spawnSync('prometheus', ['--version']).error !== undefined)
+    throw new Error('prometheus is not installed: run scripts/install-promtool.sh');
   const catalog = await startTestApp({ store: 'embedded', config: { services: { orders: false } } });
-  const orders = await startTestApp({ store: 'embedded', config: { services: { catalog: false }, catalog: { remote: { address: catalog.grpcAddress, timeoutMs: 30_000 } } } });
+  const orders = await startTestApp({
+    store: 'embedded',
+    config: { services: { catalog: false }, catalog: { remote: { address: catalog.grpcAddress, timeoutMs: 30_000 } } },
+  });
   apps.push(catalog, orders);
   dir = mkdtempSync(join(tmpdir(), 'orderflow-prometheus-'));
   const targets = apps.map((a) => a.adminUrl.replace('http://', ''));
-  writeFileSync(join(dir, 'prometheus.yml'), JSON.stringify({ global: { scrape_interval: '1s' }, scrape_configs: [{ job_name: 'orderflow', static_configs: [{ targets }] }] }));
+  writeFileSync(
+    join(dir, 'prometheus.yml'),
+    JSON.stringify({ global: { scrape_interval: '1s' }, scrape_configs: [{ job_name: 'orderflow', static_configs: [{ targets }] }] }),
+  );
   promUrl = `http://127.0.0.1:${await freePort()}`;
-  prometheus = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=${promUrl.slice(7)}`], { stdio: 'ignore' });
+  prometheus = spawn(
+    'prometheus',
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=${promUrl.slice(7)}`,
+    ],
+    { stdio: 'ignore' },
+  );
 
   // Traffic of every kind while Prometheus scrapes: successes, client errors, a remote call.
   const api = connect(orders.grpcAddress);
@@ -66,7 +86,11 @@ beforeAll(async () => {
   }
   api.close();
   // rate() needs two samples of each series inside its window (Prometheus may still be starting).
-  await until('Prometheus has two samples to take a rate of', async () => ((await query('sum(rate(grpc_server_handled_total{grpc_code="OK"}[30s]))')).data?.result.length ?? 0) > 0, 180_000);
+  await until(
+    'Prometheus has two samples to take a rate of',
+    async () => ((await query('sum(rate(grpc_server_handled_total{grpc_code="OK"}[30s]))')).data?.result.length ?? 0) > 0,
+    180_000,
+  );
 }, 300_000);
 
 afterAll(async () => {

@@ -27,7 +27,10 @@ const rendered = new Map<Overlay, K8sObject[]>();
 function tree(): string {
   if (copy !== undefined) return copy;
   const dir = mkdtempSync(join(tmpdir(), 'orderflow-k8s-'));
-  cpSync(join(ROOT, 'deploy'), join(dir, 'deploy'), { recursive: true, filter: (src) => !src.includes(`${join('deploy', 'compose', 'secrets')}`) });
+  cpSync(join(ROOT, 'deploy'), join(dir, 'deploy'), {
+    recursive: true,
+    filter: (src) => !src.includes(`${join('deploy', 'compose', 'secrets')}`),
+  });
   rmSync(join(dir, 'deploy/k8s/overlays/dev/secrets'), { recursive: true, force: true });
   execFileSync(join(ROOT, 'scripts/compose-secrets.sh'), [join(dir, 'deploy/k8s/overlays/dev/secrets')], { stdio: 'ignore' });
   copy = dir;
@@ -46,7 +49,9 @@ export function renderOverlay(overlay: Overlay): K8sObject[] {
   if (cached !== undefined) return cached;
   const result = spawnSync('kubectl', ['kustomize', join(tree(), 'deploy/k8s/overlays', overlay)], { encoding: 'utf8', timeout: 60_000 });
   if (result.error !== undefined) {
-    throw new Error(`kubectl could not run (${result.error.message}): run scripts/install-deploy-tools.sh, which checks for kubectl with kustomize v5`);
+    throw new Error(
+      `kubectl could not run (${result.error.message}): run scripts/install-deploy-tools.sh, which checks for kubectl with kustomize v5`,
+    );
   }
   if (result.status !== 0) throw new Error(`kubectl kustomize deploy/k8s/overlays/${overlay} failed:\n${result.stderr}`);
   const objects = parseAllDocuments(result.stdout).map((d) => d.toJS() as K8sObject);
@@ -127,7 +132,10 @@ export function portNumber(container: Container, port: number | string): number 
 }
 
 /** A label selector's matchLabels/matchExpressions against a set of labels. */
-export function selects(selector: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] }, labels: Record<string, string>): boolean {
+export function selects(
+  selector: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] },
+  labels: Record<string, string>,
+): boolean {
   const byLabel = Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
   const byExpression = (selector.matchExpressions ?? []).every((e) => {
     const value = labels[e.key];

@@ -6,7 +6,18 @@
 // run time but listed in devDependencies fails here. The install is cached per lockfile.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -51,7 +62,12 @@ function ensureBuilt(): void {
 
 /** node_modules as the deps stage installs it, cached in the temp directory per lockfile. */
 function productionDependencies(): string {
-  const hash = createHash('sha256').update(ROOT).update(readFileSync(`${ROOT}package.json`)).update(readFileSync(`${ROOT}package-lock.json`)).digest('hex').slice(0, 16);
+  const hash = createHash('sha256')
+    .update(ROOT)
+    .update(readFileSync(`${ROOT}package.json`))
+    .update(readFileSync(`${ROOT}package-lock.json`))
+    .digest('hex')
+    .slice(0, 16);
   const cache = join(tmpdir(), `orderflow-runtime-deps-${hash}`);
   if (existsSync(join(cache, 'node_modules'))) return join(cache, 'node_modules');
   const building = mkdtempSync(join(tmpdir(), 'orderflow-runtime-deps-building-'));
@@ -75,7 +91,8 @@ beforeAll(async () => {
     for (const source of sources) {
       const target = join(runDir, destination, destination.endsWith('/') ? source.split('/').at(-1)! : '');
       if (from === 'deps' && source === '/app/node_modules') symlinkSync(nodeModules, target);
-      else if (from === 'build' && source.startsWith('/app/')) cpSync(join(ROOT, source.slice('/app/'.length)), target, { recursive: true });
+      else if (from === 'build' && source.startsWith('/app/'))
+        cpSync(join(ROOT, source.slice('/app/'.length)), target, { recursive: true });
       else if (from === undefined) cpSync(join(ROOT, source), target, { recursive: true });
       else throw new Error(`COPY --from=${from} ${source}: the test does not know what that stage makes`);
     }
@@ -95,7 +112,11 @@ function start(args: string[], config: Record<string, unknown>): Started {
   const confPath = join(runDir, `config-${randomBytes(4).toString('hex')}.yaml`);
   writeFileSync(confPath, stringify(config));
   // Only what the image's ENV sets, plus PATH.
-  const child = spawn(ENTRYPOINT[0]!, [...ENTRYPOINT.slice(1), ...args], { cwd: runDir, env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', TMPDIR: tmpdir(), CONF_PATH: confPath }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(ENTRYPOINT[0]!, [...ENTRYPOINT.slice(1), ...args], {
+    cwd: runDir,
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', TMPDIR: tmpdir(), CONF_PATH: confPath },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const lines: Record<string, unknown>[] = [];
   let text = '';
   createInterface({ input: child.stdout }).on('line', (line) => {
@@ -129,7 +150,15 @@ test('the runtime set has the production dependencies and none of the developmen
   const devOnly = Object.entries(lock.packages).filter(([path, p]) => path.startsWith('node_modules/') && p.dev === true);
   expect(devOnly.length).toBeGreaterThan(100);
   for (const [path] of devOnly) expect(existsSync(join(runDir, path)), path).toBe(false);
-  for (const asset of ['dist/gen/orderflow.binpb', 'dist/adapters/postgres/migrations/0001_orders.sql', 'dist/adapters/postgres/migrations/0002_exports.sql', 'dist/cmd/server.js', 'dist/cmd/migrate.js', 'dist/cmd/worker.js', 'package.json']) {
+  for (const asset of [
+    'dist/gen/orderflow.binpb',
+    'dist/adapters/postgres/migrations/0001_orders.sql',
+    'dist/adapters/postgres/migrations/0002_exports.sql',
+    'dist/cmd/server.js',
+    'dist/cmd/migrate.js',
+    'dist/cmd/worker.js',
+    'package.json',
+  ]) {
     expect(existsSync(join(runDir, asset)), asset).toBe(true);
   }
   // Nothing above the run directory could supply a missing package.
@@ -158,10 +187,16 @@ describe('the server, from the runtime set', () => {
         client.close();
       }
       // The healthcheck docker-compose runs in the container, against this server's admin port.
-      const compose = parseYaml(readFileSync(`${ROOT}deploy/docker-compose.yml`, 'utf8')) as { 'x-orderflow': { healthcheck: { test: string[] } } };
+      const compose = parseYaml(readFileSync(`${ROOT}deploy/docker-compose.yml`, 'utf8')) as {
+        'x-orderflow': { healthcheck: { test: string[] } };
+      };
       const [kind, command, ...args] = compose['x-orderflow'].healthcheck.test;
       expect([kind, command]).toEqual(['CMD', 'node']);
-      const check = spawnSync(command!, args.map((a) => a.replace('127.0.0.1:9464', serving.admin as string)), { encoding: 'utf8', timeout: 10_000 });
+      const check = spawnSync(
+        command!,
+        args.map((a) => a.replace('127.0.0.1:9464', serving.admin as string)),
+        { encoding: 'utf8', timeout: 10_000 },
+      );
       expect(check.status, check.stderr).toBe(0);
       server.child.kill('SIGTERM');
       expect(await server.exited).toBe(0);
@@ -169,7 +204,6 @@ describe('the server, from the runtime set', () => {
       server.child.kill('SIGKILL');
     }
   });
-
 });
 
 describe('migrate, from the runtime set, on a real PostgreSQL', () => {
@@ -185,7 +219,13 @@ describe('migrate, from the runtime set, on a real PostgreSQL', () => {
 
   test('applies the migrations, then finds the schema up to date (pretty logs: pino-pretty at run time)', async (context) => {
     if (!available) context.skip();
-    const config = { env: 'dev', log: { format: 'pretty' }, store: { kind: 'postgres', host: POSTGRES.host, port: POSTGRES.port, user: POSTGRES.user, database }, grpc: { tls: { enabled: false } }, auth: { enabled: false } };
+    const config = {
+      env: 'dev',
+      log: { format: 'pretty' },
+      store: { kind: 'postgres', host: POSTGRES.host, port: POSTGRES.port, user: POSTGRES.user, database },
+      grpc: { tls: { enabled: false } },
+      auth: { enabled: false },
+    };
     const first = start(['dist/cmd/migrate.js'], config);
     expect(await first.exited, first.output()).toBe(0);
     expect(first.output()).toContain('migrations applied');
@@ -210,9 +250,15 @@ describe('migrate, from the runtime set, on a real PostgreSQL', () => {
     });
     try {
       const ready = await waitForLine(worker, 'worker taking export jobs');
-      const compose = parseYaml(readFileSync(`${ROOT}deploy/docker-compose.yml`, 'utf8')) as { 'x-orderflow': { healthcheck: { test: string[] } } };
+      const compose = parseYaml(readFileSync(`${ROOT}deploy/docker-compose.yml`, 'utf8')) as {
+        'x-orderflow': { healthcheck: { test: string[] } };
+      };
       const [, command, ...args] = compose['x-orderflow'].healthcheck.test;
-      const check = spawnSync(command!, args.map((a) => a.replace('127.0.0.1:9464', ready.admin as string)), { encoding: 'utf8', timeout: 10_000 });
+      const check = spawnSync(
+        command!,
+        args.map((a) => a.replace('127.0.0.1:9464', ready.admin as string)),
+        { encoding: 'utf8', timeout: 10_000 },
+      );
       expect(check.status, check.stderr).toBe(0);
       worker.child.kill('SIGTERM');
       expect(await worker.exited, worker.output()).toBe(0);
@@ -224,7 +270,11 @@ describe('migrate, from the runtime set, on a real PostgreSQL', () => {
 });
 
 test('a missing config is a configuration error (exit code 2), as when the ConfigMap is not mounted', async () => {
-  const child = spawn(ENTRYPOINT[0]!, [...ENTRYPOINT.slice(1), ...CMD], { cwd: runDir, env: { PATH: process.env.PATH ?? '', CONF_PATH: join(runDir, 'nothing-here.yaml') }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(ENTRYPOINT[0]!, [...ENTRYPOINT.slice(1), ...CMD], {
+    cwd: runDir,
+    env: { PATH: process.env.PATH ?? '', CONF_PATH: join(runDir, 'nothing-here.yaml') },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(2);

@@ -31,7 +31,8 @@ const MODELS: Record<string, Record<string, unknown>> = {
 /** Throws with the schema's complaint; an apiVersion/kind without a known schema is an error too. */
 export function validateObject(object: K8sObject): void {
   const Class = MODELS[object.apiVersion]?.[object.kind] as Model | undefined;
-  if (Class === undefined) throw new Error(`no schema for ${object.apiVersion} ${object.kind}: add its model to test/deploy/validate-manifest.ts`);
+  if (Class === undefined)
+    throw new Error(`no schema for ${object.apiVersion} ${object.kind}: add its model to test/deploy/validate-manifest.ts`);
   try {
     new Class(normalised(object) as never).validate();
   } catch (error) {

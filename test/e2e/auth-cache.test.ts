@@ -26,7 +26,15 @@ beforeAll(async () => {
     config: {
       auth: {
         enabled: true,
-        jwt: { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256', 'RS256', 'ES256'], hs256Secret: { fromEnv: 'TEST_HS256' }, jwksFile, leewaySeconds: 0, cacheMaxEntries: 100 },
+        jwt: {
+          issuer: ISSUER,
+          audience: AUDIENCE,
+          algorithms: ['HS256', 'RS256', 'ES256'],
+          hs256Secret: { fromEnv: 'TEST_HS256' },
+          jwksFile,
+          leewaySeconds: 0,
+          cacheMaxEntries: 100,
+        },
       },
       limits: { ratePerSecond: 1000, rateBurst: 1000 },
     },
@@ -51,15 +59,18 @@ describe('cached tokens over gRPC', () => {
     expect((await api.orders.listOrders({}, bearer(token))).orders).toEqual([]);
   });
 
-  test.each(['HS256', 'RS256', 'ES256'] as const)('%s: a bad signature is refused after a good token with the same claims was cached', async (alg) => {
-    const claims = { subject: 'mallory', scopes: READ };
-    const token = alg === 'HS256' ? await hs256Token(secret, claims) : await (alg === 'RS256' ? rsa : ec).sign(claims);
-    expect(await getCup(token)).toBe('cup');
-    expect(await getCup(token)).toBe('cup');
-    const [header, payload, signature = ''] = token.split('.');
-    const forged = `${header}.${payload}.${signature.startsWith('A') ? 'B' : 'A'}${signature.slice(1)}`;
-    expect(await failure(getCup(forged))).toMatchObject({ code: 'UNAUTHENTICATED', details: 'token signature invalid' });
-  });
+  test.each(['HS256', 'RS256', 'ES256'] as const)(
+    '%s: a bad signature is refused after a good token with the same claims was cached',
+    async (alg) => {
+      const claims = { subject: 'mallory', scopes: READ };
+      const token = alg === 'HS256' ? await hs256Token(secret, claims) : await (alg === 'RS256' ? rsa : ec).sign(claims);
+      expect(await getCup(token)).toBe('cup');
+      expect(await getCup(token)).toBe('cup');
+      const [header, payload, signature = ''] = token.split('.');
+      const forged = `${header}.${payload}.${signature.startsWith('A') ? 'B' : 'A'}${signature.slice(1)}`;
+      expect(await failure(getCup(forged))).toMatchObject({ code: 'UNAUTHENTICATED', details: 'token signature invalid' });
+    },
+  );
 
   test('a token cached while valid is refused once it expires', async () => {
     const expSeconds = Math.floor(Date.now() / 1000) + 4; // leewaySeconds is 0 in this app
@@ -78,7 +89,8 @@ describe('cached tokens over gRPC', () => {
     writeJwks([rsa2.jwk, ec2.jwk], jwksFile);
     const later = Date.now() / 1000 + 60; // a modification time of its own, without waiting for the clock
     utimesSync(jwksFile, later, later);
-    for (const token of [rsaToken, ecToken]) expect(await failure(getCup(token))).toMatchObject({ code: 'UNAUTHENTICATED', details: 'token signed by an unknown key' });
+    for (const token of [rsaToken, ecToken])
+      expect(await failure(getCup(token))).toMatchObject({ code: 'UNAUTHENTICATED', details: 'token signed by an unknown key' });
     expect(await getCup(await rsa2.sign({ scopes: READ }))).toBe('cup');
     expect(await getCup(await ec2.sign({ scopes: READ }))).toBe('cup');
     expect(await getCup(hsToken)).toBe('cup');

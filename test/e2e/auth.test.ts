@@ -30,7 +30,14 @@ beforeAll(async () => {
     config: {
       auth: {
         enabled: true,
-        jwt: { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256', 'RS256', 'ES256'], hs256Secret: { fromEnv: 'TEST_HS256' }, jwksFile, leewaySeconds: 5 },
+        jwt: {
+          issuer: ISSUER,
+          audience: AUDIENCE,
+          algorithms: ['HS256', 'RS256', 'ES256'],
+          hs256Secret: { fromEnv: 'TEST_HS256' },
+          jwksFile,
+          leewaySeconds: 5,
+        },
         apiKeys: [{ subject: 'checkout-service', sha256: { fromEnv: 'TEST_API_KEY_SHA256' }, scopes: [...ALL, 'orders:admin'] }],
       },
       limits: { ratePerSecond: 1000, rateBurst: 1000 },
@@ -75,12 +82,19 @@ describe('authentication', () => {
     }).listen(0, '127.0.0.1');
     await new Promise((resolve) => jwksServer.once('listening', resolve));
     const jwksUrl = `http://127.0.0.1:${(jwksServer.address() as { port: number }).port}/.well-known/jwks.json`;
-    const remote = await startTestApp({ config: { auth: { enabled: true, jwt: { issuer: ISSUER, audience: AUDIENCE, algorithms: ['RS256'], jwksUrl } } } });
+    const remote = await startTestApp({
+      config: { auth: { enabled: true, jwt: { issuer: ISSUER, audience: AUDIENCE, algorithms: ['RS256'], jwksUrl } } },
+    });
     const client = connect(remote.grpcAddress);
     try {
-      for (let i = 0; i < 3; i++) expect((await client.catalog.getProduct({ id: 'cup' }, bearer(await rsa.sign({ scopes: ['catalog:read'] })))).product?.id).toBe('cup');
+      for (let i = 0; i < 3; i++)
+        expect((await client.catalog.getProduct({ id: 'cup' }, bearer(await rsa.sign({ scopes: ['catalog:read'] })))).product?.id).toBe(
+          'cup',
+        );
       expect(fetches).toBe(1);
-      expect((await failure(client.catalog.getProduct({ id: 'cup' }, bearer(await hs256Token(secret, { scopes: ['catalog:read'] }))))).code).toBe('UNAUTHENTICATED'); // HS256 not allowed here
+      expect(
+        (await failure(client.catalog.getProduct({ id: 'cup' }, bearer(await hs256Token(secret, { scopes: ['catalog:read'] }))))).code,
+      ).toBe('UNAUTHENTICATED'); // HS256 not allowed here
     } finally {
       client.close();
       await remote.stop();
@@ -115,20 +129,24 @@ describe('authentication', () => {
 });
 
 describe('authorization', () => {
-  test('a valid token without the method\'s scope is PERMISSION_DENIED', async () => {
+  test("a valid token without the method's scope is PERMISSION_DENIED", async () => {
     const reader = await as('alice', ['catalog:read']);
-    const error = await failure(api.catalog.upsertProduct({ product: { id: 'x', name: 'X', price: { currencyCode: 'EUR', amountMinor: 1n } } }, reader));
+    const error = await failure(
+      api.catalog.upsertProduct({ product: { id: 'x', name: 'X', price: { currencyCode: 'EUR', amountMinor: 1n } } }, reader),
+    );
     expect(error).toMatchObject({ code: 'PERMISSION_DENIED', details: expect.stringMatching(/catalog:write/) });
     expect((await failure(api.orders.listOrders({}, reader))).code).toBe('PERMISSION_DENIED');
   });
 
-  test('customers see and change only their own orders; an admin scope sees everyone\'s', async () => {
+  test("customers see and change only their own orders; an admin scope sees everyone's", async () => {
     const alice = await as('alice');
     const bob = await as('bob');
     const admin = await as('ops', [...ALL, 'orders:admin']);
     const { order } = await api.orders.createOrder({ customerId: 'bob', items: [{ productId: 'cup', quantity: 1 }] }, bob);
     expect((await failure(api.orders.getOrder({ id: order!.id }, alice))).code).toBe('PERMISSION_DENIED');
-    expect((await failure(api.orders.createOrder({ customerId: 'bob', items: [{ productId: 'cup', quantity: 1 }] }, alice))).code).toBe('PERMISSION_DENIED');
+    expect((await failure(api.orders.createOrder({ customerId: 'bob', items: [{ productId: 'cup', quantity: 1 }] }, alice))).code).toBe(
+      'PERMISSION_DENIED',
+    );
     expect((await failure(api.orders.listOrders({ customerId: 'bob' }, alice))).code).toBe('PERMISSION_DENIED');
     expect((await api.orders.listOrders({}, bob)).orders.every((o) => o.customerId === 'bob')).toBe(true);
     expect((await api.orders.getOrder({ id: order!.id }, admin)).order?.customerId).toBe('bob');
@@ -173,7 +191,12 @@ describe('limits', () => {
     // 20 calls at once against a burst of 3 and 1 token a second: at least 2 are refused unless
     // they take over 15 s to arrive, so a slow machine cannot refill the bucket in time.
     const codes = await Promise.all(
-      Array.from({ length: 20 }, () => client.orders.listOrders({}, dave).then(() => 'OK', (e: { code: number }) => (e.code === 8 ? 'RESOURCE_EXHAUSTED' : String(e.code)))),
+      Array.from({ length: 20 }, () =>
+        client.orders.listOrders({}, dave).then(
+          () => 'OK',
+          (e: { code: number }) => (e.code === 8 ? 'RESOURCE_EXHAUSTED' : String(e.code)),
+        ),
+      ),
     );
     expect(codes.filter((c) => c !== 'OK' && c !== 'RESOURCE_EXHAUSTED')).toEqual([]);
     expect(codes.filter((c) => c === 'RESOURCE_EXHAUSTED').length).toBeGreaterThanOrEqual(2);
@@ -220,7 +243,9 @@ describe.skipIf(!postgresUp)('default deadline', () => {
   });
 
   test('a unary call without a deadline gets the default one: DEADLINE_EXCEEDED, not a hang', async () => {
-    const error = await failure(client.orders.createOrder({ customerId: 'slow', items: [{ productId: 'cup', quantity: 1 }] }, await as('slow')));
+    const error = await failure(
+      client.orders.createOrder({ customerId: 'slow', items: [{ productId: 'cup', quantity: 1 }] }, await as('slow')),
+    );
     expect(error.code).toBe('DEADLINE_EXCEEDED'); // a hang would end at the test timeout instead
   });
 });

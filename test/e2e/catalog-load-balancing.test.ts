@@ -11,7 +11,9 @@ import { startTestApp, type TestApp } from '../support/test-app.js';
 let catalogs: TestApp[];
 
 beforeAll(async () => {
-  catalogs = await Promise.all([1, 2].map((n) => startTestApp({ config: { service: { name: `catalog-${n}` }, services: { orders: false } } })));
+  catalogs = await Promise.all(
+    [1, 2].map((n) => startTestApp({ config: { service: { name: `catalog-${n}` }, services: { orders: false } } })),
+  );
 });
 
 afterAll(async () => {
@@ -21,7 +23,10 @@ afterAll(async () => {
 /** BatchGetProducts calls each catalog has answered, from its own metrics. */
 async function servedByEach(): Promise<number[]> {
   return Promise.all(
-    catalogs.map(async (c) => sample((await scrape(c.adminUrl)).text, 'grpc_server_handled_total', { grpc_method: 'BatchGetProducts', grpc_code: 'OK' }) ?? 0),
+    catalogs.map(
+      async (c) =>
+        sample((await scrape(c.adminUrl)).text, 'grpc_server_handled_total', { grpc_method: 'BatchGetProducts', grpc_code: 'OK' }) ?? 0,
+    ),
   );
 }
 

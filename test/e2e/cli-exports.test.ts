@@ -23,10 +23,16 @@ beforeAll(async () => {
   api = connect(app.grpcAddress);
   dir = await mkdtemp(join(tmpdir(), 'orderflow-cli-exports-'));
   async function* requests(): AsyncGenerator<ImportOrdersRequest> {
-    for (let i = 0; i < 700; i++) yield { order: { customerId: i % 2 === 0 ? 'c1' : 'c2', items: [{ productId: 'cup', quantity: 1 + (i % 4) }], idempotencyKey: '' } };
+    for (let i = 0; i < 700; i++)
+      yield { order: { customerId: i % 2 === 0 ? 'c1' : 'c2', items: [{ productId: 'cup', quantity: 1 + (i % 4) }], idempotencyKey: '' } };
   }
   await api.orders.importOrders(requests());
-  const { job } = await api.exports.exportOrders({ customerId: '', status: OrderStatus.ORDER_STATUS_UNSPECIFIED, format: ExportFormat.EXPORT_FORMAT_CSV, idempotencyKey: 'cli-fixture' });
+  const { job } = await api.exports.exportOrders({
+    customerId: '',
+    status: OrderStatus.ORDER_STATUS_UNSPECIFIED,
+    format: ExportFormat.EXPORT_FORMAT_CSV,
+    idempotencyKey: 'cli-fixture',
+  });
   await watchToEnd(api, job!.id);
   done = { id: job!.id, data: (await download(api, job!.id)).data };
 }, 120_000);
@@ -38,15 +44,24 @@ afterAll(async () => {
 });
 
 const runCli = (args: string[]) => runCliAt(app.grpcAddress, args);
-type JobJson = { job: { id: string; status: string; ordersTotal: string; ordersDone: string; sha256: string; sizeBytes: string; format: string } };
+type JobJson = {
+  job: { id: string; status: string; ordersTotal: string; ordersDone: string; sha256: string; sizeBytes: string; format: string };
+};
 
 describe.concurrent('orderflow exports', { timeout: 120_000 }, () => {
-  test('create --watch follows the job to SUCCEEDED as JSON lines (no terminal: no bar), and the same key is the same job', async ({ expect }) => {
+  test('create --watch follows the job to SUCCEEDED as JSON lines (no terminal: no bar), and the same key is the same job', async ({
+    expect,
+  }) => {
     const watched = await runCli(['exports', 'create', '--format', 'ndjson', '--customer', 'c1', '--key', 'cli-watch', '--watch']);
     expect(watched.code).toBe(0);
     const states = jsonLines<JobJson>(watched.stdout);
     const last = states.at(-1)!.job;
-    expect(last).toMatchObject({ status: 'EXPORT_JOB_STATUS_SUCCEEDED', format: 'EXPORT_FORMAT_NDJSON', ordersTotal: '350', ordersDone: '350' });
+    expect(last).toMatchObject({
+      status: 'EXPORT_JOB_STATUS_SUCCEEDED',
+      format: 'EXPORT_FORMAT_NDJSON',
+      ordersTotal: '350',
+      ordersDone: '350',
+    });
     expect(watched.stderr).toContain(`orderflow exports download ${last.id}`);
     expect(watched.stderr).not.toContain('[#');
 
@@ -59,7 +74,11 @@ describe.concurrent('orderflow exports', { timeout: 120_000 }, () => {
   test('get prints the job; an unknown job is NOT_FOUND (exit 1)', async ({ expect }) => {
     const got = await runCli(['exports', 'get', done.id]);
     expect(got.code).toBe(0);
-    expect((JSON.parse(got.stdout) as JobJson).job).toMatchObject({ id: done.id, status: 'EXPORT_JOB_STATUS_SUCCEEDED', sha256: sha256Hex(done.data) });
+    expect((JSON.parse(got.stdout) as JobJson).job).toMatchObject({
+      id: done.id,
+      status: 'EXPORT_JOB_STATUS_SUCCEEDED',
+      sha256: sha256Hex(done.data),
+    });
     const unknown = await runCli(['exports', 'get', '0190c5d2-7f3a-7cc1-9b1e-5d4c3b2a1f00']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('error: NOT_FOUND');

@@ -30,8 +30,10 @@ afterAll(async () => {
 const startCli = (args: string[]) => startCliAt(app.grpcAddress, args);
 const runCli = (args: string[], stdin = '') => runCliAt(app.grpcAddress, args, stdin);
 
-const createOrder = async (customerId: string) => (await api.orders.createOrder({ customerId, items: [{ productId: 'cup', quantity: 1 }] })).order?.id ?? '';
-const orderLine = (customerId: string, key: string) => JSON.stringify({ customerId, items: [{ productId: 'cup', quantity: 2 }], idempotencyKey: key });
+const createOrder = async (customerId: string) =>
+  (await api.orders.createOrder({ customerId, items: [{ productId: 'cup', quantity: 1 }] })).order?.id ?? '';
+const orderLine = (customerId: string, key: string) =>
+  JSON.stringify({ customerId, items: [{ productId: 'cup', quantity: 2 }], idempotencyKey: key });
 
 /** The exit code `--help` documents for `what`, e.g. "interrupted by Ctrl-C". */
 function documentedExitCode(what: string): number {
@@ -109,8 +111,14 @@ describe.concurrent('CLI messages and exit codes', { timeout: 120_000 }, () => {
     expect(first).toMatchObject({ code: 0, stderr: '' });
     const created = JSON.parse(first.stdout) as { created: number; orders: { index?: number; orderId: string; duplicate?: boolean }[] };
     expect(created.created).toBe(2);
-    expect(created.orders.map((o) => [o.index ?? 0, o.duplicate ?? false])).toEqual([[0, false], [1, false]]);
-    const again = JSON.parse((await runCli(['orders', 'import', file])).stdout) as { duplicates: number; orders: { orderId: string; duplicate?: boolean }[] };
+    expect(created.orders.map((o) => [o.index ?? 0, o.duplicate ?? false])).toEqual([
+      [0, false],
+      [1, false],
+    ]);
+    const again = JSON.parse((await runCli(['orders', 'import', file])).stdout) as {
+      duplicates: number;
+      orders: { orderId: string; duplicate?: boolean }[];
+    };
     expect(again.duplicates).toBe(2);
     expect(again.orders.map((o) => o.orderId)).toEqual(created.orders.map((o) => o.orderId));
     expect(again.orders.every((o) => o.duplicate === true)).toBe(true);

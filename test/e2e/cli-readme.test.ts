@@ -27,7 +27,10 @@ async function walkthroughLines(): Promise<string[]> {
   const readme = await readFile(join(REPO_ROOT, 'README.md'), 'utf8');
   const section = /^## Walkthrough with the CLI\n([\s\S]*?)^## /m.exec(readme)?.[1] ?? '';
   const block = /```sh\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
-  return block.split('\n').map((line) => line.replace(/(^|\s)#.*$/, '').trim()).filter((line) => line !== '');
+  return block
+    .split('\n')
+    .map((line) => line.replace(/(^|\s)#.*$/, '').trim())
+    .filter((line) => line !== '');
 }
 
 type NpmResult = { code: number | null; stdout: string; stderr: string };

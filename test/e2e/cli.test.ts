@@ -36,7 +36,16 @@ describe.concurrent('orderflow CLI', { timeout: 120_000 }, () => {
   test('--help lists every command with an example', async ({ expect }) => {
     const { code, stdout } = await runCli(['--help']);
     expect(code).toBe(0);
-    for (const command of ['health', 'products upsert', 'products list', 'orders create', 'orders set-status', 'orders watch', 'orders import', 'orders track']) {
+    for (const command of [
+      'health',
+      'products upsert',
+      'products list',
+      'orders create',
+      'orders set-status',
+      'orders watch',
+      'orders import',
+      'orders track',
+    ]) {
       expect(stdout).toContain(`  ${command}`);
     }
     expect(stdout).toContain('e.g. orderflow orders create --customer');
@@ -48,7 +57,9 @@ describe.concurrent('orderflow CLI', { timeout: 120_000 }, () => {
     expect(unknown.stderr).toContain("error: unknown command 'orders frobnicate'");
     const missing = await runCli(['orders', 'get']);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toBe("error: missing order ID\nUsage: orderflow orders get ID\nRun 'orderflow orders get --help' for details.\n");
+    expect(missing.stderr).toBe(
+      "error: missing order ID\nUsage: orderflow orders get ID\nRun 'orderflow orders get --help' for details.\n",
+    );
   });
 
   test('health reports SERVING; an unreachable address is UNAVAILABLE naming it', async ({ expect }) => {
@@ -79,7 +90,12 @@ describe.concurrent('orderflow CLI', { timeout: 120_000 }, () => {
     const created = await runCli(['orders', 'create', '--customer', 'cli-flags', '--item', 'espresso:2', '--item', 'cup', '--key', 'k-1']);
     expect(created.code).toBe(0);
     const { order } = JSON.parse(created.stdout) as { order: { id: string } };
-    expect(order).toMatchObject({ customerId: 'cli-flags', total: { currencyCode: 'EUR', amountMinor: '2900' }, status: 'ORDER_STATUS_PENDING', version: '1' });
+    expect(order).toMatchObject({
+      customerId: 'cli-flags',
+      total: { currencyCode: 'EUR', amountMinor: '2900' },
+      status: 'ORDER_STATUS_PENDING',
+      version: '1',
+    });
     const got = await runCli(['orders', 'get', order.id]);
     expect(got.code).toBe(0);
     expect(JSON.parse(got.stdout)).toEqual({ order });
@@ -93,12 +109,24 @@ describe.concurrent('orderflow CLI', { timeout: 120_000 }, () => {
   });
 
   test('invalid input exits 1 with INVALID_ARGUMENT: the summary once, then each field once', async ({ expect }) => {
-    const { code, stdout, stderr } = await runCli(['orders', 'create', '--customer', 'cli-bad', '--item', 'espresso:0', '--item', 'cup:-3']);
+    const { code, stdout, stderr } = await runCli([
+      'orders',
+      'create',
+      '--customer',
+      'cli-bad',
+      '--item',
+      'espresso:0',
+      '--item',
+      'cup:-3',
+    ]);
     expect(code).toBe(1);
     expect(stdout).toBe('');
     const lines = stderr.trimEnd().split('\n');
     expect(lines[0]).toBe('error: INVALID_ARGUMENT: invalid request');
-    expect(lines.slice(1)).toEqual([expect.stringMatching(/^ {2}items\[0\]\.quantity: \S/), expect.stringMatching(/^ {2}items\[1\]\.quantity: \S/)]);
+    expect(lines.slice(1)).toEqual([
+      expect.stringMatching(/^ {2}items\[0\]\.quantity: \S/),
+      expect.stringMatching(/^ {2}items\[1\]\.quantity: \S/),
+    ]);
     // The server's message lists the fields too (for clients without rich details); not repeated here.
     expect(stderr.match(/items\[0\]\.quantity/g)).toHaveLength(1);
   });
@@ -137,7 +165,8 @@ describe.concurrent('orderflow CLI', { timeout: 120_000 }, () => {
 
   test('orders import streams an NDJSON file and reports per-item errors', async ({ expect }) => {
     const file = join(tempDir, 'orders.ndjson');
-    const line = (productId: string, key: string) => JSON.stringify({ customerId: 'cli-import', items: [{ productId, quantity: 2 }], idempotencyKey: key });
+    const line = (productId: string, key: string) =>
+      JSON.stringify({ customerId: 'cli-import', items: [{ productId, quantity: 2 }], idempotencyKey: key });
     await writeFile(file, [line('cup', 'i-1'), line('no-such-product', 'i-2'), '', line('espresso', 'i-3'), ''].join('\n'));
     const { code, stdout } = await runCli(['orders', 'import', file]);
     expect(code).toBe(0);
@@ -148,7 +177,10 @@ describe.concurrent('orderflow CLI', { timeout: 120_000 }, () => {
 
   test('orders import stops at a line that is not JSON and exits 2', async ({ expect }) => {
     const file = join(tempDir, 'broken.ndjson');
-    await writeFile(file, ['{"customerId":"cli-broken","items":[{"productId":"cup","quantity":1}]}', '{not json', '{"customerId":"cli-broken"}'].join('\n'));
+    await writeFile(
+      file,
+      ['{"customerId":"cli-broken","items":[{"productId":"cup","quantity":1}]}', '{not json', '{"customerId":"cli-broken"}'].join('\n'),
+    );
     const { code, stdout, stderr } = await runCli(['orders', 'import', file]);
     expect(code).toBe(2);
     expect(JSON.parse(stdout)).toEqual({ created: 1, orders: [{ orderId: expect.any(String) as unknown }] });
@@ -163,17 +195,23 @@ describe.concurrent('orderflow CLI', { timeout: 120_000 }, () => {
     // The CLI has sent the request, but nothing tells when the server applied it. Requests are
     // applied in order, so track a fresh probe order and pay it: once a probe's event shows, the
     // id before it is tracked. (A probe paid before it was applied never shows: try another.)
-    for (let probed = false; !probed; ) {
+    for (let probed = false; !probed;) {
       const probe = await createOrder('cli-track-probe');
       track.child.stdin.write(`+${probe}\n`);
       await api.orders.updateOrderStatus({ id: probe, status: OrderStatus.ORDER_STATUS_PAID });
-      probed = await track.waitFor('stdout', probe, 2_000).then(() => true, () => false); // pacing only
+      probed = await track.waitFor('stdout', probe, 2_000).then(
+        () => true,
+        () => false,
+      ); // pacing only
     }
     await api.orders.updateOrderStatus({ id, status: OrderStatus.ORDER_STATUS_PAID });
     const stdout = await track.waitFor('stdout', id);
     track.child.kill('SIGINT');
     const { code } = await track.exited;
     expect(code).toBe(130);
-    expect(jsonLines(stdout).find((line) => line.event.order.id === id)?.event).toMatchObject({ type: 'ORDER_EVENT_TYPE_STATUS_CHANGED', order: { id, status: 'ORDER_STATUS_PAID' } });
+    expect(jsonLines(stdout).find((line) => line.event.order.id === id)?.event).toMatchObject({
+      type: 'ORDER_EVENT_TYPE_STATUS_CHANGED',
+      order: { id, status: 'ORDER_STATUS_PAID' },
+    });
   });
 });

@@ -83,7 +83,10 @@ describe('/debug/log-level', () => {
     await putLevel(on, '{"level":"warn"}');
     await putLevel(on, '{"level":"debug"}');
     const changes = logsWith(on, 'log level changed through /debug/log-level').slice(-2);
-    expect(changes.map((line) => [line.previous, line.level])).toEqual([['debug', 'warn'], ['warn', 'debug']]);
+    expect(changes.map((line) => [line.previous, line.level])).toEqual([
+      ['debug', 'warn'],
+      ['warn', 'debug'],
+    ]);
   });
 
   test.each([
@@ -96,7 +99,10 @@ describe('/debug/log-level', () => {
     expect(response.status).toBe(400);
     expect(on.app.log.level).toBe('debug');
     if (body.startsWith('{')) {
-      expect(await response.json()).toEqual({ error: 'invalid log level', valid: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] });
+      expect(await response.json()).toEqual({
+        error: 'invalid log level',
+        valid: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+      });
     }
   });
 
@@ -125,7 +131,11 @@ describe('/debug/cpu-profile', () => {
     const profile = (await response.json()) as { nodes: unknown[]; startTime: number; endTime: number };
     expect(profile.nodes.length).toBeGreaterThan(0);
     expect(profile.endTime - profile.startTime).toBeGreaterThanOrEqual(900_000); // microseconds
-    expect(logsWith(on, 'debug profile finished').at(-1)).toMatchObject({ kind: 'cpu-profile', bytes: expect.any(Number), duration_ms: expect.any(Number) });
+    expect(logsWith(on, 'debug profile finished').at(-1)).toMatchObject({
+      kind: 'cpu-profile',
+      bytes: expect.any(Number),
+      duration_ms: expect.any(Number),
+    });
   });
 
   test.each(['0', '6', '1.5', 'ten', ''])('seconds=%s is 400', async (seconds) => {

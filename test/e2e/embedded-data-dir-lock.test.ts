@@ -86,7 +86,11 @@ describe('a second process on a running server’s data directory', () => {
     const first = await server(config);
     const result = await runMigrate(config);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(new RegExp(`^orderflow migrate: cannot open the store: the embedded store's data directory ${dataDir} is in use by process ${first.child.pid} \\(.*\\); stop that process or set store\\.dataDir to another directory\\n$`));
+    expect(result.stderr).toMatch(
+      new RegExp(
+        `^orderflow migrate: cannot open the store: the embedded store's data directory ${dataDir} is in use by process ${first.child.pid} \\(.*\\); stop that process or set store\\.dataDir to another directory\\n$`,
+      ),
+    );
     expect(await servesOrders(first.grpcAddress)).toBe('cup');
   });
 });

@@ -23,7 +23,8 @@ beforeAll(async () => {
   dir = await freshEmbeddedDataDir();
   const driver = await openPgliteDriver(dir.dataDir);
   const store = await openSqlStore(driver, { migrate: true });
-  for (let i = 1; i <= 30; i++) await store.orders.create(anOrder({ id: `00000000-0000-7000-8000-${i.toString(16).padStart(12, '0')}`, customerId: 'restart' }));
+  for (let i = 1; i <= 30; i++)
+    await store.orders.create(anOrder({ id: `00000000-0000-7000-8000-${i.toString(16).padStart(12, '0')}`, customerId: 'restart' }));
   const filter = { customerId: 'restart', status: undefined };
   await store.exports.create(anExportJob({ id: QUEUED, ownerCustomerId: '', requester: 'anonymous-dev', filter }));
   await store.exports.create(anExportJob({ id: INTERRUPTED, ownerCustomerId: '', requester: 'anonymous-dev', filter, format: 'NDJSON' }));

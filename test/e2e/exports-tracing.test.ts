@@ -14,7 +14,16 @@ let api: Clients;
 
 beforeAll(async () => {
   collector = await startTraceCollector();
-  app = await startTestApp({ store: 'embedded', config: { tracing: { sampleRatio: 1, exporters: [{ kind: 'otlp', protocol: 'http', endpoint: collector.otlpEndpoint }], batch: { scheduledDelayMs: 100 } } } });
+  app = await startTestApp({
+    store: 'embedded',
+    config: {
+      tracing: {
+        sampleRatio: 1,
+        exporters: [{ kind: 'otlp', protocol: 'http', endpoint: collector.otlpEndpoint }],
+        batch: { scheduledDelayMs: 100 },
+      },
+    },
+  });
   api = connect(app.grpcAddress);
   await api.orders.createOrder({ customerId: 'traced', items: [{ productId: 'espresso', quantity: 1 }], idempotencyKey: '' });
 });
@@ -33,7 +42,9 @@ test('the run has its own span linked to the ExportOrders trace; its log lines c
   );
   expect(requestTraceId).toMatch(/^[0-9a-f]{32}$/);
   await watchToEnd(api, job!.id);
-  const spans = await collector.waitFor((all) => all.some((s) => s.name === 'orderflow.exports.v1/RunExportJob' && s.attributes['orderflow.export.job_id'] === job!.id));
+  const spans = await collector.waitFor((all) =>
+    all.some((s) => s.name === 'orderflow.exports.v1/RunExportJob' && s.attributes['orderflow.export.job_id'] === job!.id),
+  );
   const run = spans.find((s) => s.name === 'orderflow.exports.v1/RunExportJob' && s.attributes['orderflow.export.job_id'] === job!.id)!;
   expect(run.kind).toBe('CONSUMER');
   expect(run.linkedTraceIds).toEqual([requestTraceId]);

@@ -28,11 +28,23 @@ let admin: { metadata: Metadata };
 let alice: { metadata: Metadata };
 let bob: { metadata: Metadata };
 
-const bearer = async (subject: string, scopes: string[]) => ({ metadata: Metadata({ authorization: `Bearer ${await hs256Token(secret, { subject, scopes })}` }) });
+const bearer = async (subject: string, scopes: string[]) => ({
+  metadata: Metadata({ authorization: `Bearer ${await hs256Token(secret, { subject, scopes })}` }),
+});
 
 async function importOrders(customerId: string, count: number) {
   async function* requests(): AsyncGenerator<ImportOrdersRequest> {
-    for (let i = 0; i < count; i++) yield { order: { customerId, items: [{ productId: 'espresso', quantity: 1 + (i % 3) }, { productId: 'cup', quantity: 1 }], idempotencyKey: '' } };
+    for (let i = 0; i < count; i++)
+      yield {
+        order: {
+          customerId,
+          items: [
+            { productId: 'espresso', quantity: 1 + (i % 3) },
+            { productId: 'cup', quantity: 1 },
+          ],
+          idempotencyKey: '',
+        },
+      };
   }
   const result = await api.orders.importOrders(requests(), admin);
   expect(result.created).toBe(count);
@@ -55,8 +67,14 @@ afterAll(async () => {
   await app.stop();
 });
 
-async function exportToEnd(request: { format: ExportFormat; customerId?: string; status?: OrderStatus; idempotencyKey?: string }, who = alice) {
-  const { job } = await api.exports.exportOrders({ customerId: '', status: OrderStatus.ORDER_STATUS_UNSPECIFIED, idempotencyKey: '', ...request }, who);
+async function exportToEnd(
+  request: { format: ExportFormat; customerId?: string; status?: OrderStatus; idempotencyKey?: string },
+  who = alice,
+) {
+  const { job } = await api.exports.exportOrders(
+    { customerId: '', status: OrderStatus.ORDER_STATUS_UNSPECIFIED, idempotencyKey: '', ...request },
+    who,
+  );
   const states = await watchToEnd(api, job!.id, who);
   return { job: job!, states, final: states.at(-1)! };
 }
@@ -67,7 +85,13 @@ describe('ExportService on the in-process runner', () => {
     expect(job.status).toBe(ExportJobStatus.EXPORT_JOB_STATUS_QUEUED);
     expect(job.format).toBe(ExportFormat.EXPORT_FORMAT_CSV);
     expect(states.slice(0, -1).every((s) => s.status !== ExportJobStatus.EXPORT_JOB_STATUS_SUCCEEDED)).toBe(true);
-    expect(final).toMatchObject({ id: job.id, status: ExportJobStatus.EXPORT_JOB_STATUS_SUCCEEDED, ordersTotal: 700n, ordersDone: 700n, error: '' });
+    expect(final).toMatchObject({
+      id: job.id,
+      status: ExportJobStatus.EXPORT_JOB_STATUS_SUCCEEDED,
+      ordersTotal: 700n,
+      ordersDone: 700n,
+      error: '',
+    });
     const { chunks, data } = await download(api, job.id, alice);
     expect(chunks.length).toBe(2);
     expect(chunks.every((c) => c.data.length <= 65_536)).toBe(true);
@@ -76,7 +100,18 @@ describe('ExportService on the in-process runner', () => {
     expect(sha256Hex(data)).toBe(final.sha256);
 
     const rows = parseCsv(data.toString('utf8'));
-    expect(rows[0]).toEqual(['order_id', 'customer_id', 'status', 'version', 'currency_code', 'total_minor', 'item_count', 'items', 'create_time', 'update_time']);
+    expect(rows[0]).toEqual([
+      'order_id',
+      'customer_id',
+      'status',
+      'version',
+      'currency_code',
+      'total_minor',
+      'item_count',
+      'items',
+      'create_time',
+      'update_time',
+    ]);
     const listed = await listAll(api, { customerId: '', status: OrderStatus.ORDER_STATUS_UNSPECIFIED }, alice);
     expect(listed.length).toBe(700);
     expect(rows.slice(1)).toEqual(listed.map((o) => expectedCsvRow(o, orderStatusToJSON(o.status).replace('ORDER_STATUS_', ''))));
@@ -109,13 +144,20 @@ describe('ExportService on the in-process runner', () => {
   });
 
   test('the same caller and key return the same job; the key with another format is ALREADY_EXISTS', async () => {
-    const request = { customerId: '', status: OrderStatus.ORDER_STATUS_UNSPECIFIED, format: ExportFormat.EXPORT_FORMAT_CSV, idempotencyKey: 'nightly-1' };
+    const request = {
+      customerId: '',
+      status: OrderStatus.ORDER_STATUS_UNSPECIFIED,
+      format: ExportFormat.EXPORT_FORMAT_CSV,
+      idempotencyKey: 'nightly-1',
+    };
     const a = await api.exports.exportOrders(request, alice);
     const b = await api.exports.exportOrders(request, alice);
     expect(b.job?.id).toBe(a.job?.id);
     const other = await api.exports.exportOrders(request, bob);
     expect(other.job?.id).not.toBe(a.job?.id);
-    expect(await failure(api.exports.exportOrders({ ...request, format: ExportFormat.EXPORT_FORMAT_NDJSON }, alice))).toMatchObject({ code: 'ALREADY_EXISTS' });
+    expect(await failure(api.exports.exportOrders({ ...request, format: ExportFormat.EXPORT_FORMAT_NDJSON }, alice))).toMatchObject({
+      code: 'ALREADY_EXISTS',
+    });
     await watchToEnd(api, a.job!.id, alice);
   });
 
@@ -128,18 +170,42 @@ describe('ExportService on the in-process runner', () => {
     expect(await failure(watchToEnd(api, final.id, alice))).toMatchObject({ code: 'NOT_FOUND' });
     expect(await failure(download(api, final.id, alice))).toMatchObject({ code: 'NOT_FOUND' });
     expect((await api.exports.getExportJob({ id: final.id }, admin)).job?.id).toBe(final.id);
-    expect(await failure(api.exports.exportOrders({ customerId: 'bob', status: 0, format: ExportFormat.EXPORT_FORMAT_CSV, idempotencyKey: '' }, alice))).toMatchObject({ code: 'PERMISSION_DENIED' });
+    expect(
+      await failure(
+        api.exports.exportOrders({ customerId: 'bob', status: 0, format: ExportFormat.EXPORT_FORMAT_CSV, idempotencyKey: '' }, alice),
+      ),
+    ).toMatchObject({ code: 'PERMISSION_DENIED' });
   });
 
   test('bad input is INVALID_ARGUMENT naming the field; an unknown job is NOT_FOUND; the scope is orders:read', async () => {
-    expect(await failure(api.exports.exportOrders({ customerId: '', status: 0, format: ExportFormat.EXPORT_FORMAT_UNSPECIFIED, idempotencyKey: '' }, alice))).toMatchObject({ code: 'INVALID_ARGUMENT', fields: ['format'] });
-    expect(await failure(api.exports.exportOrders({ customerId: '', status: 0, format: 7 as ExportFormat, idempotencyKey: '' }, alice))).toMatchObject({ code: 'INVALID_ARGUMENT', fields: ['format'] });
-    expect(await failure(api.exports.exportOrders({ customerId: '', status: 0, format: ExportFormat.EXPORT_FORMAT_CSV, idempotencyKey: 'k'.repeat(129) }, alice))).toMatchObject({ code: 'INVALID_ARGUMENT', fields: ['idempotency_key'] });
+    expect(
+      await failure(
+        api.exports.exportOrders({ customerId: '', status: 0, format: ExportFormat.EXPORT_FORMAT_UNSPECIFIED, idempotencyKey: '' }, alice),
+      ),
+    ).toMatchObject({ code: 'INVALID_ARGUMENT', fields: ['format'] });
+    expect(
+      await failure(api.exports.exportOrders({ customerId: '', status: 0, format: 7 as ExportFormat, idempotencyKey: '' }, alice)),
+    ).toMatchObject({ code: 'INVALID_ARGUMENT', fields: ['format'] });
+    expect(
+      await failure(
+        api.exports.exportOrders(
+          { customerId: '', status: 0, format: ExportFormat.EXPORT_FORMAT_CSV, idempotencyKey: 'k'.repeat(129) },
+          alice,
+        ),
+      ),
+    ).toMatchObject({ code: 'INVALID_ARGUMENT', fields: ['idempotency_key'] });
     expect(await failure(api.exports.getExportJob({ id: 'nope' }, alice))).toMatchObject({ code: 'INVALID_ARGUMENT', fields: ['id'] });
-    expect(await failure(api.exports.getExportJob({ id: '00000000-0000-7000-8000-00000000ffff' }, alice))).toMatchObject({ code: 'NOT_FOUND' });
-    expect(await failure(download(api, '00000000-0000-7000-8000-00000000ffff', { ...alice, offset: -1n }))).toMatchObject({ code: 'INVALID_ARGUMENT', fields: ['offset'] });
+    expect(await failure(api.exports.getExportJob({ id: '00000000-0000-7000-8000-00000000ffff' }, alice))).toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    expect(await failure(download(api, '00000000-0000-7000-8000-00000000ffff', { ...alice, offset: -1n }))).toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      fields: ['offset'],
+    });
     const writer = await bearer('carol', ['orders:write']);
-    expect(await failure(api.exports.getExportJob({ id: '00000000-0000-7000-8000-00000000ffff' }, writer))).toMatchObject({ code: 'PERMISSION_DENIED' });
+    expect(await failure(api.exports.getExportJob({ id: '00000000-0000-7000-8000-00000000ffff' }, writer))).toMatchObject({
+      code: 'PERMISSION_DENIED',
+    });
   });
 
   test('metrics count attempts by result and jobs by status', async () => {
@@ -172,7 +238,10 @@ describe.skipIf(!redisUp)('ExportService with jobs left to workers (BullMQ, none
   });
 
   test('the job stays QUEUED (and is dispatched to the queue); downloading it is FAILED_PRECONDITION', async () => {
-    const { job } = await client.exports.exportOrders({ customerId: '', status: 0, format: ExportFormat.EXPORT_FORMAT_CSV, idempotencyKey: '' }, alice);
+    const { job } = await client.exports.exportOrders(
+      { customerId: '', status: 0, format: ExportFormat.EXPORT_FORMAT_CSV, idempotencyKey: '' },
+      alice,
+    );
     expect(job?.status).toBe(ExportJobStatus.EXPORT_JOB_STATUS_QUEUED);
     expect(await failure(download(client, job!.id, alice))).toMatchObject({ code: 'FAILED_PRECONDITION' });
     const depth = async () => /orderflow_export_queue_depth 1\b/.test(await (await fetch(`${queued.adminUrl}/metrics`)).text());

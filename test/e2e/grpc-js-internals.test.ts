@@ -29,7 +29,9 @@ afterEach(() => {
 async function serve(server: Server): Promise<number> {
   servers.push(server);
   server.register(PATH, placeholderHandler, identity, identity, handlerKind(false, false));
-  return new Promise((resolve, reject) => server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, port) => (e === null ? resolve(port) : reject(e))));
+  return new Promise((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, port) => (e === null ? resolve(port) : reject(e))),
+  );
 }
 
 function call(port: number, body: Buffer, deadlineMs = 5000): Promise<{ code: number; details: string }> {
@@ -75,7 +77,16 @@ describe('grpc-js behaviour the call pipeline relies on', () => {
       interceptors: [
         asServerInterceptor((_descriptor, base) => {
           observeStatuses(base, (s) => seen.push(s.code));
-          return { ...base, start: () => base.start({ onReceiveMetadata: () => base.startRead(), onReceiveMessage: () => {}, onReceiveHalfClose: () => {}, onCancel: () => {} }) };
+          return {
+            ...base,
+            start: () =>
+              base.start({
+                onReceiveMetadata: () => base.startRead(),
+                onReceiveMessage: () => {},
+                onReceiveHalfClose: () => {},
+                onCancel: () => {},
+              }),
+          };
         }),
       ],
     });

@@ -27,14 +27,30 @@ afterAll(async () => {
   await collector.close();
 });
 
-const orders = (method: string, extra: Record<string, string> = {}) => ({ grpc_service: 'orderflow.orders.v1.OrderService', grpc_method: method, ...extra });
+const orders = (method: string, extra: Record<string, string> = {}) => ({
+  grpc_service: 'orderflow.orders.v1.OrderService',
+  grpc_method: method,
+  ...extra,
+});
 
 describe('gRPC server metrics', () => {
   test('every method and code exists at zero before any call', async () => {
     const { text } = await scrape(app.adminUrl);
     expect(sample(text, 'grpc_server_handled_total', orders('TrackOrders', { grpc_type: 'bidi_stream', grpc_code: 'DataLoss' }))).toBe(0);
-    expect(sample(text, 'grpc_server_handling_seconds_count', orders('ImportOrders', { grpc_type: 'client_stream', grpc_code: 'Unauthenticated' }))).toBe(0);
-    expect(sample(text, 'grpc_server_started_total', { grpc_service: 'grpc.health.v1.Health', grpc_method: 'Watch', grpc_type: 'server_stream' })).toBe(0);
+    expect(
+      sample(
+        text,
+        'grpc_server_handling_seconds_count',
+        orders('ImportOrders', { grpc_type: 'client_stream', grpc_code: 'Unauthenticated' }),
+      ),
+    ).toBe(0);
+    expect(
+      sample(text, 'grpc_server_started_total', {
+        grpc_service: 'grpc.health.v1.Health',
+        grpc_method: 'Watch',
+        grpc_type: 'server_stream',
+      }),
+    ).toBe(0);
   });
 
   test('count calls by code with Go CamelCase names, messages per stream, and latency', async () => {
@@ -44,7 +60,8 @@ describe('gRPC server metrics', () => {
     await failure(api.orders.createOrder({ customerId: '', items: [] }));
     await failure(api.orders.getOrder({ id: '01890000-0000-7000-8000-000000000000' }));
     async function* three() {
-      for (let i = 0; i < 3; i++) yield { order: { customerId: 'm2', items: [{ productId: 'cup', quantity: 1 }], idempotencyKey: `m-${i}` } };
+      for (let i = 0; i < 3; i++)
+        yield { order: { customerId: 'm2', items: [{ productId: 'cup', quantity: 1 }], idempotencyKey: `m-${i}` } };
     }
     await api.orders.importOrders(three());
     const { text } = await scrape(app.adminUrl);
@@ -77,7 +94,10 @@ describe('gRPC server metrics', () => {
     requests.end();
     await importing;
     await watch.end();
-    await until('both gauges are back to zero', async () => JSON.stringify(await gauges()) === JSON.stringify({ watches: 0, imports: 0, cancelled: 1 })).catch(() => {});
+    await until(
+      'both gauges are back to zero',
+      async () => JSON.stringify(await gauges()) === JSON.stringify({ watches: 0, imports: 0, cancelled: 1 }),
+    ).catch(() => {});
     expect(await gauges()).toEqual({ watches: 0, imports: 0, cancelled: 1 });
   });
 });
@@ -110,7 +130,9 @@ describe('exposition', () => {
     const open = await scrape(app.adminUrl, 'application/openmetrics-text; version=1.0.0');
     expect(open.contentType).toMatch(/^application\/openmetrics-text/);
     expect(open.text.trimEnd().endsWith('# EOF')).toBe(true);
-    expect(open.text).toMatch(new RegExp(`grpc_server_handling_seconds_bucket\\{[^}]*grpc_method="GetProduct"[^}]*\\} 1 # \\{trace_id="${traceId}"\\}`));
+    expect(open.text).toMatch(
+      new RegExp(`grpc_server_handling_seconds_bucket\\{[^}]*grpc_method="GetProduct"[^}]*\\} 1 # \\{trace_id="${traceId}"\\}`),
+    );
     const plain = await scrape(app.adminUrl);
     expect(plain.contentType).toMatch(/^text\/plain; version=0\.0\.4/);
     expect(plain.text).toMatch(/^grpc_server_started_total\{/m); // counter names intact after an OpenMetrics scrape
@@ -121,7 +143,8 @@ describe('exposition', () => {
     await api.catalog.listProducts({});
     const { text } = await scrape(app.adminUrl);
     const promtool = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
-    if (promtool.error !== undefined) throw new Error(`promtool is not installed: run scripts/install-promtool.sh (${promtool.error.message})`);
+    if (promtool.error !== undefined)
+      throw new Error(`promtool is not installed: run scripts/install-promtool.sh (${promtool.error.message})`);
     expect(`${promtool.stdout}${promtool.stderr}`.trim()).toBe('');
     expect(promtool.status).toBe(0);
   });

@@ -1,10 +1,19 @@
 // Health (grpc.health.v1 and the admin listener), reflection, metrics, limits and access logs.
-import { Client as GrpcClient, credentials, makeGenericClientConstructor, Metadata as GrpcMetadata, type ClientDuplexStream } from '@grpc/grpc-js';
+import {
+  Client as GrpcClient,
+  credentials,
+  makeGenericClientConstructor,
+  Metadata as GrpcMetadata,
+  type ClientDuplexStream,
+} from '@grpc/grpc-js';
 import { Metadata } from 'nice-grpc';
 import { FileDescriptorProto } from 'google-protobuf/google/protobuf/descriptor_pb.js';
 import { HealthCheckResponse_ServingStatus } from 'nice-grpc-server-health/lib/proto/grpc/health/v1/health.js';
 import { ServerReflectionService } from 'nice-grpc-server-reflection';
-import { ServerReflectionRequest, type ServerReflectionResponse } from 'nice-grpc-server-reflection/lib/proto/grpc/reflection/v1/reflection_pb.js';
+import {
+  ServerReflectionRequest,
+  type ServerReflectionResponse,
+} from 'nice-grpc-server-reflection/lib/proto/grpc/reflection/v1/reflection_pb.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { WatchOrdersRequest } from '../../src/gen/orderflow/orders/v1/order_service.js';
 import { reader } from '../support/async-queue.js';
@@ -29,12 +38,17 @@ afterAll(async () => {
 /** One reflection request over v1 or v1alpha, as grpcurl sends it. */
 async function reflect(version: 'v1' | 'v1alpha', request: ServerReflectionRequest): Promise<ServerReflectionResponse> {
   const definition = {
-    serverReflectionInfo: { ...ServerReflectionService.serverReflectionInfo, path: `/grpc.reflection.${version}.ServerReflection/ServerReflectionInfo` },
+    serverReflectionInfo: {
+      ...ServerReflectionService.serverReflectionInfo,
+      path: `/grpc.reflection.${version}.ServerReflection/ServerReflectionInfo`,
+    },
   };
   const Client = makeGenericClientConstructor(definition, 'ServerReflection');
   const client = new Client(app.grpcAddress, credentials.createInsecure());
   try {
-    const call = (client as unknown as { serverReflectionInfo(): ClientDuplexStream<ServerReflectionRequest, ServerReflectionResponse> }).serverReflectionInfo();
+    const call = (
+      client as unknown as { serverReflectionInfo(): ClientDuplexStream<ServerReflectionRequest, ServerReflectionResponse> }
+    ).serverReflectionInfo();
     const response = new Promise<ServerReflectionResponse>((resolve, reject) => {
       call.once('data', resolve);
       call.once('error', reject);
@@ -50,7 +64,9 @@ async function reflect(version: 'v1' | 'v1alpha', request: ServerReflectionReque
 describe('grpc.health.v1', () => {
   test('Check answers SERVING for the server and each service, NOT_FOUND for unknown ones', async () => {
     expect((await api.health.check({ service: '' })).status).toBe(HealthCheckResponse_ServingStatus.SERVING);
-    expect((await api.health.check({ service: 'orderflow.orders.v1.OrderService' })).status).toBe(HealthCheckResponse_ServingStatus.SERVING);
+    expect((await api.health.check({ service: 'orderflow.orders.v1.OrderService' })).status).toBe(
+      HealthCheckResponse_ServingStatus.SERVING,
+    );
     expect((await failure(api.health.check({ service: 'nope.Service' }))).code).toBe('NOT_FOUND');
   });
 
@@ -67,8 +83,16 @@ describe('reflection', () => {
     test(`${version} lists the services`, async () => {
       const request = new ServerReflectionRequest();
       request.setListServices('*');
-      const names = (await reflect(version, request)).getListServicesResponse()?.getServiceList().map((s) => s.getName());
-      expect(names).toEqual(['orderflow.orders.v1.OrderService', 'orderflow.catalog.v1.CatalogService', 'orderflow.exports.v1.ExportService', 'grpc.health.v1.Health']);
+      const names = (await reflect(version, request))
+        .getListServicesResponse()
+        ?.getServiceList()
+        .map((s) => s.getName());
+      expect(names).toEqual([
+        'orderflow.orders.v1.OrderService',
+        'orderflow.catalog.v1.CatalogService',
+        'orderflow.exports.v1.ExportService',
+        'grpc.health.v1.Health',
+      ]);
     });
   }
 
@@ -81,9 +105,12 @@ describe('reflection', () => {
     const bySymbol = new ServerReflectionRequest();
     bySymbol.setFileContainingSymbol('orderflow.orders.v1.OrderService');
     const orders = (await files(bySymbol)).find((f) => f.getName() === 'orderflow/orders/v1/order_service.proto');
-    expect(orders?.getServiceList()[0]?.getMethodList().map((m) => m.getName())).toEqual([
-      'CreateOrder', 'GetOrder', 'ListOrders', 'UpdateOrderStatus', 'WatchOrders', 'ImportOrders', 'TrackOrders',
-    ]);
+    expect(
+      orders
+        ?.getServiceList()[0]
+        ?.getMethodList()
+        .map((m) => m.getName()),
+    ).toEqual(['CreateOrder', 'GetOrder', 'ListOrders', 'UpdateOrderStatus', 'WatchOrders', 'ImportOrders', 'TrackOrders']);
     expect(orders?.getDependencyList()).toEqual(['google/protobuf/timestamp.proto', 'orderflow/common/v1/money.proto']);
     for (const dependency of orders?.getDependencyList() ?? []) {
       const byName = new ServerReflectionRequest();
@@ -163,7 +190,9 @@ describe('limits and access log', () => {
       new GrpcMetadata(),
       { deadline: Date.now() + 300 },
     );
-    const status = await new Promise<number>((resolve) => call.on('error', (error: { code: number }) => resolve(error.code)).on('data', () => {}));
+    const status = await new Promise<number>((resolve) =>
+      call.on('error', (error: { code: number }) => resolve(error.code)).on('data', () => {}),
+    );
     client.close();
     expect(status).toBe(4);
     // The server sees the call end when the client gives up: its line comes after the client's status.

@@ -23,7 +23,10 @@ const create = (customerId: string, items = [{ productId: 'espresso', quantity: 
 
 describe('CreateOrder', () => {
   test('prices the order from the catalog: unit prices, total, PENDING at version 1', async () => {
-    const order = await create('alice', [{ productId: 'espresso', quantity: 2 }, { productId: 'cup', quantity: 3 }]);
+    const order = await create('alice', [
+      { productId: 'espresso', quantity: 2 },
+      { productId: 'cup', quantity: 3 },
+    ]);
     expect(order.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(order).toMatchObject({
       customerId: 'alice',
@@ -58,7 +61,13 @@ describe('CreateOrder', () => {
   });
 
   test('unknown products and mixed currencies are INVALID_ARGUMENT naming the item', async () => {
-    const error = await failure(create('dave', [{ productId: 'espresso', quantity: 1 }, { productId: 'ghost', quantity: 1 }, { productId: 'tea', quantity: 1 }]));
+    const error = await failure(
+      create('dave', [
+        { productId: 'espresso', quantity: 1 },
+        { productId: 'ghost', quantity: 1 },
+        { productId: 'tea', quantity: 1 },
+      ]),
+    );
     expect(error).toMatchObject({ code: 'INVALID_ARGUMENT', fields: ['items[1].product_id', 'items[2].product_id'] });
     expect(error.details).toMatch(/no product "ghost"/);
   });
@@ -102,14 +111,18 @@ describe('UpdateOrderStatus', () => {
   test('a stale expected_version is ABORTED', async () => {
     const order = await create('heidi');
     await api.orders.updateOrderStatus({ id: order.id, status: OrderStatus.ORDER_STATUS_PAID });
-    const error = await failure(api.orders.updateOrderStatus({ id: order.id, status: OrderStatus.ORDER_STATUS_CANCELLED, expectedVersion: 1n }));
+    const error = await failure(
+      api.orders.updateOrderStatus({ id: order.id, status: OrderStatus.ORDER_STATUS_CANCELLED, expectedVersion: 1n }),
+    );
     expect(error.code).toBe('ABORTED');
   });
 
   test('a missing status is INVALID_ARGUMENT; an unknown id NOT_FOUND', async () => {
     const order = await create('ivan');
     expect(await failure(api.orders.updateOrderStatus({ id: order.id }))).toMatchObject({ code: 'INVALID_ARGUMENT', fields: ['status'] });
-    const missing = await failure(api.orders.updateOrderStatus({ id: '01890000-0000-7000-8000-00000000abcd', status: OrderStatus.ORDER_STATUS_PAID }));
+    const missing = await failure(
+      api.orders.updateOrderStatus({ id: '01890000-0000-7000-8000-00000000abcd', status: OrderStatus.ORDER_STATUS_PAID }),
+    );
     expect(missing.code).toBe('NOT_FOUND');
   });
 });
@@ -150,7 +163,9 @@ describe('ListOrders', () => {
 
 describe('CatalogService', () => {
   test('upserts, gets, batch-gets and lists products', async () => {
-    const { product } = await api.catalog.upsertProduct({ product: { id: 'grinder', name: ' Grinder ', price: { currencyCode: 'EUR', amountMinor: 9900n } } });
+    const { product } = await api.catalog.upsertProduct({
+      product: { id: 'grinder', name: ' Grinder ', price: { currencyCode: 'EUR', amountMinor: 9900n } },
+    });
     expect(product).toMatchObject({ id: 'grinder', name: 'Grinder', price: { currencyCode: 'EUR', amountMinor: 9900n } });
     expect((await api.catalog.getProduct({ id: 'grinder' })).product).toEqual(product);
     const batch = await api.catalog.batchGetProducts({ ids: ['tea', 'missing', 'grinder', 'tea'] });
@@ -170,7 +185,9 @@ describe('CatalogService', () => {
   });
 
   test('invalid products are INVALID_ARGUMENT with field violations; unknown ids NOT_FOUND', async () => {
-    const error = await failure(api.catalog.upsertProduct({ product: { id: 'bad id', name: '', price: { currencyCode: 'eur', amountMinor: -1n } } }));
+    const error = await failure(
+      api.catalog.upsertProduct({ product: { id: 'bad id', name: '', price: { currencyCode: 'eur', amountMinor: -1n } } }),
+    );
     expect(error).toMatchObject({
       code: 'INVALID_ARGUMENT',
       fields: ['product.id', 'product.name', 'product.price.currency_code', 'product.price.amount_minor'],

@@ -29,12 +29,18 @@ async function cacheConnected(app: TestApp): Promise<void> {
   }
 }
 
-const redisConfig = (password: Record<string, string>) => ({ cache: { kind: 'redis', redis: { port: redis.port, keyPrefix: uniquePrefix('config'), password } } });
+const redisConfig = (password: Record<string, string>) => ({
+  cache: { kind: 'redis', redis: { port: redis.port, keyPrefix: uniquePrefix('config'), password } },
+});
 
 describe('configuration', () => {
   test('memory is the default; a literal Redis password is refused without being echoed', () => {
     const base = 'env: dev\ngrpc: { tls: { enabled: false } }\nauth: { enabled: false }\n';
-    expect(parseConfig(base, 'x.yaml').cache).toMatchObject({ kind: 'memory', ttlJitterRatio: 0.1, redis: { port: 6379, keyPrefix: 'orderflow:', commandTimeoutMs: 250 } });
+    expect(parseConfig(base, 'x.yaml').cache).toMatchObject({
+      kind: 'memory',
+      ttlJitterRatio: 0.1,
+      redis: { port: 6379, keyPrefix: 'orderflow:', commandTimeoutMs: 250 },
+    });
     const literal = () => parseConfig(`${base}cache: { kind: redis, redis: { password: hunter2 } }\n`, 'x.yaml');
     expect(literal).toThrow(/cache\.redis\.password: must be a secret reference/);
     expect(literal).not.toThrow(/hunter2/);
@@ -97,12 +103,20 @@ test('with catalog.remote, products are cached in the same Redis: a second order
     for (const replica of replicas) await cacheConnected(replica);
     for (const [i, replica] of replicas.entries()) {
       const api = connect(replica.grpcAddress);
-      await api.orders.createOrder({ customerId: `p${i}`, items: [{ productId: 'espresso', quantity: 1 }, { productId: 'cup', quantity: 2 }] });
+      await api.orders.createOrder({
+        customerId: `p${i}`,
+        items: [
+          { productId: 'espresso', quantity: 1 },
+          { productId: 'cup', quantity: 2 },
+        ],
+      });
       api.close();
     }
     expect(await remoteCalls(replicas[0]!)).toBe(1);
     expect(await remoteCalls(replicas[1]!)).toBe(0);
-    expect(sample((await scrape(replicas[1]!.adminUrl)).text, 'orderflow_cache_requests_total', { cache: 'products', result: 'hit' })).toBe(2);
+    expect(sample((await scrape(replicas[1]!.adminUrl)).text, 'orderflow_cache_requests_total', { cache: 'products', result: 'hit' })).toBe(
+      2,
+    );
   } finally {
     await Promise.all(replicas.map((app) => app.stop()));
     await catalog.stop();

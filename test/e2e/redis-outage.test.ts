@@ -17,7 +17,9 @@ let api: Clients;
 
 beforeAll(async () => {
   redis = await OwnRedisServer.start();
-  app = await startTestApp({ config: { cache: { kind: 'redis', redis: { port: redis.port, keyPrefix: uniquePrefix('outage'), commandTimeoutMs: 200 } } } });
+  app = await startTestApp({
+    config: { cache: { kind: 'redis', redis: { port: redis.port, keyPrefix: uniquePrefix('outage'), commandTimeoutMs: 200 } } },
+  });
   api = connect(app.grpcAddress);
 });
 
@@ -78,7 +80,11 @@ test('Redis killed and restarted mid-load: no client error, still ready, /health
     ids.push(order!.id);
   }
   await until(async () => (await metric('orderflow_cache_up', { cache: 'orders' })) === 1, 'the first connection to Redis');
-  expect(await health()).toMatchObject({ status: 'SERVING', degraded: [], checks: { store: { ok: true }, cache: { ok: true, informational: true } } });
+  expect(await health()).toMatchObject({
+    status: 'SERVING',
+    degraded: [],
+    checks: { store: { ok: true }, cache: { ok: true, informational: true } },
+  });
   expect(await metric('orderflow_cache_up', { cache: 'orders' })).toBe(1);
 
   const running = load(ids, 6);
@@ -88,7 +94,11 @@ test('Redis killed and restarted mid-load: no client error, still ready, /health
   await redis.kill();
   const callsAtKill = running.state.calls;
   await until(async () => (await health()).checks.cache?.ok === false, '/health to show the cache down');
-  expect(await health()).toMatchObject({ status: 'SERVING', degraded: ['cache'], checks: { store: { ok: true }, cache: { ok: false, informational: true } } });
+  expect(await health()).toMatchObject({
+    status: 'SERVING',
+    degraded: ['cache'],
+    checks: { store: { ok: true }, cache: { ok: false, informational: true } },
+  });
   expect(await metric('orderflow_cache_up', { cache: 'orders' })).toBe(0);
   await until(async () => running.state.calls >= callsAtKill + 200, 'calls served while Redis is down');
   const errorsWhileDown = await metric('orderflow_cache_errors_total', { cache: 'orders', operation: 'read', reason: 'unavailable' });

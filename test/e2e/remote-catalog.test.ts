@@ -25,7 +25,10 @@ const ATTEMPT_MS = 30_000;
 
 /** Resolves once `app` counts one open WatchOrders stream: the server has the call. */
 const watchOpen = (app: TestApp) =>
-  until('the server has the WatchOrders stream', async () => sample((await scrape(app.adminUrl)).text, 'grpc_server_streams_open', { grpc_method: 'WatchOrders' }) === 1);
+  until(
+    'the server has the WatchOrders stream',
+    async () => sample((await scrape(app.adminUrl)).text, 'grpc_server_streams_open', { grpc_method: 'WatchOrders' }) === 1,
+  );
 
 // orders proves itself to catalog with an API key, as deployed services do.
 const serviceKey = `svc_${randomSecret()}`;
@@ -46,7 +49,9 @@ beforeAll(async () => {
     config: {
       service: { name: 'orders' },
       services: { catalog: false },
-      catalog: { remote: { address: catalog.grpcAddress, timeoutMs: ATTEMPT_MS, cacheTtlMs: 60_000, apiKey: { fromEnv: 'CATALOG_API_KEY' } } },
+      catalog: {
+        remote: { address: catalog.grpcAddress, timeoutMs: ATTEMPT_MS, cacheTtlMs: 60_000, apiKey: { fromEnv: 'CATALOG_API_KEY' } },
+      },
       tracing: tracing(),
     },
   });
@@ -70,11 +75,17 @@ test('this process serves only OrderService; prices come from the remote catalog
 });
 
 test('orders authenticates to the catalog with its API key; a catalog that refuses it is an INTERNAL error, not retried', async () => {
-  expect(catalog.logs.some((l) => l.msg === 'finished call' && l.method === 'BatchGetProducts' && l.principal === 'orders-service')).toBe(true);
-  const keyless = await startTestApp({ config: { services: { catalog: false }, catalog: { remote: { address: catalog.grpcAddress, timeoutMs: ATTEMPT_MS } } } });
+  expect(catalog.logs.some((l) => l.msg === 'finished call' && l.method === 'BatchGetProducts' && l.principal === 'orders-service')).toBe(
+    true,
+  );
+  const keyless = await startTestApp({
+    config: { services: { catalog: false }, catalog: { remote: { address: catalog.grpcAddress, timeoutMs: ATTEMPT_MS } } },
+  });
   const client = connect(keyless.grpcAddress);
   try {
-    expect((await failure(client.orders.createOrder({ customerId: 'k', items: [{ productId: 'cup', quantity: 1 }] }))).code).toBe('INTERNAL');
+    expect((await failure(client.orders.createOrder({ customerId: 'k', items: [{ productId: 'cup', quantity: 1 }] }))).code).toBe(
+      'INTERNAL',
+    );
     expect(await clientCalls(keyless, 'Unauthenticated')).toBe(1);
   } finally {
     client.close();
@@ -82,7 +93,7 @@ test('orders authenticates to the catalog with its API key; a catalog that refus
   }
 });
 
-test('the caller\'s remaining deadline travels on to the catalog (grpc-timeout), capped by it', async () => {
+test("the caller's remaining deadline travels on to the catalog (grpc-timeout), capped by it", async () => {
   const client = new GrpcClient(orders.grpcAddress, credentials.createInsecure());
   const request = CreateOrderRequest.fromPartial({ customerId: 'in-a-hurry', items: [{ productId: 'ghost-product', quantity: 1 }] });
   // A deadline well below the catalog client's own per-attempt one, yet long enough to reach the
@@ -114,13 +125,19 @@ test('products are cached: a second order for them makes no remote call', async 
   const calls = await clientCalls(orders, 'OK');
   await api.orders.createOrder({ customerId: 'r3', items: [{ productId: 'espresso', quantity: 3 }] });
   expect(await clientCalls(orders, 'OK')).toBe(calls);
-  expect(sample((await scrape(orders.adminUrl)).text, 'orderflow_cache_requests_total', { cache: 'products', result: 'hit' })).toBeGreaterThanOrEqual(1);
+  expect(
+    sample((await scrape(orders.adminUrl)).text, 'orderflow_cache_requests_total', { cache: 'products', result: 'hit' }),
+  ).toBeGreaterThanOrEqual(1);
 });
 
 test('spans reach a Zipkin endpoint, client span parenting the remote server span', async () => {
   let traceId = '';
-  await api.orders.createOrder({ customerId: 'r4', items: [{ productId: 'cup', quantity: 1 }] }, { onHeader: (h) => (traceId = h.get('x-trace-id') ?? '') });
-  const isClient = (s: CollectedSpan) => s.traceId === traceId && s.service === 'orders' && s.kind === 'CLIENT' && s.name.endsWith('/BatchGetProducts');
+  await api.orders.createOrder(
+    { customerId: 'r4', items: [{ productId: 'cup', quantity: 1 }] },
+    { onHeader: (h) => (traceId = h.get('x-trace-id') ?? '') },
+  );
+  const isClient = (s: CollectedSpan) =>
+    s.traceId === traceId && s.service === 'orders' && s.kind === 'CLIENT' && s.name.endsWith('/BatchGetProducts');
   const isServer = (s: CollectedSpan) => s.traceId === traceId && s.service === 'catalog' && s.kind === 'SERVER';
   const spans = await collector.waitFor((all) => all.some(isClient) && all.some(isServer));
   const client = spans.find(isClient);
@@ -174,10 +191,12 @@ function grpcJsWatch(address: string, deadline: number): Promise<number> {
     { deadline },
   );
   return new Promise((resolve) =>
-    call.on('data', () => {}).on('error', (error: { code: number }) => {
-      client.close();
-      resolve(error.code);
-    }),
+    call
+      .on('data', () => {})
+      .on('error', (error: { code: number }) => {
+        client.close();
+        resolve(error.code);
+      }),
   );
 }
 
@@ -188,7 +207,12 @@ test('UNAVAILABLE is retried with backoff, then reported; retries are logged wit
   const client = connect(lonely.grpcAddress);
   try {
     let traceId = '';
-    const error = await failure(client.orders.createOrder({ customerId: 'x', items: [{ productId: 'cup', quantity: 1 }] }, { onTrailer: (t) => (traceId = t.get('x-trace-id') ?? '') }));
+    const error = await failure(
+      client.orders.createOrder(
+        { customerId: 'x', items: [{ productId: 'cup', quantity: 1 }] },
+        { onTrailer: (t) => (traceId = t.get('x-trace-id') ?? '') },
+      ),
+    );
     expect(error.code).toBe('UNAVAILABLE');
     expect(error.details).not.toMatch(/127\.0\.0\.1|ECONNREFUSED/); // the cause stays in the log
     expect(await clientCalls(lonely, 'Unavailable')).toBe(3);

@@ -48,7 +48,9 @@ test('secrets and tokens never appear in logs, errors or metrics', async () => {
   await call({ 'x-api-key': apiKey });
   await call({ 'x-api-key': `${apiKey}-wrong` });
   await api.orders.listOrders({}, { metadata: Metadata({ authorization: `Bearer ${good}` }) }).catch((e: Error) => seen.push(e.message));
-  const bodies = await Promise.all(['/metrics', '/health', '/debug/log-level'].map(async (path) => (await fetch(`${server.adminUrl}${path}`)).text()));
+  const bodies = await Promise.all(
+    ['/metrics', '/health', '/debug/log-level'].map(async (path) => (await fetch(`${server.adminUrl}${path}`)).text()),
+  );
   api.close();
   server.child.kill('SIGTERM');
   expect((await server.exited).code).toBe(0);

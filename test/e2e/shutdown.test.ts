@@ -18,7 +18,9 @@ afterEach(() => {
 
 async function start(shutdown: Record<string, number>, overrides: Record<string, unknown> = {}) {
   const { dataDir, cleanup } = await freshEmbeddedDataDir();
-  const server = await startServerProcess(testConfigDocument({ kind: 'embedded', dataDir }, { shutdown, log: { level: 'info' }, ...overrides }));
+  const server = await startServerProcess(
+    testConfigDocument({ kind: 'embedded', dataDir }, { shutdown, log: { level: 'info' }, ...overrides }),
+  );
   const api = connect(server.grpcAddress);
   cleanups.push(() => {
     api.close();
@@ -29,7 +31,9 @@ async function start(shutdown: Record<string, number>, overrides: Record<string,
   return { server, api };
 }
 
-const item = (i: number): ImportOrdersRequest => ({ order: { customerId: 'slow', items: [{ productId: 'cup', quantity: 1 }], idempotencyKey: `slow-${i}` } });
+const item = (i: number): ImportOrdersRequest => ({
+  order: { customerId: 'slow', items: [{ productId: 'cup', quantity: 1 }], idempotencyKey: `slow-${i}` },
+});
 
 /** An import stream the client keeps open: a call in flight for as long as the test wants. */
 function slowImport(api: Clients) {
@@ -41,7 +45,10 @@ function slowImport(api: Clients) {
 
 /** A call cut at the end of a drain gets UNAVAILABLE (retryable), never CANCELLED or INTERNAL. */
 async function codeOf(response: Promise<unknown>): Promise<number | undefined> {
-  const error = await response.then(() => undefined, (e: unknown) => e as { code?: number });
+  const error = await response.then(
+    () => undefined,
+    (e: unknown) => e as { code?: number },
+  );
   return error?.code;
 }
 const UNAVAILABLE = 14;
@@ -97,7 +104,12 @@ describe('SIGTERM', () => {
     expect(exit).toMatchObject({ code: 0, signal: null });
     const messages = server.output.lines.map((l) => l.msg);
     expect(messages).toEqual(expect.arrayContaining(['shutting down', 'stopped']));
-    expect(server.output.lines.find((l) => l.msg === 'stopped')).toMatchObject({ drain: 'drained', calls_cut: 0, closed: true, exit_code: 0 });
+    expect(server.output.lines.find((l) => l.msg === 'stopped')).toMatchObject({
+      drain: 'drained',
+      calls_cut: 0,
+      closed: true,
+      exit_code: 0,
+    });
   });
 
   test('refuses new calls once draining', async () => {
@@ -113,7 +125,10 @@ describe('SIGTERM', () => {
   });
 
   test('a slow import on a connection older than the keepalive interval is not cut by keepalive pings during the drain', async () => {
-    const { server, api } = await start({ timeoutMs: 120_000, drainDelayMs: 0 }, { grpc: { keepaliveTimeMs: 200, keepaliveTimeoutMs: 60_000 } });
+    const { server, api } = await start(
+      { timeoutMs: 120_000, drainDelayMs: 0 },
+      { grpc: { keepaliveTimeMs: 200, keepaliveTimeoutMs: 60_000 } },
+    );
     const slow = await runningImport(api);
     await wait(1000); // the connection has seen several keepalive pings
     server.child.kill('SIGTERM');
@@ -162,7 +177,11 @@ describe('SIGTERM', () => {
     const waiting = Array.from({ length: 50 }, () =>
       http2Call(session, { path: '/grpc.health.v1.Health/Watch', body: Buffer.alloc(0), endStream: false, timeoutMs: 60_000 }),
     );
-    const started = async () => sample((await scrape(server.adminUrl)).text, 'grpc_server_started_total', { grpc_service: 'grpc.health.v1.Health', grpc_method: 'Watch' });
+    const started = async () =>
+      sample((await scrape(server.adminUrl)).text, 'grpc_server_started_total', {
+        grpc_service: 'grpc.health.v1.Health',
+        grpc_method: 'Watch',
+      });
     await expect.poll(started, { timeout: 30_000 }).toBe(50); // all 50 are open on the server
     server.child.kill('SIGTERM');
     const outcomes = await Promise.all(waiting);

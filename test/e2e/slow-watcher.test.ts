@@ -28,16 +28,25 @@ afterAll(async () => {
 test('a watcher that does not read is ended with ABORTED naming its last sequence; it resumes from there', async () => {
   const session = http2Connect(`http://${app.grpcAddress}`, { settings: { initialWindowSize: 1024 } });
   session.on('error', () => {});
-  const stream = session.request({ ':method': 'POST', ':path': '/orderflow.orders.v1.OrderService/WatchOrders', 'content-type': 'application/grpc', te: 'trailers' });
+  const stream = session.request({
+    ':method': 'POST',
+    ':path': '/orderflow.orders.v1.OrderService/WatchOrders',
+    'content-type': 'application/grpc',
+    te: 'trailers',
+  });
   stream.end(grpcFrame(WatchOrdersRequest.encode({ customerId: '', afterSequence: 0n }).finish()));
   stream.pause(); // reads nothing: the window stays shut once 1 KiB has come
   const trailers = new Promise<Record<string, unknown>>((resolve) => stream.once('trailers', (t: Record<string, unknown>) => resolve(t)));
   const received: bigint[] = [];
-  const frames = new GrpcFrameReader((_, bytes) => void received.push(WatchOrdersResponse.decode(bytes!).event?.sequence ?? -1n), () => true);
+  const frames = new GrpcFrameReader(
+    (_, bytes) => void received.push(WatchOrdersResponse.decode(bytes!).event?.sequence ?? -1n),
+    () => true,
+  );
 
   const fast = reader(api.orders.watchOrders({}));
   const items = (async function* () {
-    for (let i = 0; i < EVENTS; i++) yield { order: { customerId: 'slow', items: [{ productId: 'cup', quantity: 1 }], idempotencyKey: `k${i}` } };
+    for (let i = 0; i < EVENTS; i++)
+      yield { order: { customerId: 'slow', items: [{ productId: 'cup', quantity: 1 }], idempotencyKey: `k${i}` } };
   })();
   expect(await api.orders.importOrders(items)).toMatchObject({ created: EVENTS });
   // The fast watcher has every event: the tail has handed out all of them, so the slow one overflowed.

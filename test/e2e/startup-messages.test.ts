@@ -36,12 +36,18 @@ describe('a port another process holds', () => {
 });
 
 test('startup warns when authentication is off and when an override made the file ignore a key', async () => {
-  const spawned = spawnServer(testConfigDocument({ kind: 'embedded', dataDir: '/nonexistent/unused-by-memory' }), { ORDERFLOW_STORE__KIND: 'memory' });
+  const spawned = spawnServer(testConfigDocument({ kind: 'embedded', dataDir: '/nonexistent/unused-by-memory' }), {
+    ORDERFLOW_STORE__KIND: 'memory',
+  });
   try {
     await spawned.output.waitFor((l) => l.msg === 'serving');
     const warnings = spawned.output.lines.filter((l) => l.level === 'warn').map((l) => l.msg as string);
-    expect(warnings).toContain('authentication is off (auth.enabled: false): every call is allowed, with admin rights; never do this outside development');
-    expect(warnings).toContain('ORDERFLOW_STORE__KIND sets store.kind to "memory"; ignoring store.dataDir from the file, which applies only to store.kind "embedded"');
+    expect(warnings).toContain(
+      'authentication is off (auth.enabled: false): every call is allowed, with admin rights; never do this outside development',
+    );
+    expect(warnings).toContain(
+      'ORDERFLOW_STORE__KIND sets store.kind to "memory"; ignoring store.dataDir from the file, which applies only to store.kind "embedded"',
+    );
   } finally {
     spawned.child.kill('SIGTERM');
     await spawned.exited;
@@ -50,7 +56,10 @@ test('startup warns when authentication is off and when an override made the fil
 });
 
 test('with authentication on there is no such warning', async () => {
-  const config = testConfigDocument({ kind: 'memory' }, { auth: { enabled: true, apiKeys: [{ subject: 's', sha256: { fromEnv: 'KEY_SHA' }, scopes: ['catalog:read'] }] } });
+  const config = testConfigDocument(
+    { kind: 'memory' },
+    { auth: { enabled: true, apiKeys: [{ subject: 's', sha256: { fromEnv: 'KEY_SHA' }, scopes: ['catalog:read'] }] } },
+  );
   const spawned = spawnServer(config, { KEY_SHA: '0'.repeat(64) });
   try {
     await spawned.output.waitFor((l) => l.msg === 'serving');

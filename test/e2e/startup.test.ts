@@ -39,7 +39,12 @@ describe('configuration errors exit with code 2 and one clear message', () => {
   });
 
   test('an invalid seed product names the entry', async () => {
-    const { code, stderr } = await exitOf(testConfigDocument({ kind: 'memory' }, { catalog: { seed: [{ id: 'ok', name: 'x', price: { currencyCode: 'euro', amountMinor: 1 } }] } }));
+    const { code, stderr } = await exitOf(
+      testConfigDocument(
+        { kind: 'memory' },
+        { catalog: { seed: [{ id: 'ok', name: 'x', price: { currencyCode: 'euro', amountMinor: 1 } }] } },
+      ),
+    );
     expect(code).toBe(2);
     expect(stderr).toMatch(/catalog\.seed\[0\] is not a valid product: .*currency_code/);
   });
@@ -48,7 +53,16 @@ describe('configuration errors exit with code 2 and one clear message', () => {
 test('the effective configuration is logged at startup with secrets masked', async () => {
   const secret = 'pg-password-that-must-not-leak';
   const spawned = spawnServer(
-    testConfigDocument({ kind: 'postgres', host: '127.0.0.1', port: 1, database: 'x', user: 'y', password: { fromEnv: 'PG_SECRET' }, connectTimeoutMs: 500, migrate: true }),
+    testConfigDocument({
+      kind: 'postgres',
+      host: '127.0.0.1',
+      port: 1,
+      database: 'x',
+      user: 'y',
+      password: { fromEnv: 'PG_SECRET' },
+      connectTimeoutMs: 500,
+      migrate: true,
+    }),
     { PG_SECRET: secret },
   );
   const starting = await spawned.output.waitFor((l) => l.msg === 'starting');

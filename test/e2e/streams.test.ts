@@ -2,7 +2,13 @@
 // real gRPC against the embedded store.
 import { ClientError, Status } from 'nice-grpc';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { OrderEventType, OrderStatus, type ImportOrdersRequest, type TrackOrdersRequest, type TrackOrdersResponse } from '../../src/gen/orderflow/orders/v1/order_service.js';
+import {
+  OrderEventType,
+  OrderStatus,
+  type ImportOrdersRequest,
+  type TrackOrdersRequest,
+  type TrackOrdersResponse,
+} from '../../src/gen/orderflow/orders/v1/order_service.js';
 import { AsyncQueue, reader } from '../support/async-queue.js';
 import { connect, type Clients } from '../support/clients.js';
 import { failure } from '../support/grpc-errors.js';
@@ -33,11 +39,16 @@ describe('WatchOrders', () => {
     const all = new AbortController();
     const history = reader(api.orders.watchOrders({ customerId: customer, afterSequence: 0n }, { signal: all.signal }));
     const [created, paid] = await history.take(2);
-    expect([created?.event?.type, paid?.event?.type]).toEqual([OrderEventType.ORDER_EVENT_TYPE_CREATED, OrderEventType.ORDER_EVENT_TYPE_STATUS_CHANGED]);
+    expect([created?.event?.type, paid?.event?.type]).toEqual([
+      OrderEventType.ORDER_EVENT_TYPE_CREATED,
+      OrderEventType.ORDER_EVENT_TYPE_STATUS_CHANGED,
+    ]);
     expect(paid?.event?.order?.status).toBe(OrderStatus.ORDER_STATUS_PAID);
 
     // Resume from the first event while writes keep arriving: the replay/live seam must hold.
-    const resumed = reader(api.orders.watchOrders({ customerId: customer, afterSequence: created!.event!.sequence }, { signal: all.signal }));
+    const resumed = reader(
+      api.orders.watchOrders({ customerId: customer, afterSequence: created!.event!.sequence }, { signal: all.signal }),
+    );
     const writes = (async () => {
       for (let i = 0; i < 10; i++) await create(customer);
     })();
@@ -99,7 +110,8 @@ describe('ImportOrders', () => {
 
   test('a thousand items stream through', async () => {
     async function* many() {
-      for (let i = 0; i < 1000; i++) yield { order: { customerId: 'bulk', items: [{ productId: 'cup', quantity: 1 }], idempotencyKey: `bulk-${i}` } };
+      for (let i = 0; i < 1000; i++)
+        yield { order: { customerId: 'bulk', items: [{ productId: 'cup', quantity: 1 }], idempotencyKey: `bulk-${i}` } };
     }
     expect(await api.orders.importOrders(many())).toMatchObject({ created: 1000, failed: 0 });
   });

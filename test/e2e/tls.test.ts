@@ -25,10 +25,18 @@ const live = (file: string) => join(dir, file);
 
 /** The dev certificates name localhost; the address stays 127.0.0.1. */
 function clients(address: string, ca: string, client?: { cert: string; key: string }) {
-  const creds = credentials.createSsl(readFileSync(ca), client === undefined ? null : readFileSync(client.key), client === undefined ? null : readFileSync(client.cert));
+  const creds = credentials.createSsl(
+    readFileSync(ca),
+    client === undefined ? null : readFileSync(client.key),
+    client === undefined ? null : readFileSync(client.cert),
+  );
   const channel = createChannel(address, creds, { 'grpc.ssl_target_name_override': 'localhost' });
   const factory = createClientFactory();
-  return { catalog: factory.create(CatalogServiceDefinition, channel), health: factory.create(HealthDefinition, channel), close: () => channel.close() };
+  return {
+    catalog: factory.create(CatalogServiceDefinition, channel),
+    health: factory.create(HealthDefinition, channel),
+    close: () => channel.close(),
+  };
 }
 
 let app: TestApp;
@@ -37,7 +45,15 @@ beforeAll(async () => {
   for (const file of ['server.crt', 'server.key', 'ca.crt']) copyFileSync(first(file), live(file));
   app = await startTestApp({
     config: {
-      grpc: { tls: { enabled: true, certFile: live('server.crt'), keyFile: live('server.key'), clientCaFile: live('ca.crt'), reloadIntervalMs: 200 } },
+      grpc: {
+        tls: {
+          enabled: true,
+          certFile: live('server.crt'),
+          keyFile: live('server.key'),
+          clientCaFile: live('ca.crt'),
+          reloadIntervalMs: 200,
+        },
+      },
       auth: { enabled: true, mtlsClients: [{ commonName: 'orders-client', scopes: ['catalog:read'] }] },
     },
   });
@@ -97,7 +113,17 @@ describe('TLS and mTLS', () => {
 
 test('requireClientCert refuses clients without a certificate at the handshake', async () => {
   const strict = await startTestApp({
-    config: { grpc: { tls: { enabled: true, certFile: first('server.crt'), keyFile: first('server.key'), clientCaFile: first('ca.crt'), requireClientCert: true } } },
+    config: {
+      grpc: {
+        tls: {
+          enabled: true,
+          certFile: first('server.crt'),
+          keyFile: first('server.key'),
+          clientCaFile: first('ca.crt'),
+          requireClientCert: true,
+        },
+      },
+    },
   });
   const without = clients(strict.grpcAddress, first('ca.crt'));
   expect((await failure(without.health.check({ service: '' }))).code).toBe('UNAVAILABLE');

@@ -20,7 +20,11 @@ function processConfig(name: string, dataDir: string, overrides: Record<string, 
     {
       service: { name },
       log: { level: 'info' },
-      tracing: { sampleRatio: 1, exporters: [{ kind: 'otlp', protocol: 'http', endpoint: collector.otlpEndpoint }], batch: { scheduledDelayMs: 100 } },
+      tracing: {
+        sampleRatio: 1,
+        exporters: [{ kind: 'otlp', protocol: 'http', endpoint: collector.otlpEndpoint }],
+        batch: { scheduledDelayMs: 100 },
+      },
       ...overrides,
     },
   );
@@ -33,7 +37,10 @@ beforeAll(async () => {
   cleanups.push(catalogData.cleanup, ordersData.cleanup);
   catalog = await startServerProcess(processConfig('catalog', catalogData.dataDir, { services: { orders: false, catalog: true } }));
   orders = await startServerProcess(
-    processConfig('orders', ordersData.dataDir, { services: { orders: true, catalog: false }, catalog: { remote: { address: catalog.grpcAddress, timeoutMs: ATTEMPT_MS } } }),
+    processConfig('orders', ordersData.dataDir, {
+      services: { orders: true, catalog: false },
+      catalog: { remote: { address: catalog.grpcAddress, timeoutMs: ATTEMPT_MS } },
+    }),
   );
   api = connect(orders.grpcAddress);
 });
@@ -63,7 +70,8 @@ test('one trace: orders SERVER → orders CLIENT → catalog SERVER → catalog 
   expect(order?.total?.amountMinor).toBe(1250n); // priced by the remote catalog
   expect(traceId).toMatch(/^[0-9a-f]{32}$/);
 
-  const arrived = (all: CollectedSpan[], service: string, name: (n: string) => boolean) => all.some((s) => s.traceId === traceId && s.service === service && name(s.name));
+  const arrived = (all: CollectedSpan[], service: string, name: (n: string) => boolean) =>
+    all.some((s) => s.traceId === traceId && s.service === service && name(s.name));
   const spans = (
     await collector.waitFor(
       (all) =>
@@ -75,7 +83,11 @@ test('one trace: orders SERVER → orders CLIENT → catalog SERVER → catalog 
   const [root] = byName(spans, 'orders', 'orderflow.orders.v1.OrderService/CreateOrder');
   const [client] = byName(spans, 'orders', 'orderflow.catalog.v1.CatalogService/BatchGetProducts');
   const [server] = byName(spans, 'catalog', 'orderflow.catalog.v1.CatalogService/BatchGetProducts');
-  expect(root).toMatchObject({ kind: 'SERVER', parentSpanId: undefined, attributes: { 'rpc.system.name': 'grpc', 'rpc.response.status_code': 'OK' } });
+  expect(root).toMatchObject({
+    kind: 'SERVER',
+    parentSpanId: undefined,
+    attributes: { 'rpc.system.name': 'grpc', 'rpc.response.status_code': 'OK' },
+  });
   expect(client).toMatchObject({ kind: 'CLIENT', parentSpanId: root?.spanId });
   expect(server).toMatchObject({ kind: 'SERVER', parentSpanId: client?.spanId });
   const catalogSql = spans.filter((s) => s.service === 'catalog' && s.parentSpanId === server?.spanId);
@@ -92,7 +104,9 @@ test('a log line names the trace; the caller’s traceparent is continued; the d
   const metadata = Metadata({ traceparent: `00-${callerTrace}-b7ad6b7169203331-01` });
   await api.orders.createOrder({ customerId: 'traced-2', items: [{ productId: 'cup', quantity: 1 }] }, { metadata });
   const line = await orders.output.waitFor((l) => l.msg === 'finished call' && l.method === 'CreateOrder' && l.trace_id === callerTrace);
-  const spans = await collector.waitFor((all) => all.some((s) => s.traceId === line.trace_id && s.service === 'catalog') && all.some((s) => s.spanId === line.span_id));
+  const spans = await collector.waitFor(
+    (all) => all.some((s) => s.traceId === line.trace_id && s.service === 'catalog') && all.some((s) => s.spanId === line.span_id),
+  );
   const root = spans.find((s) => s.spanId === line.span_id);
   expect(root).toMatchObject({ service: 'orders', parentSpanId: 'b7ad6b7169203331' });
   // orders called catalog with its own per-attempt timeout (catalog.remote.timeoutMs) as grpc-timeout.

@@ -42,7 +42,9 @@ describe('admission from the headers', () => {
   test('a call without credentials is refused while its message is still incomplete: its body is not read', async () => {
     // The length prefix announces 32 KiB; only 1 KiB of it is sent, and the stream stays open.
     const partial = Buffer.concat([prefix(0, 32 * 1024), Buffer.alloc(1024, 0x0a)]);
-    const outcome = await withSession((session) => http2Call(session, { path: `${ORDERS}CreateOrder`, body: partial, endStream: false, timeoutMs: 20_000 }));
+    const outcome = await withSession((session) =>
+      http2Call(session, { path: `${ORDERS}CreateOrder`, body: partial, endStream: false, timeoutMs: 20_000 }),
+    );
     expect(outcome).toMatchObject({ hung: false, grpcStatus: UNAUTHENTICATED });
     expect(outcome.grpcMessage).toMatch(/missing credentials/);
   });
@@ -50,7 +52,11 @@ describe('admission from the headers', () => {
   test('streams opened without credentials that never send a message all end UNAUTHENTICATED at once', async () => {
     const methods = ['WatchOrders', 'TrackOrders', 'ImportOrders'];
     const outcomes = await withSession((session) =>
-      Promise.all(Array.from({ length: 300 }, (_, i) => http2Call(session, { path: `${ORDERS}${methods[i % 3] ?? ''}`, body: Buffer.alloc(0), endStream: false, timeoutMs: 20_000 }))),
+      Promise.all(
+        Array.from({ length: 300 }, (_, i) =>
+          http2Call(session, { path: `${ORDERS}${methods[i % 3] ?? ''}`, body: Buffer.alloc(0), endStream: false, timeoutMs: 20_000 }),
+        ),
+      ),
     );
     expect(outcomes.filter((o) => o.hung)).toEqual([]);
     expect(new Set(outcomes.map((o) => o.grpcStatus))).toEqual(new Set([UNAUTHENTICATED]));
@@ -59,7 +65,13 @@ describe('admission from the headers', () => {
   test('a bad token is refused from the headers too, for every kind of call', async () => {
     for (const method of ['GetOrder', 'WatchOrders', 'ImportOrders', 'TrackOrders']) {
       const outcome = await withSession((session) =>
-        http2Call(session, { path: `${ORDERS}${method}`, headers: { authorization: 'Bearer not-a-token' }, body: Buffer.alloc(0), endStream: false, timeoutMs: 20_000 }),
+        http2Call(session, {
+          path: `${ORDERS}${method}`,
+          headers: { authorization: 'Bearer not-a-token' },
+          body: Buffer.alloc(0),
+          endStream: false,
+          timeoutMs: 20_000,
+        }),
       );
       expect(outcome, method).toMatchObject({ hung: false, grpcStatus: UNAUTHENTICATED });
     }
@@ -68,14 +80,18 @@ describe('admission from the headers', () => {
 
 describe('streams without a live caller', () => {
   test('a client stream that sends nothing for limits.streamIdleTimeoutMs ends DEADLINE_EXCEEDED', async () => {
-    const outcome = await withSession((session) => http2Call(session, { path: `${ORDERS}ImportOrders`, headers: auth, body: Buffer.alloc(0), endStream: false, timeoutMs: 30_000 }));
+    const outcome = await withSession((session) =>
+      http2Call(session, { path: `${ORDERS}ImportOrders`, headers: auth, body: Buffer.alloc(0), endStream: false, timeoutMs: 30_000 }),
+    );
     expect(outcome).toMatchObject({ hung: false, grpcStatus: DEADLINE_EXCEEDED });
     expect(outcome.grpcMessage).toMatch(/no request message/);
   });
 
   test('a bidi stream that sends nothing, and a server stream whose request never comes, end the same way', async () => {
     for (const method of ['TrackOrders', 'WatchOrders']) {
-      const outcome = await withSession((session) => http2Call(session, { path: `${ORDERS}${method}`, headers: auth, body: Buffer.alloc(0), endStream: false, timeoutMs: 30_000 }));
+      const outcome = await withSession((session) =>
+        http2Call(session, { path: `${ORDERS}${method}`, headers: auth, body: Buffer.alloc(0), endStream: false, timeoutMs: 30_000 }),
+      );
       expect(outcome, method).toMatchObject({ hung: false, grpcStatus: DEADLINE_EXCEEDED });
     }
   });
@@ -85,7 +101,9 @@ describe('connections without a stream', () => {
   test('an HTTP/2 connection that opens no stream is closed after grpc.maxConnectionIdleMs', async () => {
     const idle = await openSession(app.grpcAddress);
     const closed = new Promise<void>((resolve) => idle.once('close', () => resolve()));
-    await expect(Promise.race([closed.then(() => 'closed'), new Promise((resolve) => setTimeout(() => resolve('still open'), 30_000))])).resolves.toBe('closed');
+    await expect(
+      Promise.race([closed.then(() => 'closed'), new Promise((resolve) => setTimeout(() => resolve('still open'), 30_000))]),
+    ).resolves.toBe('closed');
   });
 
   test('a TCP connection that never starts HTTP/2 is closed too', async () => {
@@ -94,7 +112,9 @@ describe('connections without a stream', () => {
     socket.on('error', () => {});
     socket.on('data', () => {}); // whatever the server writes (its SETTINGS, a GOAWAY)
     const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-    await expect(Promise.race([closed.then(() => 'closed'), new Promise((resolve) => setTimeout(() => resolve('still open'), 30_000))])).resolves.toBe('closed');
+    await expect(
+      Promise.race([closed.then(() => 'closed'), new Promise((resolve) => setTimeout(() => resolve('still open'), 30_000))]),
+    ).resolves.toBe('closed');
     socket.destroy();
   });
 

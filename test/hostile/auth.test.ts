@@ -13,7 +13,19 @@ import { FUZZ_METHODS, methodNamed } from './fuzz-methods.js';
 import { closeSession, http2Call, openSession, prefix } from '../support/http2-raw.js';
 import { expectIntactAfterAbuse, heapUsed } from './invariants.js';
 import { leaksInternals, rawCall, rawClient, statusName } from './raw-calls.js';
-import { ALL_SCOPES, AUDIENCE, bearer, handMadeToken, type HostileApp, ISSUER, mintToken, nowSeconds, PATIENT_MS, startHostileApp, validClaims } from './support.js';
+import {
+  ALL_SCOPES,
+  AUDIENCE,
+  bearer,
+  handMadeToken,
+  type HostileApp,
+  ISSUER,
+  mintToken,
+  nowSeconds,
+  PATIENT_MS,
+  startHostileApp,
+  validClaims,
+} from './support.js';
 
 let app: HostileApp;
 let api: Clients;
@@ -83,14 +95,18 @@ describe('malformed metadata', () => {
   }
 
   test('guessed x-orderflow-internal-call ids are overwritten, never looked up', async () => {
-    for (let n = 1; n <= 50; n++) expect(await statusOf(metadataWith({ 'x-orderflow-internal-call': `${process.pid}-${n}` }))).toBe('UNAUTHENTICATED');
+    for (let n = 1; n <= 50; n++)
+      expect(await statusOf(metadataWith({ 'x-orderflow-internal-call': `${process.pid}-${n}` }))).toBe('UNAUTHENTICATED');
     const withToken = bearer(app.adminToken);
     withToken.set('x-orderflow-internal-call', 'forged');
     expect(await statusOf(withToken)).toBe('OK');
   });
 
   // grpc-js refuses to send non-ASCII metadata, so these go over raw HTTP/2 (latin-1 bytes).
-  for (const [name, header] of [['authorization', 'Bearer caf\u00e9\u00ff'], ['x-api-key', 'cl\u00e9']] as const) {
+  for (const [name, header] of [
+    ['authorization', 'Bearer caf\u00e9\u00ff'],
+    ['x-api-key', 'cl\u00e9'],
+  ] as const) {
     test(`a non-ASCII ${name}: UNAUTHENTICATED`, async () => {
       const body = Buffer.concat([prefix(0, GET_PRODUCT.base.length), GET_PRODUCT.base]);
       const outcome = await http2Call(session, { path: GET_PRODUCT.path, headers: { [name]: header }, body });
@@ -122,7 +138,13 @@ describe('bad tokens', () => {
   for (const [name, make] of Object.entries(CASES)) {
     test(`${name}: UNAUTHENTICATED, details without the token`, async () => {
       const value = await make();
-      const outcome = await rawCall(raw, { path: GET_PRODUCT.path, kind: 'unary', messages: [GET_PRODUCT.base], metadata: bearer(value), deadlineMs: PATIENT_MS });
+      const outcome = await rawCall(raw, {
+        path: GET_PRODUCT.path,
+        kind: 'unary',
+        messages: [GET_PRODUCT.base],
+        metadata: bearer(value),
+        deadlineMs: PATIENT_MS,
+      });
       expect(outcome.hung ? 'HUNG' : statusName(outcome.code)).toBe('UNAUTHENTICATED');
       if (!outcome.hung && value.length > 20) expect(outcome.details).not.toContain(value.slice(-20));
     });
@@ -133,15 +155,20 @@ describe('valid token, missing scope', () => {
   for (const method of FUZZ_METHODS) {
     const needed = METHOD_SCOPES[method.path] ?? '';
     test(`${method.path} without ${needed}: PERMISSION_DENIED`, async () => {
-      const scope = ALL_SCOPES.split(' ').filter((s) => s !== needed).join(' ');
+      const scope = ALL_SCOPES.split(' ')
+        .filter((s) => s !== needed)
+        .join(' ');
       expect(await statusOf(bearer(await mintToken(app.key, { scope })), method)).toBe('PERMISSION_DENIED');
     });
   }
 
   test("a customer token cannot read or list another customer's orders", async () => {
     const admin = Metadata({ authorization: `Bearer ${app.adminToken}` });
-    const order = (await api.orders.createOrder({ customerId: 'alice', items: [{ productId: 'cup', quantity: 1 }] }, { metadata: admin })).order;
-    const mallory = Metadata({ authorization: `Bearer ${await mintToken(app.key, { subject: 'mallory', scope: 'orders:read orders:write' })}` });
+    const order = (await api.orders.createOrder({ customerId: 'alice', items: [{ productId: 'cup', quantity: 1 }] }, { metadata: admin }))
+      .order;
+    const mallory = Metadata({
+      authorization: `Bearer ${await mintToken(app.key, { subject: 'mallory', scope: 'orders:read orders:write' })}`,
+    });
     expect((await failure(api.orders.getOrder({ id: order?.id ?? '' }, { metadata: mallory }))).code).toBe('PERMISSION_DENIED');
     expect((await failure(api.orders.listOrders({ customerId: 'alice' }, { metadata: mallory }))).code).toBe('PERMISSION_DENIED');
     const updating = api.orders.updateOrderStatus({ id: order?.id ?? '', status: 5 }, { metadata: mallory });

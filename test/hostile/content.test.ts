@@ -32,7 +32,11 @@ afterAll(async () => {
   await app?.stop();
 });
 
-const field = (no: number, bytes: ArrayLike<number>) => [...varint(BigInt(no * 8 + 2)), ...varint(BigInt(bytes.length)), ...Array.from(bytes)];
+const field = (no: number, bytes: ArrayLike<number>) => [
+  ...varint(BigInt(no * 8 + 2)),
+  ...varint(BigInt(bytes.length)),
+  ...Array.from(bytes),
+];
 const utf8 = (text: string) => Buffer.from(text, 'utf8');
 const INVALID_UTF8 = [0xff, 0xfe];
 /** CreateOrderRequest{customer_id, items: [{product_id: "cup", quantity: 1}], idempotency_key}, by hand. */
@@ -53,15 +57,34 @@ async function everyOrder(): Promise<Order[]> {
 describe('invalid UTF-8 in string fields', () => {
   const CASES = [
     { name: 'CreateOrder customer_id', path: 'CreateOrder', kind: 'unary' as const, body: createOrder(INVALID_UTF8) },
-    { name: 'CreateOrder idempotency_key', path: 'CreateOrder', kind: 'unary' as const, body: createOrder(utf8('utf8-key-owner'), INVALID_UTF8) },
-    { name: 'ImportOrders order.customer_id', path: 'ImportOrders', kind: 'client' as const, body: Uint8Array.from(field(1, createOrder(INVALID_UTF8))) },
+    {
+      name: 'CreateOrder idempotency_key',
+      path: 'CreateOrder',
+      kind: 'unary' as const,
+      body: createOrder(utf8('utf8-key-owner'), INVALID_UTF8),
+    },
+    {
+      name: 'ImportOrders order.customer_id',
+      path: 'ImportOrders',
+      kind: 'client' as const,
+      body: Uint8Array.from(field(1, createOrder(INVALID_UTF8))),
+    },
   ];
   for (const { name, path, kind, body } of CASES) {
     test(`${name} 0xff 0xfe: refused, and no order is stored`, async () => {
       const before = new Set((await everyOrder()).map((o) => o.id));
-      const outcome = await rawCall(raw, { path: `/orderflow.orders.v1.OrderService/${path}`, kind, messages: [body], metadata: bearer(app.adminToken), deadlineMs: PATIENT_MS });
+      const outcome = await rawCall(raw, {
+        path: `/orderflow.orders.v1.OrderService/${path}`,
+        kind,
+        messages: [body],
+        metadata: bearer(app.adminToken),
+        deadlineMs: PATIENT_MS,
+      });
       const stored = (await everyOrder()).filter((o) => !before.has(o.id));
-      expect(stored.map((o) => ({ customerId: o.customerId, id: o.id })), 'orders stored from invalid UTF-8').toEqual([]);
+      expect(
+        stored.map((o) => ({ customerId: o.customerId, id: o.id })),
+        'orders stored from invalid UTF-8',
+      ).toEqual([]);
       const code = outcome.hung ? 'HUNG' : statusName(outcome.code);
       // An import reports a bad item in its OK response; the check that matters is the one above.
       expect(kind === 'client' ? ['OK', 'INVALID_ARGUMENT', 'INTERNAL'] : ['INVALID_ARGUMENT', 'INTERNAL']).toContain(code);
@@ -73,8 +96,16 @@ describe('NUL characters in string fields', () => {
   const NUL = 'a\u0000b';
   const cases: [string, () => Promise<unknown>, string][] = [
     ['ListOrders customer_id', () => api.orders.listOrders({ customerId: NUL }, { metadata }), 'customer_id'],
-    ['CreateOrder items[0].product_id', () => api.orders.createOrder({ customerId: 'nul', items: [{ productId: NUL, quantity: 1 }] }, { metadata }), 'items[0].product_id'],
-    ['UpsertProduct product.name', () => api.catalog.upsertProduct({ product: { id: 'nul', name: NUL, price: { currencyCode: 'EUR', amountMinor: 1n } } }, { metadata }), 'product.name'],
+    [
+      'CreateOrder items[0].product_id',
+      () => api.orders.createOrder({ customerId: 'nul', items: [{ productId: NUL, quantity: 1 }] }, { metadata }),
+      'items[0].product_id',
+    ],
+    [
+      'UpsertProduct product.name',
+      () => api.catalog.upsertProduct({ product: { id: 'nul', name: NUL, price: { currencyCode: 'EUR', amountMinor: 1n } } }, { metadata }),
+      'product.name',
+    ],
     ['GetOrder id', () => api.orders.getOrder({ id: NUL }, { metadata }), 'id'],
     ['GetProduct id', () => api.catalog.getProduct({ id: NUL }, { metadata }), 'id'],
     [
@@ -105,11 +136,23 @@ describe('NUL characters in string fields', () => {
 describe('forged page tokens', () => {
   const token = (content: unknown) => Buffer.from(JSON.stringify(content)).toString('base64url');
   const cases: [string, () => Promise<unknown>][] = [
-    ['ListOrders, last is no UUID', () => api.orders.listOrders({ pageToken: token({ v: 1, last: 'not-a-uuid', filter: '["",""]' }) }, { metadata })],
-    ['ListOrders, last holds a NUL', () => api.orders.listOrders({ pageToken: token({ v: 1, last: '\u0000', filter: '["",""]' }) }, { metadata })],
-    ['ListProducts, last holds a NUL', () => api.catalog.listProducts({ pageToken: token({ v: 1, last: 'a\u0000', filter: '' }) }, { metadata })],
+    [
+      'ListOrders, last is no UUID',
+      () => api.orders.listOrders({ pageToken: token({ v: 1, last: 'not-a-uuid', filter: '["",""]' }) }, { metadata }),
+    ],
+    [
+      'ListOrders, last holds a NUL',
+      () => api.orders.listOrders({ pageToken: token({ v: 1, last: '\u0000', filter: '["",""]' }) }, { metadata }),
+    ],
+    [
+      'ListProducts, last holds a NUL',
+      () => api.catalog.listProducts({ pageToken: token({ v: 1, last: 'a\u0000', filter: '' }) }, { metadata }),
+    ],
     ['ListOrders, not base64url JSON', () => api.orders.listOrders({ pageToken: '%%%\u00ff' }, { metadata })],
-    ['ListProducts, JSON of the wrong shape', () => api.catalog.listProducts({ pageToken: token({ v: 1, last: 42, filter: [] }) }, { metadata })],
+    [
+      'ListProducts, JSON of the wrong shape',
+      () => api.catalog.listProducts({ pageToken: token({ v: 1, last: 42, filter: [] }) }, { metadata }),
+    ],
   ];
   for (const [name, call] of cases) {
     test(`${name}: INVALID_ARGUMENT naming page_token`, async () => {

@@ -28,7 +28,7 @@ function readVarint(bytes: Uint8Array, at: number): { value: number; next: numbe
 /** The top-level fields of a well-formed encoding; undefined for anything else. */
 function fieldsOf(bytes: Uint8Array): Field[] | undefined {
   const fields: Field[] = [];
-  for (let at = 0; at < bytes.length; ) {
+  for (let at = 0; at < bytes.length;) {
     const tag = readVarint(bytes, at);
     if (tag === undefined) return undefined;
     const wire = tag.value % 8;
@@ -101,7 +101,13 @@ function pastTheEnd(base: Uint8Array, fields: Field[]): Uint8Array[] {
 
 function structural(base: Uint8Array): Uint8Array[] {
   const fields = fieldsOf(base) ?? [];
-  return [...truncations(base), ...duplications(base, fields), ...wrongWireTypes(base, fields), ...overlongVarints(base, fields), ...pastTheEnd(base, fields)];
+  return [
+    ...truncations(base),
+    ...duplications(base, fields),
+    ...wrongWireTypes(base, fields),
+    ...overlongVarints(base, fields),
+    ...pastTheEnd(base, fields),
+  ];
 }
 
 /** Structural mutations of embedded messages, re-framed with a correct outer length. */

@@ -54,7 +54,14 @@ function method(service: { fullName: string }, definition: MethodDefinition, bas
 const NO_SUCH_ORDER = '0190a6e2-5c3b-7d4e-8f00-1a2b3c4d5e6f';
 /** A well-formed page token (see page-token.ts): mutations of it reach the store's paging. */
 const pageToken = (last: string, filter: string) => Buffer.from(JSON.stringify({ v: 1, last, filter })).toString('base64url');
-const newOrder = { customerId: 'fuzz-customer', items: [{ productId: 'espresso', quantity: 2 }, { productId: 'cup', quantity: 1 }], idempotencyKey: 'fuzz-key' };
+const newOrder = {
+  customerId: 'fuzz-customer',
+  items: [
+    { productId: 'espresso', quantity: 2 },
+    { productId: 'cup', quantity: 1 },
+  ],
+  idempotencyKey: 'fuzz-key',
+};
 
 const orders = OrderServiceDefinition.methods;
 const catalog = CatalogServiceDefinition.methods;
@@ -74,14 +81,22 @@ export const FUZZ_METHODS: readonly FuzzMethod[] = [
       pageToken: pageToken(NO_SUCH_ORDER, JSON.stringify(['fuzz-customer', 'PENDING'])),
     }).finish(),
   ),
-  method(O, orders.updateOrderStatus, UpdateOrderStatusRequest.encode({ id: NO_SUCH_ORDER, status: OrderStatus.ORDER_STATUS_PAID, expectedVersion: 3n }).finish()),
+  method(
+    O,
+    orders.updateOrderStatus,
+    UpdateOrderStatusRequest.encode({ id: NO_SUCH_ORDER, status: OrderStatus.ORDER_STATUS_PAID, expectedVersion: 3n }).finish(),
+  ),
   method(O, orders.watchOrders, WatchOrdersRequest.encode({ customerId: 'fuzz-customer', afterSequence: 1n }).finish(), true),
   method(O, orders.importOrders, ImportOrdersRequest.encode(ImportOrdersRequest.fromPartial({ order: newOrder })).finish()),
   method(O, orders.trackOrders, TrackOrdersRequest.encode({ action: { $case: 'trackOrderId', value: NO_SUCH_ORDER } }).finish(), true),
   method(
     C,
     catalog.upsertProduct,
-    UpsertProductRequest.encode(UpsertProductRequest.fromPartial({ product: { id: 'fuzz-product', name: 'Fuzz', price: { currencyCode: 'EUR', amountMinor: 100n } } })).finish(),
+    UpsertProductRequest.encode(
+      UpsertProductRequest.fromPartial({
+        product: { id: 'fuzz-product', name: 'Fuzz', price: { currencyCode: 'EUR', amountMinor: 100n } },
+      }),
+    ).finish(),
   ),
   method(C, catalog.getProduct, GetProductRequest.encode({ id: 'cup' }).finish()),
   method(C, catalog.batchGetProducts, BatchGetProductsRequest.encode({ ids: ['cup', 'espresso', 'nope'] }).finish()),

@@ -67,7 +67,9 @@ describe('hostile protobuf bodies', () => {
       const inputs = [...randomInputs(rng, RANDOM_INPUTS), ...mutations(method.base, rng)];
       const { findings, codes } = await fuzz(method, inputs);
       if (findings.length > 0) {
-        console.log(`${method.path}: ${findings.length} of ${inputs.length} inputs misbehaved (seed ${seed}; HOSTILE_SEED=${process.env.HOSTILE_SEED ?? 0}); first ones:`);
+        console.log(
+          `${method.path}: ${findings.length} of ${inputs.length} inputs misbehaved (seed ${seed}; HOSTILE_SEED=${process.env.HOSTILE_SEED ?? 0}); first ones:`,
+        );
         for (const finding of findings.slice(0, 5)) console.log(`  ${finding.problem}  input=${finding.input}`);
         console.log(`  causes the server logged: ${JSON.stringify(loggedCauses(method.path))}`);
       }

@@ -79,7 +79,12 @@ const CASES: Case[] = [
   { name: 'garbage before the prefix', body: Buffer.concat([Buffer.from('GARBAGE!'), message(VALID)]) },
   { name: 'no message at all on a unary method', body: Buffer.alloc(0) },
   { name: 'two messages on a unary method', body: Buffer.concat([message(VALID), message(VALID)]) },
-  { name: 'a truncated second message on a client stream', path: IMPORT_ORDERS, body: Buffer.concat([prefix(0, 0), prefix(0, 50), Buffer.alloc(5)]), answered: true },
+  {
+    name: 'a truncated second message on a client stream',
+    path: IMPORT_ORDERS,
+    body: Buffer.concat([prefix(0, 0), prefix(0, 50), Buffer.alloc(5)]),
+    answered: true,
+  },
 ];
 
 describe('broken gRPC framing over raw HTTP/2', () => {
@@ -109,7 +114,9 @@ describe('stalled requests and idle connections', () => {
     const stalling = await openSession(app.grpcAddress);
     let ended = 0;
     const stalled = Array.from({ length: 100 }, () =>
-      http2Call(stalling, { path: IMPORT_ORDERS, headers: auth, body: prefix(0, 40), endStream: false, timeoutMs: 600_000 }).finally(() => ended++),
+      http2Call(stalling, { path: IMPORT_ORDERS, headers: auth, body: prefix(0, 40), endStream: false, timeoutMs: 600_000 }).finally(
+        () => ended++,
+      ),
     );
     await expectServing();
     expect(ended, 'a stalled request ended before the others were served').toBe(0);
@@ -118,7 +125,13 @@ describe('stalled requests and idle connections', () => {
   });
 
   test('a unary request whose body never comes is ended by the default deadline', async () => {
-    const outcome = await http2Call(session, { path: GET_PRODUCT, headers: auth, body: prefix(0, 40), endStream: false, timeoutMs: PATIENT_MS });
+    const outcome = await http2Call(session, {
+      path: GET_PRODUCT,
+      headers: auth,
+      body: prefix(0, 40),
+      endStream: false,
+      timeoutMs: PATIENT_MS,
+    });
     expect(outcome.hung, `still open ${PATIENT_MS} ms later, limits.defaultDeadlineMs is ${DEFAULT_DEADLINE_MS}`).toBe(false);
     expect(outcome.grpcStatus === 4 || outcome.rstCode !== 0, JSON.stringify(outcome)).toBe(true);
   });
@@ -128,7 +141,10 @@ describe('stalled requests and idle connections', () => {
     try {
       expect((await api.health.check({ service: '' }, { deadline: PATIENT_MS })).status).toBe(HealthCheckResponse_ServingStatus.SERVING);
       const metadata = Metadata(auth);
-      const created = await api.orders.createOrder({ customerId: 'idle-check', items: [{ productId: 'espresso', quantity: 1 }] }, { metadata, deadline: PATIENT_MS });
+      const created = await api.orders.createOrder(
+        { customerId: 'idle-check', items: [{ productId: 'espresso', quantity: 1 }] },
+        { metadata, deadline: PATIENT_MS },
+      );
       expect(created.order?.version).toBe(1n);
       expect(sessions.filter((s) => s.closed || s.destroyed)).toHaveLength(0);
     } finally {

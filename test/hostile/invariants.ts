@@ -86,13 +86,18 @@ export async function expectIntactAfterAbuse(app: HostileApp, baseline: { bytes:
   const metadata = Metadata({ authorization: `Bearer ${app.adminToken}` });
   try {
     expect((await api.health.check({ service: '' }, { deadline: PATIENT_MS })).status).toBe(HealthCheckResponse_ServingStatus.SERVING);
-    const created = await api.orders.createOrder({ customerId: 'after-abuse', items: [{ productId: 'cup', quantity: 3 }] }, { metadata, deadline: PATIENT_MS });
+    const created = await api.orders.createOrder(
+      { customerId: 'after-abuse', items: [{ productId: 'cup', quantity: 3 }] },
+      { metadata, deadline: PATIENT_MS },
+    );
     const id = created.order?.id ?? '';
     expect((await api.orders.getOrder({ id }, { metadata, deadline: PATIENT_MS })).order).toEqual(created.order);
 
     const heap = await heapUsed(app);
     const allowance = (heap.collected && baseline.collected ? 64 : 256) * MiB;
-    console.log(`heap used: baseline ${Math.round(baseline.bytes / MiB)} MiB, now ${Math.round(heap.bytes / MiB)} MiB (gc: ${heap.collected})`);
+    console.log(
+      `heap used: baseline ${Math.round(baseline.bytes / MiB)} MiB, now ${Math.round(heap.bytes / MiB)} MiB (gc: ${heap.collected})`,
+    );
     expect(heap.bytes).toBeLessThan(baseline.bytes + allowance);
 
     const orders = await allOrders(api, metadata);

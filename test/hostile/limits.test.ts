@@ -46,7 +46,10 @@ const big = 'x'.repeat(MAX_MESSAGE_BYTES + 4096);
 const methods = OrderServiceDefinition.methods;
 const OVERSIZED = [
   { method: methods.createOrder, bytes: CreateOrderRequest.encode({ customerId: big, items: [], idempotencyKey: '' }).finish() },
-  { method: methods.importOrders, bytes: ImportOrdersRequest.encode({ order: { customerId: big, items: [], idempotencyKey: '' } }).finish() },
+  {
+    method: methods.importOrders,
+    bytes: ImportOrdersRequest.encode({ order: { customerId: big, items: [], idempotencyKey: '' } }).finish(),
+  },
   { method: methods.watchOrders, bytes: WatchOrdersRequest.encode({ customerId: big, afterSequence: 0n }).finish() },
   { method: methods.trackOrders, bytes: TrackOrdersRequest.encode({ action: { $case: 'trackOrderId', value: big } }).finish() },
 ];
@@ -55,7 +58,13 @@ describe('messages above grpc.maxReceiveMessageBytes', () => {
   for (const { method, bytes } of OVERSIZED) {
     test(`${method.name} (${kindOf(method)}): RESOURCE_EXHAUSTED, and the server keeps serving`, async () => {
       const path = `/${OrderServiceDefinition.fullName}/${method.name}`;
-      const outcome = await rawCall(raw, { path, kind: kindOf(method), messages: [bytes], metadata: bearer(app.adminToken), deadlineMs: PATIENT_MS });
+      const outcome = await rawCall(raw, {
+        path,
+        kind: kindOf(method),
+        messages: [bytes],
+        metadata: bearer(app.adminToken),
+        deadlineMs: PATIENT_MS,
+      });
       expect(outcome.hung ? 'HUNG' : statusName(outcome.code)).toBe('RESOURCE_EXHAUSTED');
       const small = await rawCall(raw, {
         path: '/orderflow.catalog.v1.CatalogService/GetProduct',
@@ -72,10 +81,19 @@ describe('messages above grpc.maxReceiveMessageBytes', () => {
   // made inside grpc-js must be recorded with the status the client got, not as a cancellation.
   test('refusals made inside grpc-js are counted with the status the client got', async () => {
     const path = '/orderflow.catalog.v1.CatalogService/GetProduct';
-    const undecodable = await rawCall(raw, { path, kind: 'unary', messages: [Uint8Array.from([0x0a, 0x05, 0x01])], metadata: bearer(app.adminToken), deadlineMs: PATIENT_MS });
+    const undecodable = await rawCall(raw, {
+      path,
+      kind: 'unary',
+      messages: [Uint8Array.from([0x0a, 0x05, 0x01])],
+      metadata: bearer(app.adminToken),
+      deadlineMs: PATIENT_MS,
+    });
     expect(undecodable.hung ? 'HUNG' : statusName(undecodable.code)).toBe('INVALID_ARGUMENT'); // decoded by the service, not grpc-js
     const oversized = OVERSIZED.map(({ method }) => method.name);
-    const expected = { GetProduct: { InvalidArgument: 1, Canceled: 0 }, ...Object.fromEntries(oversized.map((m) => [m, { ResourceExhausted: 1, Canceled: 0 }])) };
+    const expected = {
+      GetProduct: { InvalidArgument: 1, Canceled: 0 },
+      ...Object.fromEntries(oversized.map((m) => [m, { ResourceExhausted: 1, Canceled: 0 }])),
+    };
     let seen: unknown;
     // The interceptor records a call when grpc-js reports its end, after the client has its status.
     await until('every refused call is counted', async () => {
@@ -84,7 +102,10 @@ describe('messages above grpc.maxReceiveMessageBytes', () => {
         [code]: sample(text, 'grpc_server_handled_total', { grpc_method: method, grpc_code: code }),
         Canceled: sample(text, 'grpc_server_handled_total', { grpc_method: method, grpc_code: 'Canceled' }),
       });
-      seen = { GetProduct: counts('GetProduct', 'InvalidArgument'), ...Object.fromEntries(oversized.map((m) => [m, counts(m, 'ResourceExhausted')])) };
+      seen = {
+        GetProduct: counts('GetProduct', 'InvalidArgument'),
+        ...Object.fromEntries(oversized.map((m) => [m, counts(m, 'ResourceExhausted')])),
+      };
       return JSON.stringify(seen) === JSON.stringify(expected);
     }).catch(() => {});
     expect(seen).toEqual(expected);
@@ -120,12 +141,36 @@ describe('huge repeated fields within the size limit', () => {
 describe('numbers at the edges of their types', () => {
   const NO_SUCH_ORDER = '0190a6e2-5c3b-7d4e-8f00-1a2b3c4d5e6f';
   const cases: [string, () => Promise<unknown>, string][] = [
-    ['quantity 2^31-1', () => api.orders.createOrder({ customerId: 'edge', items: [{ productId: 'cup', quantity: 2 ** 31 - 1 }] }, { metadata }), 'items[0].quantity'],
-    ['quantity -2^31', () => api.orders.createOrder({ customerId: 'edge', items: [{ productId: 'cup', quantity: -(2 ** 31) }] }, { metadata }), 'items[0].quantity'],
+    [
+      'quantity 2^31-1',
+      () => api.orders.createOrder({ customerId: 'edge', items: [{ productId: 'cup', quantity: 2 ** 31 - 1 }] }, { metadata }),
+      'items[0].quantity',
+    ],
+    [
+      'quantity -2^31',
+      () => api.orders.createOrder({ customerId: 'edge', items: [{ productId: 'cup', quantity: -(2 ** 31) }] }, { metadata }),
+      'items[0].quantity',
+    ],
     ['page_size -1', () => api.orders.listOrders({ pageSize: -1 }, { metadata }), 'page_size'],
-    ['expected_version -1', () => api.orders.updateOrderStatus({ id: NO_SUCH_ORDER, status: 2, expectedVersion: -1n }, { metadata }), 'expected_version'],
-    ['status 99 in an update', () => api.orders.updateOrderStatus({ id: NO_SUCH_ORDER, status: 99 as OrderStatus }, { metadata }), 'status'],
-    ['price amount -1', () => api.catalog.upsertProduct({ product: { id: 'edge', name: 'Edge', price: { currencyCode: 'EUR', amountMinor: -1n } } }, { metadata }), 'product.price.amount_minor'],
+    [
+      'expected_version -1',
+      () => api.orders.updateOrderStatus({ id: NO_SUCH_ORDER, status: 2, expectedVersion: -1n }, { metadata }),
+      'expected_version',
+    ],
+    [
+      'status 99 in an update',
+      () => api.orders.updateOrderStatus({ id: NO_SUCH_ORDER, status: 99 as OrderStatus }, { metadata }),
+      'status',
+    ],
+    [
+      'price amount -1',
+      () =>
+        api.catalog.upsertProduct(
+          { product: { id: 'edge', name: 'Edge', price: { currencyCode: 'EUR', amountMinor: -1n } } },
+          { metadata },
+        ),
+      'product.price.amount_minor',
+    ],
   ];
   for (const [name, call, field] of cases) {
     test(`${name}: INVALID_ARGUMENT naming ${field}`, async () => {
@@ -144,7 +189,9 @@ describe('numbers at the edges of their types', () => {
   test('a total beyond int64 (price 2^63-1, quantity 2) is INVALID_ARGUMENT, not an overflow', async () => {
     const price = { currencyCode: 'EUR', amountMinor: 2n ** 63n - 1n };
     await api.catalog.upsertProduct({ product: { id: 'priciest', name: 'Priciest', price } }, { metadata });
-    const error = await failure(api.orders.createOrder({ customerId: 'edge', items: [{ productId: 'priciest', quantity: 2 }] }, { metadata }));
+    const error = await failure(
+      api.orders.createOrder({ customerId: 'edge', items: [{ productId: 'priciest', quantity: 2 }] }, { metadata }),
+    );
     expect([error.code, error.fields]).toEqual(['INVALID_ARGUMENT', ['items']]);
   });
 

@@ -28,7 +28,14 @@ export function kindOf(method: { requestStream: boolean; responseStream: boolean
   return method.responseStream ? 'server' : 'unary';
 }
 
-function start(client: Client, path: string, kind: CallKind, messages: readonly Uint8Array[], metadata: Metadata, deadline: number): AnyCall {
+function start(
+  client: Client,
+  path: string,
+  kind: CallKind,
+  messages: readonly Uint8Array[],
+  metadata: Metadata,
+  deadline: number,
+): AnyCall {
   const buffers = messages.map((m) => Buffer.from(m.buffer, m.byteOffset, m.byteLength));
   const first = buffers[0] ?? Buffer.alloc(0);
   const options = { deadline };

@@ -24,7 +24,10 @@ export type HostileApp = TestApp & {
  * One app with authentication on; `limits` adds to the suite's limits. The test config is parsed
  * without an environment (see test-app.ts), so the HS256 secret is a file, not { fromEnv }.
  */
-export async function startHostileApp(limits: Record<string, number> = {}, overrides: { grpc?: Record<string, number> } = {}): Promise<HostileApp> {
+export async function startHostileApp(
+  limits: Record<string, number> = {},
+  overrides: { grpc?: Record<string, number> } = {},
+): Promise<HostileApp> {
   const dir = mkdtempSync(join(tmpdir(), 'orderflow-hostile-'));
   const secret = randomBytes(36).toString('base64url'); // 48 characters
   const secretFile = join(dir, 'hs256');

@@ -113,7 +113,11 @@ describe.each(CACHES)('caching decorators over the %s cache', (_name, openCache)
 
   test('a cached text is decoded once, however often it is read; a new text is decoded again', async () => {
     let decodes = 0;
-    const codec = { key: (id: string) => `memo:${id}`, encode: (v: { n: number }) => JSON.stringify(v), decode: (t: string) => (decodes++, JSON.parse(t) as { n: number }) };
+    const codec = {
+      key: (id: string) => `memo:${id}`,
+      encode: (v: { n: number }) => JSON.stringify(v),
+      decode: (t: string) => (decodes++, JSON.parse(t) as { n: number }),
+    };
     const values = readThroughCache(await openCache(), codec, { ttlMs: 60_000 });
     const id = ids();
     const source = (n: number) => () => Promise.resolve(new Map([[id, { n }]]));
@@ -230,7 +234,14 @@ describe.skipIf(!available)('Redis shared by replicas', () => {
 describe('a cache that fails', () => {
   test('reads and writes fall through to the source; the failures are observed, never thrown', async () => {
     const closedPort = await freePort();
-    const down = new RedisCache({ host: '127.0.0.1', port: closedPort, db: 0, keyPrefix: 'x:', commandTimeoutMs: 100, connectTimeoutMs: 200 });
+    const down = new RedisCache({
+      host: '127.0.0.1',
+      port: closedPort,
+      db: 0,
+      keyPrefix: 'x:',
+      commandTimeoutMs: 100,
+      connectTimeoutMs: 200,
+    });
     const seen: { operation: string; name: string; keys: number | undefined }[] = [];
     const counts = { hit: 0, miss: 0 };
     const observer: CacheObserver = {
@@ -261,7 +272,10 @@ describe('a cache that fails', () => {
     await store.orders.create(order);
     await cache.setMany([{ key: `order:v1:${order.id}`, value: '{not json' }], 60_000);
     const seen: string[] = [];
-    const repository = cachedOrderRepository(store.orders, cache, { ttlMs: 60_000, observer: { hit() {}, miss() {}, error: (operation) => seen.push(operation) } });
+    const repository = cachedOrderRepository(store.orders, cache, {
+      ttlMs: 60_000,
+      observer: { hit() {}, miss() {}, error: (operation) => seen.push(operation) },
+    });
     expect(await repository.get(order.id)).toEqual(order);
     expect(seen).toEqual(['decode']);
     expect(await repository.get(order.id)).toEqual(order);

@@ -7,7 +7,13 @@ import { parseCsv } from '../support/exports.js';
 import { ORDER_ENCODERS, CSV_COLUMNS } from '../../src/adapters/export-encoders.js';
 
 test('CSV: a header row, CRLF, and fields with commas, quotes or line breaks quoted with quotes doubled', () => {
-  const order = anOrder({ customerId: 'acme, "north"\r\nbranch', items: [{ productId: 'a', quantity: 2, unitPrice: { currencyCode: 'EUR', amountMinor: 150n } }, { productId: 'b', quantity: 1, unitPrice: { currencyCode: 'EUR', amountMinor: 5n } }] });
+  const order = anOrder({
+    customerId: 'acme, "north"\r\nbranch',
+    items: [
+      { productId: 'a', quantity: 2, unitPrice: { currencyCode: 'EUR', amountMinor: 150n } },
+      { productId: 'b', quantity: 1, unitPrice: { currencyCode: 'EUR', amountMinor: 5n } },
+    ],
+  });
   const text = ORDER_ENCODERS.CSV.header + ORDER_ENCODERS.CSV.encode(order);
   expect(text.endsWith('\r\n')).toBe(true);
   expect(text).toContain('"acme, ""north""\r\nbranch"');

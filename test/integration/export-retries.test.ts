@@ -31,14 +31,36 @@ async function runner(failures: (call: number) => Error | undefined) {
     },
   };
   const exports = exportUseCases({
-    jobs: store.exports, orders, encoders: ORDER_ENCODERS, sha256: nodeSha256, changes: new PollingExportJobSignal(5),
-    now: () => new Date(), newId: sequentialIds(), settings: { pageSize: 10, progressIntervalMs: 1, maxAttempts: 3 },
+    jobs: store.exports,
+    orders,
+    encoders: ORDER_ENCODERS,
+    sha256: nodeSha256,
+    changes: new PollingExportJobSignal(5),
+    now: () => new Date(),
+    newId: sequentialIds(),
+    settings: { pageSize: 10, progressIntervalMs: 1, maxAttempts: 3 },
   });
   const retries: number[] = [];
-  const queue = new InProcessJobQueue({ concurrency: 1, initialBackoffMs: 1, maxBackoffMs: 4, onRetry: (_id, retry) => retries.push(retry) });
+  const queue = new InProcessJobQueue({
+    concurrency: 1,
+    initialBackoffMs: 1,
+    maxBackoffMs: 4,
+    onRetry: (_id, retry) => retries.push(retry),
+  });
   const attempts: string[] = [];
-  queue.consume(exportJobHandler({ exports, log: pino({ level: 'silent' }), tracer: trace.getTracer('test'), propagator: new W3CTraceContextPropagator(), metrics: { attemptEnded: (r) => attempts.push(r) } }));
-  const { job } = await exports.create({ customerId: '', status: undefined, format: 'CSV', idempotencyKey: '' }, { actor: ANY_ACTOR, requester: 'staff', traceContext: {} });
+  queue.consume(
+    exportJobHandler({
+      exports,
+      log: pino({ level: 'silent' }),
+      tracer: trace.getTracer('test'),
+      propagator: new W3CTraceContextPropagator(),
+      metrics: { attemptEnded: (r) => attempts.push(r) },
+    }),
+  );
+  const { job } = await exports.create(
+    { customerId: '', status: undefined, format: 'CSV', idempotencyKey: '' },
+    { actor: ANY_ACTOR, requester: 'staff', traceContext: {} },
+  );
   await dispatchExports({ jobs: store.exports, queue })();
   const final = async () => {
     let current = await exports.get(job.id, ANY_ACTOR);

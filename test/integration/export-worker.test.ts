@@ -18,7 +18,8 @@ import { startWorkerProcess } from '../support/server-process.js';
 import { startTestApp, testConfigDocument, type TestApp } from '../support/test-app.js';
 import { until } from '../support/until.js';
 
-const available = (await serviceAvailable('PostgreSQL', POSTGRES.host, POSTGRES.port)) && (await serviceAvailable('Redis', REDIS.host, REDIS.port));
+const available =
+  (await serviceAvailable('PostgreSQL', POSTGRES.host, POSTGRES.port)) && (await serviceAvailable('Redis', REDIS.host, REDIS.port));
 const database = `orderflow_exports_${randomBytes(4).toString('hex')}`;
 const prefix = uniquePrefix('export-worker');
 const store = { kind: 'postgres', host: POSTGRES.host, port: POSTGRES.port, database, user: POSTGRES.user, migrate: true };
@@ -48,7 +49,8 @@ describe.skipIf(!available)('export jobs on BullMQ with the worker as a child pr
     sql = new pg.Client({ ...POSTGRES, database });
     await sql.connect();
     async function* requests(): AsyncGenerator<ImportOrdersRequest> {
-      for (let i = 0; i < ORDERS; i++) yield { order: { customerId: `c${i % 7}`, items: [{ productId: 'espresso', quantity: 1 + (i % 5) }], idempotencyKey: '' } };
+      for (let i = 0; i < ORDERS; i++)
+        yield { order: { customerId: `c${i % 7}`, items: [{ productId: 'espresso', quantity: 1 + (i % 5) }], idempotencyKey: '' } };
     }
     expect((await api.orders.importOrders(requests())).created).toBe(ORDERS);
   }, 180_000);
@@ -70,8 +72,15 @@ describe.skipIf(!available)('export jobs on BullMQ with the worker as a child pr
     workers.push(worker);
     return worker;
   };
-  const exportCsv = async () => (await api.exports.exportOrders({ customerId: '', status: 0, format: ExportFormat.EXPORT_FORMAT_CSV, idempotencyKey: '' })).job!;
-  const jobRow = async (id: string) => (await sql.query<{ status: string; attempts: number; orders_done: string }>('SELECT status, attempts, orders_done FROM export_jobs WHERE id = $1', [id])).rows[0];
+  const exportCsv = async () =>
+    (await api.exports.exportOrders({ customerId: '', status: 0, format: ExportFormat.EXPORT_FORMAT_CSV, idempotencyKey: '' })).job!;
+  const jobRow = async (id: string) =>
+    (
+      await sql.query<{ status: string; attempts: number; orders_done: string }>(
+        'SELECT status, attempts, orders_done FROM export_jobs WHERE id = $1',
+        [id],
+      )
+    ).rows[0];
   /** Holds every chunk write (the test's own lock) until the returned function releases it. */
   const holdChunkWrites = async () => {
     const gate = new pg.Client({ ...POSTGRES, database });
@@ -84,13 +93,21 @@ describe.skipIf(!available)('export jobs on BullMQ with the worker as a child pr
     };
   };
   const waitingChunkWrites = async () =>
-    (await sql.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO export_chunks%'", [database])).rows;
+    (
+      await sql.query<{ pid: number }>(
+        "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO export_chunks%'",
+        [database],
+      )
+    ).rows;
 
   test('kill -9 of the worker mid-job: a new worker completes it, the file whole and stored once', async () => {
     const release = await holdChunkWrites();
     const first = await startWorker();
     const job = await exportCsv();
-    await until('the worker is writing the job (its first chunk waits on the test lock)', async () => (await waitingChunkWrites()).length === 1);
+    await until(
+      'the worker is writing the job (its first chunk waits on the test lock)',
+      async () => (await waitingChunkWrites()).length === 1,
+    );
     expect(await jobRow(job.id)).toMatchObject({ status: 'RUNNING', attempts: 1 });
     expect(Number((await jobRow(job.id))?.orders_done)).toBeGreaterThan(0);
 
@@ -105,7 +122,10 @@ describe.skipIf(!available)('export jobs on BullMQ with the worker as a child pr
     const final = states.at(-1)!;
     expect(final).toMatchObject({ status: ExportJobStatus.EXPORT_JOB_STATUS_SUCCEEDED, ordersDone: BigInt(ORDERS) });
     expect((await jobRow(job.id))?.attempts).toBe(2);
-    const chunks = await sql.query<{ attempt: number; n: string }>('SELECT attempt, count(*) AS n FROM export_chunks WHERE job_id = $1 GROUP BY attempt', [job.id]);
+    const chunks = await sql.query<{ attempt: number; n: string }>(
+      'SELECT attempt, count(*) AS n FROM export_chunks WHERE job_id = $1 GROUP BY attempt',
+      [job.id],
+    );
     expect(chunks.rows.map((r) => r.attempt)).toEqual([2]);
 
     // Served by the server, which ran no job; the same bytes as a fresh export of the same filter.
@@ -129,7 +149,9 @@ describe.skipIf(!available)('export jobs on BullMQ with the worker as a child pr
     await stopping.output.waitFor((l) => l.msg === 'running export jobs did not finish within the shutdown timeout; handing them back');
     await release();
     expect((await stopping.exited).code).toBe(1);
-    expect(stopping.output.lines.some((l) => l.msg === 'export job interrupted by shutdown; handed back as QUEUED' && l.job_id === job.id)).toBe(true);
+    expect(
+      stopping.output.lines.some((l) => l.msg === 'export job interrupted by shutdown; handed back as QUEUED' && l.job_id === job.id),
+    ).toBe(true);
     expect((await jobRow(job.id))?.status).toBe('QUEUED');
 
     await startWorker();

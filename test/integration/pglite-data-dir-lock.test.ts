@@ -99,7 +99,9 @@ describe('lockDataDir', () => {
   ])('the lock is released when the process dies of %s', async (_, ending) => {
     const dir = dataDir();
     const script = `import { lockDataDir } from './src/adapters/postgres/data-dir-lock.ts'; lockDataDir(${JSON.stringify(dir)}); console.log('locked'); ${ending};`;
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     const code = await new Promise((resolve) => child.once('exit', resolve));

@@ -27,7 +27,8 @@ test('a query that cannot finish by its deadline ends DEADLINE_EXCEEDED', async 
 });
 
 test('a transaction whose work outlives its deadline is rolled back', async () => {
-  const insert = "INSERT INTO products (id, name, currency_code, price_minor, create_time, update_time) VALUES ('late', 'p', 'EUR', 1, now(), now())";
+  const insert =
+    "INSERT INTO products (id, name, currency_code, price_minor, create_time, update_time) VALUES ('late', 'p', 'EUR', 1, now(), now())";
   await expect(
     driver.transaction(async (tx) => {
       await tx.query(insert);

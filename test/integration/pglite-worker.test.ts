@@ -50,7 +50,9 @@ describe('the PGlite driver', () => {
   test('a rolled back transaction leaves nothing, and the store goes on serving', async () => {
     await expect(
       driver.transaction(async (tx) => {
-        await tx.query("INSERT INTO products (id, name, currency_code, price_minor, create_time, update_time) VALUES ('p', 'P', 'EUR', 1, now(), now())");
+        await tx.query(
+          "INSERT INTO products (id, name, currency_code, price_minor, create_time, update_time) VALUES ('p', 'P', 'EUR', 1, now(), now())",
+        );
         throw new Error('changed my mind');
       }),
     ).rejects.toThrow('changed my mind');

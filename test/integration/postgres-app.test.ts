@@ -13,7 +13,14 @@ import { startTestApp, testConfigDocument } from '../support/test-app.js';
 
 const available = await serviceAvailable('PostgreSQL', POSTGRES.host, POSTGRES.port);
 const database = `orderflow_app_${randomBytes(4).toString('hex')}`;
-const store = { kind: 'postgres', host: POSTGRES.host, port: POSTGRES.port, database, user: POSTGRES.user, password: { fromEnv: 'PG_TEST_PASSWORD' } };
+const store = {
+  kind: 'postgres',
+  host: POSTGRES.host,
+  port: POSTGRES.port,
+  database,
+  user: POSTGRES.user,
+  password: { fromEnv: 'PG_TEST_PASSWORD' },
+};
 
 describe.skipIf(!available)('the service on PostgreSQL', () => {
   const dir = mkdtempSync(join(tmpdir(), 'orderflow-pg-app-'));
@@ -28,7 +35,10 @@ describe.skipIf(!available)('the service on PostgreSQL', () => {
     const confPath = join(dir, 'migrate.yaml');
     writeFileSync(confPath, testConfigDocument(store));
     const run = () =>
-      spawnSync(process.execPath, ['--import', 'tsx', 'src/cmd/migrate.ts'], { env: { PATH: process.env.PATH ?? '', CONF_PATH: confPath, PG_TEST_PASSWORD: 'unused-with-trust-auth' }, encoding: 'utf8' });
+      spawnSync(process.execPath, ['--import', 'tsx', 'src/cmd/migrate.ts'], {
+        env: { PATH: process.env.PATH ?? '', CONF_PATH: confPath, PG_TEST_PASSWORD: 'unused-with-trust-auth' },
+        encoding: 'utf8',
+      });
     const first = run();
     expect(first.status).toBe(0);
     expect(first.stdout).toMatch(/"applied":\["0001_orders\.sql","0002_exports\.sql"\].*migrations applied/);
@@ -43,8 +53,20 @@ describe.skipIf(!available)('the service on PostgreSQL', () => {
     try {
       const abort = new AbortController();
       const watch = reader(api.orders.watchOrders({ customerId: 'pg-customer' }, { signal: abort.signal }));
-      const { order } = await api.orders.createOrder({ customerId: 'pg-customer', items: [{ productId: 'espresso', quantity: 2 }], idempotencyKey: 'pg-1' });
-      expect((await api.orders.createOrder({ customerId: 'pg-customer', items: [{ productId: 'espresso', quantity: 2 }], idempotencyKey: 'pg-1' })).order?.id).toBe(order?.id);
+      const { order } = await api.orders.createOrder({
+        customerId: 'pg-customer',
+        items: [{ productId: 'espresso', quantity: 2 }],
+        idempotencyKey: 'pg-1',
+      });
+      expect(
+        (
+          await api.orders.createOrder({
+            customerId: 'pg-customer',
+            items: [{ productId: 'espresso', quantity: 2 }],
+            idempotencyKey: 'pg-1',
+          })
+        ).order?.id,
+      ).toBe(order?.id);
       expect((await api.orders.getOrder({ id: order!.id })).order).toEqual(order);
       const [event] = await watch.take(1);
       expect(event?.event?.order?.id).toBe(order?.id);

@@ -17,9 +17,13 @@ let direct: SqlDriver;
 const opened: { driver: SqlDriver; proxy: TcpProxy }[] = [];
 
 const within = (ms: number): CallScope => ({ signal: new AbortController().signal, deadline: Date.now() + ms });
-const open = (port: number) => openPgDriver({ ...POSTGRES, port, database, password: undefined, poolMax: 1, connectTimeoutMs: 5000, onIdleError: () => {} });
+const open = (port: number) =>
+  openPgDriver({ ...POSTGRES, port, database, password: undefined, poolMax: 1, connectTimeoutMs: 5000, onIdleError: () => {} });
 const insertProduct = (tx: SqlExecutor, id: string) =>
-  tx.query("INSERT INTO products (id, name, currency_code, price_minor, create_time, update_time) VALUES ($1, 'p', 'EUR', 1, now(), now())", [id]);
+  tx.query(
+    "INSERT INTO products (id, name, currency_code, price_minor, create_time, update_time) VALUES ($1, 'p', 'EUR', 1, now(), now())",
+    [id],
+  );
 const stored = (id: string) => direct.query<{ id: string }>('SELECT id FROM products WHERE id = $1', [id]);
 
 /** A one-connection driver behind a proxy of its own, connected already. */
@@ -85,9 +89,16 @@ describe.skipIf(!available)('deadlines on a stalled PostgreSQL connection', () =
 
   test('a statement running past the deadline is cancelled by the server, not left running', async () => {
     const { driver } = await throughProxy();
-    await expect(driver.transaction((tx) => tx.query('SELECT pg_sleep(30)'), within(500))).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED' });
+    await expect(driver.transaction((tx) => tx.query('SELECT pg_sleep(30)'), within(500))).rejects.toMatchObject({
+      code: 'DEADLINE_EXCEEDED',
+    });
     const running = async () =>
-      (await direct.query<{ n: string }>("SELECT count(*)::text AS n FROM pg_stat_activity WHERE datname = $1 AND state = 'active' AND query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()", [database]))[0]?.n;
+      (
+        await direct.query<{ n: string }>(
+          "SELECT count(*)::text AS n FROM pg_stat_activity WHERE datname = $1 AND state = 'active' AND query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()",
+          [database],
+        )
+      )[0]?.n;
     await expect.poll(running, { timeout: 10_000 }).toBe('0');
   });
 });

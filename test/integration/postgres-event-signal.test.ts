@@ -33,7 +33,12 @@ async function openSignal(options: { port?: number; catchUpIntervalMs?: number }
   const listen = pgListen({ ...db, port: options.port ?? db.port, password: undefined, connectTimeoutMs: 1000 });
   const log = new PostgresOrderRepository(driver);
   // The safety net is an hour away unless asked for: only LISTEN and the reconnect catch-up wake.
-  const signal = new PostgresEventSignal({ listen, head: () => log.head(), catchUpIntervalMs: options.catchUpIntervalMs ?? HOUR, reconnect: { initialMs: 20, maxMs: 200 } });
+  const signal = new PostgresEventSignal({
+    listen,
+    head: () => log.head(),
+    catchUpIntervalMs: options.catchUpIntervalMs ?? HOUR,
+    reconnect: { initialMs: 20, maxMs: 200 },
+  });
   opened.push(signal);
   await signal.start();
   return signal;
@@ -93,7 +98,12 @@ describe.skipIf(!available)('PostgresEventSignal with the writer in another proc
       await signal.check();
       const waiting = signal.wait(0n, new AbortController().signal);
       await proxy.refuse();
-      await until('not ready while LISTEN is down', () => signal.check().then(() => false, () => true));
+      await until('not ready while LISTEN is down', () =>
+        signal.check().then(
+          () => false,
+          () => true,
+        ),
+      );
       await writer.commitUpTo(3n); // straight to PostgreSQL: the notification is lost for this signal
       expect(await Promise.race([waiting.then(() => 'resolved'), new Promise((r) => setTimeout(() => r('pending'), 200))])).toBe('pending');
       await proxy.accept();
@@ -120,7 +130,12 @@ describe.skipIf(!available)('PostgresEventSignal with the writer in another proc
       await resetSqlStore(driver);
       const signal = await openSignal({ port: proxy.port, catchUpIntervalMs: 50 });
       await proxy.refuse();
-      await until('not ready while LISTEN is down', () => signal.check().then(() => false, () => true));
+      await until('not ready while LISTEN is down', () =>
+        signal.check().then(
+          () => false,
+          () => true,
+        ),
+      );
       const waiting = signal.wait(0n, new AbortController().signal);
       await writer.commitUpTo(1n);
       await expect(waiting).resolves.toBeUndefined();

@@ -28,7 +28,15 @@ describe.skipIf(!available)('event delivery and readiness across a database outa
     proxy = await startTcpProxy({ host: POSTGRES.host, port: POSTGRES.port });
     app = await startTestApp({
       config: {
-        store: { kind: 'postgres', host: '127.0.0.1', port: proxy.port, user: POSTGRES.user, database, migrate: true, connectTimeoutMs: 1000 },
+        store: {
+          kind: 'postgres',
+          host: '127.0.0.1',
+          port: proxy.port,
+          user: POSTGRES.user,
+          database,
+          migrate: true,
+          connectTimeoutMs: 1000,
+        },
         // No safety net within the test: only the catch-up after the reconnect can bring the events.
         events: { catchUpIntervalMs: 3_600_000, reconnectInitialMs: 20, reconnectMaxMs: 200 },
         health: { checkIntervalMs: 3_600_000, checkTimeoutMs: 1000 },

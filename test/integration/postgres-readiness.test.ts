@@ -22,7 +22,15 @@ describe.skipIf(!available)('readiness on PostgreSQL', () => {
     proxy = await startTcpProxy({ host: POSTGRES.host, port: POSTGRES.port });
     app = await startTestApp({
       config: {
-        store: { kind: 'postgres', host: '127.0.0.1', port: proxy.port, user: POSTGRES.user, database, migrate: true, connectTimeoutMs: 1000 },
+        store: {
+          kind: 'postgres',
+          host: '127.0.0.1',
+          port: proxy.port,
+          user: POSTGRES.user,
+          database,
+          migrate: true,
+          connectTimeoutMs: 1000,
+        },
         // The periodic check is an hour away: only the reaction to a failed call can explain a change.
         health: { checkIntervalMs: 3_600_000, checkTimeoutMs: 1000 },
       },

@@ -16,7 +16,16 @@ const database = `orderflow_test_${randomBytes(4).toString('hex')}`;
 let driver: SqlDriver;
 
 test('a server that cannot be reached is UNAVAILABLE to the domain, not an internal error', async () => {
-  const unreachable = openPgDriver({ host: '127.0.0.1', port: 1, database: 'x', user: 'x', password: undefined, poolMax: 1, connectTimeoutMs: 500, onIdleError: () => {} });
+  const unreachable = openPgDriver({
+    host: '127.0.0.1',
+    port: 1,
+    database: 'x',
+    user: 'x',
+    password: undefined,
+    poolMax: 1,
+    connectTimeoutMs: 500,
+    onIdleError: () => {},
+  });
   await expect(unreachable.query('SELECT 1')).rejects.toMatchObject({ name: 'DomainError', code: 'UNAVAILABLE' });
   await expect(unreachable.transaction(() => Promise.resolve())).rejects.toMatchObject({ code: 'UNAVAILABLE' });
   await unreachable.close();

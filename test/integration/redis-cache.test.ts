@@ -22,7 +22,9 @@ afterAll(async () => {
   await server.stop();
 });
 
-async function open(options: { commandTimeoutMs?: number; keyPrefix?: string; onConnection?: (up: boolean) => void } = {}): Promise<RedisCache> {
+async function open(
+  options: { commandTimeoutMs?: number; keyPrefix?: string; onConnection?: (up: boolean) => void } = {},
+): Promise<RedisCache> {
   const cache = await openReadyRedisCache({ port: server.port, keyPrefix: 'p:', ...options });
   opened.push(cache);
   return cache;
@@ -92,7 +94,14 @@ describe('a Redis that is killed and restarted', () => {
 
   test('a cache opened while Redis is down starts working when Redis comes', async () => {
     await server.kill();
-    const cache = new RedisCache({ host: '127.0.0.1', port: server.port, db: 0, keyPrefix: 'late:', commandTimeoutMs: 500, connectTimeoutMs: 500 });
+    const cache = new RedisCache({
+      host: '127.0.0.1',
+      port: server.port,
+      db: 0,
+      keyPrefix: 'late:',
+      commandTimeoutMs: 500,
+      connectTimeoutMs: 500,
+    });
     opened.push(cache);
     await expect(cache.getMany(['k'])).rejects.toMatchObject({ name: 'CacheUnavailableError' });
     await server.start();

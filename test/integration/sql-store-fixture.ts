@@ -4,7 +4,9 @@ import { openSqlStore } from '../../src/adapters/postgres/postgres-store.js';
 import type { OpenedStore } from '../contracts/order-store.contract.js';
 
 export async function resetSqlStore(driver: SqlDriver): Promise<void> {
-  await driver.exec('TRUNCATE export_chunks, export_outbox, export_jobs, order_events, orders, products; UPDATE event_sequence SET last_value = 0;');
+  await driver.exec(
+    'TRUNCATE export_chunks, export_outbox, export_jobs, order_events, orders, products; UPDATE event_sequence SET last_value = 0;',
+  );
 }
 
 /** A store over `driver` (already migrated), emptied first; its close() leaves the driver open. */

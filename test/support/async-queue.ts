@@ -69,14 +69,22 @@ export function reader<T>(iterable: AsyncIterable<T>) {
   return {
     /** The next `n` items; rejects with the stream's error if it fails first. */
     async take(n: number, timeoutMs = 60_000): Promise<T[]> {
-      await settle(() => buffered.length >= n || outcome !== undefined, timeoutMs, () => `got ${buffered.length} of ${n} items within ${timeoutMs} ms`);
+      await settle(
+        () => buffered.length >= n || outcome !== undefined,
+        timeoutMs,
+        () => `got ${buffered.length} of ${n} items within ${timeoutMs} ms`,
+      );
       if (buffered.length >= n) return buffered.splice(0, n);
       if (outcome !== undefined && 'error' in outcome) throw outcome.error;
       throw new Error(`the stream ended after ${buffered.length} of ${n} items`);
     },
     /** Resolves with how the stream ends: 'done', or the error it failed with. */
     async end(timeoutMs = 60_000): Promise<unknown> {
-      await settle(() => outcome !== undefined, timeoutMs, () => `the stream did not end within ${timeoutMs} ms`);
+      await settle(
+        () => outcome !== undefined,
+        timeoutMs,
+        () => `the stream did not end within ${timeoutMs} ms`,
+      );
       return outcome !== undefined && 'error' in outcome ? outcome.error : 'done';
     },
     /** Items received and not yet taken. */

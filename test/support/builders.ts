@@ -19,7 +19,14 @@ export function sequentialIds() {
 
 export function aProduct(overrides: Partial<Product> = {}): Product {
   const at = new Date('2026-01-01T00:00:00.000Z');
-  return { id: 'espresso', name: 'Espresso', price: { currencyCode: 'EUR', amountMinor: 1250n }, createTime: at, updateTime: at, ...overrides };
+  return {
+    id: 'espresso',
+    name: 'Espresso',
+    price: { currencyCode: 'EUR', amountMinor: 1250n },
+    createTime: at,
+    updateTime: at,
+    ...overrides,
+  };
 }
 
 export function anOrder(overrides: Partial<Order> = {}): Order {

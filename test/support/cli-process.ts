@@ -30,7 +30,10 @@ export function startCli(addr: string, args: readonly string[]): CliProcess {
         child[stream].off('data', check);
         resolve(output[stream]);
       };
-      const timer = setTimeout(() => reject(new Error(`no "${text}" on ${stream}; stdout: ${output.stdout}\nstderr: ${output.stderr}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`no "${text}" on ${stream}; stdout: ${output.stdout}\nstderr: ${output.stderr}`)),
+        timeoutMs,
+      );
       child[stream].on('data', check);
       check();
     });
@@ -46,5 +49,8 @@ export async function runCli(addr: string, args: readonly string[], stdin = ''):
 
 /** The lines of an NDJSON output. */
 export function jsonLines<T = { event: { sequence: string; type: string; order: { id: string; status: string } } }>(text: string): T[] {
-  return text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as T);
+  return text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as T);
 }

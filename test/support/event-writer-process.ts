@@ -6,10 +6,14 @@ import { createInterface } from 'node:readline';
 export type EventWriterProcess = Readonly<{ pid: number; commitUpTo(sequence: bigint): Promise<void>; stop(): Promise<void> }>;
 
 export function startEventWriter(db: { host: string; port: number; user: string; database: string }): EventWriterProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/event-writer.ts', db.host, String(db.port), db.user, db.database], {
-    env: { PATH: process.env.PATH ?? '' },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'test/support/event-writer.ts', db.host, String(db.port), db.user, db.database],
+    {
+      env: { PATH: process.env.PATH ?? '' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const answers: ((line: string) => void)[] = [];

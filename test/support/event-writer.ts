@@ -9,7 +9,16 @@ import { createUuidV7Generator } from '../../src/adapters/system.js';
 import { anOrder } from './builders.js';
 
 const [host = '127.0.0.1', port = '5432', user = 'postgres', database = 'postgres'] = process.argv.slice(2);
-const driver = openPgDriver({ host, port: Number(port), user, database, password: undefined, poolMax: 2, connectTimeoutMs: 5000, onIdleError: () => {} });
+const driver = openPgDriver({
+  host,
+  port: Number(port),
+  user,
+  database,
+  password: undefined,
+  poolMax: 2,
+  connectTimeoutMs: 5000,
+  onIdleError: () => {},
+});
 const orders = new PostgresOrderRepository(driver);
 const newId = createUuidV7Generator();
 

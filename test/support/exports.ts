@@ -24,7 +24,10 @@ export async function download(api: Clients, id: string, options: Options & { of
   const controller = new AbortController();
   const chunks: { offset: bigint; data: Uint8Array }[] = [];
   try {
-    for await (const chunk of api.exports.downloadExport({ id, offset: options.offset ?? 0n }, { signal: controller.signal, ...(options.metadata === undefined ? {} : { metadata: options.metadata }) })) {
+    for await (const chunk of api.exports.downloadExport(
+      { id, offset: options.offset ?? 0n },
+      { signal: controller.signal, ...(options.metadata === undefined ? {} : { metadata: options.metadata }) },
+    )) {
       chunks.push(chunk);
       if (options.stopAfterChunks !== undefined && chunks.length >= options.stopAfterChunks) controller.abort();
     }
@@ -82,8 +85,15 @@ export async function listAll(api: Clients, filter: { customerId: string; status
 export function expectedCsvRow(order: Order, statusName: string): string[] {
   const iso = (t: { seconds: bigint; nanos: number } | undefined) => new Date(Number(t!.seconds) * 1000 + t!.nanos / 1e6).toISOString();
   return [
-    order.id, order.customerId, statusName, order.version.toString(), order.total!.currencyCode, order.total!.amountMinor.toString(),
-    String(order.items.length), order.items.map((i) => `${i.productId}*${i.quantity}@${i.unitPrice!.amountMinor}`).join(';'),
-    iso(order.createTime), iso(order.updateTime),
+    order.id,
+    order.customerId,
+    statusName,
+    order.version.toString(),
+    order.total!.currencyCode,
+    order.total!.amountMinor.toString(),
+    String(order.items.length),
+    order.items.map((i) => `${i.productId}*${i.quantity}@${i.unitPrice!.amountMinor}`).join(';'),
+    iso(order.createTime),
+    iso(order.updateTime),
   ];
 }

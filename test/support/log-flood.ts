@@ -10,5 +10,8 @@ const ending = process.env.ENDING ?? 'throw';
 const log = createLogger({ level: 'info', format: 'json' }, { app: 'log-flood' });
 exitOnFatalErrors(log);
 for (let i = 0; i < lines; i++) log.info({ i, padding: 'x'.repeat(200) }, 'flood');
-if (ending === 'throw') setImmediate(() => { throw new Error('boom after the flood'); });
+if (ending === 'throw')
+  setImmediate(() => {
+    throw new Error('boom after the flood');
+  });
 else process.exit(0);

@@ -4,7 +4,12 @@
 import { connect } from 'node:net';
 import pg from 'pg';
 
-export const POSTGRES = { host: process.env.PGHOST ?? '127.0.0.1', port: Number(process.env.PGPORT ?? 5432), user: process.env.PGUSER ?? 'postgres', database: process.env.PGDATABASE ?? 'test' };
+export const POSTGRES = {
+  host: process.env.PGHOST ?? '127.0.0.1',
+  port: Number(process.env.PGPORT ?? 5432),
+  user: process.env.PGUSER ?? 'postgres',
+  database: process.env.PGDATABASE ?? 'test',
+};
 
 export const servicesRequired = process.env.ORDERFLOW_REQUIRE_SERVICES === '1';
 
@@ -28,7 +33,9 @@ export async function serviceAvailable(name: string, host: string, port: number)
   if (await reachable(host, port)) return true;
   const message = `${name} is not reachable at ${host}:${port}`;
   if (servicesRequired) throw new Error(`${message}, and ORDERFLOW_REQUIRE_SERVICES=1 forbids skipping`);
-  console.warn(`\n!!! SKIPPED: ${message}; its tests did not run. Start it (see README, "Tests") or set ORDERFLOW_REQUIRE_SERVICES=1 to fail instead.\n`);
+  console.warn(
+    `\n!!! SKIPPED: ${message}; its tests did not run. Start it (see README, "Tests") or set ORDERFLOW_REQUIRE_SERVICES=1 to fail instead.\n`,
+  );
   return false;
 }
 

@@ -17,10 +17,20 @@ export function sha256(value: string): string {
   return createHash('sha256').update(value).digest('hex');
 }
 
-export type TokenClaims = { subject?: string; scopes?: string[]; issuer?: string; audience?: string; expiresIn?: string | number; notBefore?: string | number };
+export type TokenClaims = {
+  subject?: string;
+  scopes?: string[];
+  issuer?: string;
+  audience?: string;
+  expiresIn?: string | number;
+  notBefore?: string | number;
+};
 
 function claims(c: TokenClaims) {
-  let jwt = new SignJWT({ scope: (c.scopes ?? []).join(' ') }).setIssuer(c.issuer ?? ISSUER).setAudience(c.audience ?? AUDIENCE).setIssuedAt();
+  let jwt = new SignJWT({ scope: (c.scopes ?? []).join(' ') })
+    .setIssuer(c.issuer ?? ISSUER)
+    .setAudience(c.audience ?? AUDIENCE)
+    .setIssuedAt();
   if (c.subject !== undefined) jwt = jwt.setSubject(c.subject);
   jwt = jwt.setExpirationTime(c.expiresIn ?? '1h');
   if (c.notBefore !== undefined) jwt = jwt.setNotBefore(c.notBefore);
@@ -28,7 +38,9 @@ function claims(c: TokenClaims) {
 }
 
 export function hs256Token(secret: string, c: TokenClaims = {}): Promise<string> {
-  return claims({ subject: 'alice', ...c }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(secret));
+  return claims({ subject: 'alice', ...c })
+    .setProtectedHeader({ alg: 'HS256' })
+    .sign(new TextEncoder().encode(secret));
 }
 
 /** A key pair for `alg`, with a JWKS file that publishes its public half (and `also`). */
@@ -37,7 +49,10 @@ export async function asymmetricSigner(alg: 'RS256' | 'ES256', kid: string) {
   const jwk: JWK = { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' };
   return {
     jwk,
-    sign: (c: TokenClaims = {}) => claims({ subject: 'alice', ...c }).setProtectedHeader({ alg, kid }).sign(privateKey),
+    sign: (c: TokenClaims = {}) =>
+      claims({ subject: 'alice', ...c })
+        .setProtectedHeader({ alg, kid })
+        .sign(privateKey),
   };
 }
 

@@ -20,9 +20,26 @@ export type CollectedSpan = {
 
 type OtlpValue = { stringValue?: string; intValue?: string | number; boolValue?: boolean; doubleValue?: number };
 type OtlpAttribute = { key: string; value: OtlpValue };
-type OtlpSpan = { traceId: string; spanId: string; parentSpanId?: string; name: string; kind: number; attributes?: OtlpAttribute[]; status?: { code?: number }; links?: { traceId: string }[] };
+type OtlpSpan = {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  kind: number;
+  attributes?: OtlpAttribute[];
+  status?: { code?: number };
+  links?: { traceId: string }[];
+};
 type OtlpBody = { resourceSpans: { resource?: { attributes?: OtlpAttribute[] }; scopeSpans: { spans: OtlpSpan[] }[] }[] };
-type ZipkinSpan = { traceId: string; id: string; parentId?: string; name: string; kind?: string; localEndpoint?: { serviceName?: string }; tags?: Record<string, string> };
+type ZipkinSpan = {
+  traceId: string;
+  id: string;
+  parentId?: string;
+  name: string;
+  kind?: string;
+  localEndpoint?: { serviceName?: string };
+  tags?: Record<string, string>;
+};
 
 const KINDS = ['UNSPECIFIED', 'INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'] as const;
 
@@ -87,7 +104,7 @@ export async function startTraceCollector() {
         res.writeHead(req.url === '/api/v2/spans' ? 202 : 200, { 'content-type': 'application/json' }).end('{}');
       })
       .catch((error: unknown) => {
-        console.error("trace collector: bad request", req.url, error);
+        console.error('trace collector: bad request', req.url, error);
         res.writeHead(400).end();
       });
   });
@@ -101,7 +118,8 @@ export async function startTraceCollector() {
     async waitFor(predicate: (spans: CollectedSpan[]) => boolean, timeoutMs = 60_000): Promise<CollectedSpan[]> {
       const deadline = Date.now() + timeoutMs;
       while (!predicate(spans)) {
-        if (Date.now() > deadline) throw new Error(`spans did not arrive in time; got: ${spans.map((s) => `${s.service}:${s.name}`).join(', ')}`);
+        if (Date.now() > deadline)
+          throw new Error(`spans did not arrive in time; got: ${spans.map((s) => `${s.service}:${s.name}`).join(', ')}`);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
       return spans;

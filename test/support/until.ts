@@ -12,7 +12,10 @@ export async function until(what: string, condition: () => boolean | Promise<boo
     } catch (error) {
       last = error;
     }
-    if (Date.now() >= deadline) throw new Error(`${what}: still not so after ${timeoutMs} ms${last === undefined ? '' : ` (last error: ${last instanceof Error ? last.message : JSON.stringify(last)})`}`);
+    if (Date.now() >= deadline)
+      throw new Error(
+        `${what}: still not so after ${timeoutMs} ms${last === undefined ? '' : ` (last error: ${last instanceof Error ? last.message : JSON.stringify(last)})`}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

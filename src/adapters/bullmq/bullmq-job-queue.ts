@@ -45,7 +45,13 @@ function connection(settings: BullmqSettings, forWorker: boolean) {
  * BullMQ needs `noeviction`: an evicted job key corrupts the queue.
  */
 export async function redisEvictionPolicy(settings: BullmqSettings): Promise<string> {
-  const redis = new Redis({ ...connection(settings, false), lazyConnect: true, enableOfflineQueue: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+  const redis = new Redis({
+    ...connection(settings, false),
+    lazyConnect: true,
+    enableOfflineQueue: true,
+    maxRetriesPerRequest: 1,
+    retryStrategy: () => null,
+  });
   try {
     await redis.connect();
     const info = await redis.info('memory');
@@ -64,13 +70,17 @@ export class BullmqJobQueue implements JobQueue {
   }
 
   async enqueue(jobId: string): Promise<void> {
-    await this.queue.add('export', { jobId }, {
-      jobId,
-      attempts: BULLMQ_ATTEMPTS,
-      backoff: { type: 'capped-exponential' },
-      removeOnComplete: { age: 24 * 3600, count: 10_000 },
-      removeOnFail: { age: 7 * 24 * 3600 },
-    });
+    await this.queue.add(
+      'export',
+      { jobId },
+      {
+        jobId,
+        attempts: BULLMQ_ATTEMPTS,
+        backoff: { type: 'capped-exponential' },
+        removeOnComplete: { age: 24 * 3600, count: 10_000 },
+        removeOnFail: { age: 7 * 24 * 3600 },
+      },
+    );
   }
 
   async depth(): Promise<number> {
@@ -96,7 +106,11 @@ export type ConsumerOptions = Readonly<{
 export class BullmqConsumer {
   private readonly worker: Worker;
 
-  constructor(settings: BullmqSettings, handler: JobHandler, private readonly options: ConsumerOptions) {
+  constructor(
+    settings: BullmqSettings,
+    handler: JobHandler,
+    private readonly options: ConsumerOptions,
+  ) {
     this.worker = new Worker(
       settings.queueName,
       async (job: Job<{ jobId: string }>, token?: string, signal?: AbortSignal) => {
@@ -143,7 +157,10 @@ export class BullmqConsumer {
   async close(timeoutMs: number): Promise<boolean> {
     const closing = this.worker.close();
     let timer: NodeJS.Timeout | undefined;
-    const inTime = await Promise.race([closing.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)))]);
+    const inTime = await Promise.race([
+      closing.then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs))),
+    ]);
     clearTimeout(timer);
     if (!inTime) {
       this.options.onCancel?.();

@@ -52,13 +52,16 @@ export class GrpcProductCatalog implements ProductCatalog {
     } catch (error) {
       if (scope.signal.aborted) throw error;
       // The catalog's DEADLINE_EXCEEDED at the caller's own deadline is the caller's deadline.
-      if (Date.now() >= scope.deadline - 50) throw new DomainError('DEADLINE_EXCEEDED', 'the deadline passed while waiting for the product catalog', [], { cause: error });
+      if (Date.now() >= scope.deadline - 50)
+        throw new DomainError('DEADLINE_EXCEEDED', 'the deadline passed while waiting for the product catalog', [], { cause: error });
       // Down, overloaded or too slow: the caller may retry. Anything else (refused credentials,
       // a bug) is not fixed by retrying and stays an internal error, logged with its cause.
       const code = (error as Partial<ServiceError>).code;
       if (code !== Status.UNAVAILABLE && code !== Status.DEADLINE_EXCEEDED && code !== Status.RESOURCE_EXHAUSTED) throw error;
       const details = (error as Partial<ServiceError>).details ?? String(error);
-      throw new DomainError('UNAVAILABLE', 'the product catalog is unavailable; retry later', [], { cause: new Error(details, { cause: error }) });
+      throw new DomainError('UNAVAILABLE', 'the product catalog is unavailable; retry later', [], {
+        cause: new Error(details, { cause: error }),
+      });
     }
   }
 }

@@ -2,7 +2,14 @@
 // deadline (its own timeout, capped by the caller's deadline from its CallScope, sent as
 // grpc-timeout), a CLIENT span whose context travels in traceparent, and grpc_client_* metrics.
 // Only UNAVAILABLE is retried, with exponential backoff and full jitter, while time remains.
-import { Client, credentials as grpcCredentials, type ChannelCredentials, Metadata, status as Status, type ServiceError } from '@grpc/grpc-js';
+import {
+  Client,
+  credentials as grpcCredentials,
+  type ChannelCredentials,
+  Metadata,
+  status as Status,
+  type ServiceError,
+} from '@grpc/grpc-js';
 import { context, SpanKind, SpanStatusCode, type TextMapPropagator, type TextMapSetter, type Tracer } from '@opentelemetry/api';
 import { type CallScope, UNBOUNDED } from '../../domain/call-scope.js';
 import type { GrpcMetrics } from '../../platform/grpc-metrics.js';
@@ -54,11 +61,25 @@ export function createUnaryClient(options: UnaryClientOptions) {
     'grpc.enable_retries': 0,
   });
 
-  function attempt<Request, Response>(method: UnaryMethod<Request, Response>, request: Request, deadline: number, signal: AbortSignal | undefined): Promise<Response> {
+  function attempt<Request, Response>(
+    method: UnaryMethod<Request, Response>,
+    request: Request,
+    deadline: number,
+    signal: AbortSignal | undefined,
+  ): Promise<Response> {
     const { service, method: name } = splitMethodPath(method.path);
     return options.tracer.startActiveSpan(
       method.path.slice(1),
-      { kind: SpanKind.CLIENT, attributes: { 'rpc.system.name': 'grpc', 'rpc.system': 'grpc', 'rpc.method': method.path.slice(1), 'rpc.service': service, 'server.address': options.address } },
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          'rpc.system.name': 'grpc',
+          'rpc.system': 'grpc',
+          'rpc.method': method.path.slice(1),
+          'rpc.service': service,
+          'server.address': options.address,
+        },
+      },
       (span) => {
         const metrics = options.metrics.forMethod({ service, method: name, type: 'unary' });
         const started = performance.now();
@@ -97,7 +118,11 @@ export function createUnaryClient(options: UnaryClientOptions) {
 
   return {
     /** Calls `method` within the caller's scope; rejects with the last ServiceError, or the signal's reason if aborted. */
-    async call<Request, Response>(method: UnaryMethod<Request, Response>, request: Request, scope: CallScope = UNBOUNDED): Promise<Response> {
+    async call<Request, Response>(
+      method: UnaryMethod<Request, Response>,
+      request: Request,
+      scope: CallScope = UNBOUNDED,
+    ): Promise<Response> {
       const { signal, deadline: callerDeadline } = scope;
       for (let attemptNo = 1; ; attemptNo++) {
         signal?.throwIfAborted();

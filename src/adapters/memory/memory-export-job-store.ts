@@ -28,7 +28,9 @@ export class MemoryExportJobStore implements ExportJobStore {
   startAttempt(id: string, ordersTotal: number, now: Date): Promise<ExportJob | undefined> {
     const job = this.jobs.get(id);
     if (job === undefined || (job.status !== 'QUEUED' && job.status !== 'RUNNING')) return Promise.resolve(undefined);
-    return Promise.resolve(this.put({ ...job, status: 'RUNNING', attempts: job.attempts + 1, ordersTotal, ordersDone: 0, updateTime: now }));
+    return Promise.resolve(
+      this.put({ ...job, status: 'RUNNING', attempts: job.attempts + 1, ordersTotal, ordersDone: 0, updateTime: now }),
+    );
   }
 
   recordProgress(id: string, attempt: number, ordersDone: number, now: Date): Promise<boolean> {
@@ -44,10 +46,18 @@ export class MemoryExportJobStore implements ExportJobStore {
     return Promise.resolve();
   }
 
-  succeed(id: string, attempt: number, result: { ordersDone: number; sizeBytes: number; sha256: string }, now: Date): Promise<ExportJob | undefined> {
+  succeed(
+    id: string,
+    attempt: number,
+    result: { ordersDone: number; sizeBytes: number; sha256: string },
+    now: Date,
+  ): Promise<ExportJob | undefined> {
     const job = this.current(id, attempt);
     if (job === undefined) return Promise.resolve(undefined);
-    this.chunks.set(id, (this.chunks.get(id) ?? []).filter((c) => c.attempt === attempt));
+    this.chunks.set(
+      id,
+      (this.chunks.get(id) ?? []).filter((c) => c.attempt === attempt),
+    );
     return Promise.resolve(this.put({ ...job, ...result, status: 'SUCCEEDED', error: '', updateTime: now }));
   }
 

@@ -59,7 +59,12 @@ export class MemoryOrderStore implements OrderRepository, OrderEventLog {
 
   count(query: Pick<OrderQuery, 'customerId' | 'status'>): Promise<number> {
     let n = 0;
-    for (const o of this.orders.values()) if ((query.customerId === undefined || o.customerId === query.customerId) && (query.status === undefined || o.status === query.status)) n++;
+    for (const o of this.orders.values())
+      if (
+        (query.customerId === undefined || o.customerId === query.customerId) &&
+        (query.status === undefined || o.status === query.status)
+      )
+        n++;
     return Promise.resolve(n);
   }
 

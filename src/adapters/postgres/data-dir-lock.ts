@@ -10,7 +10,14 @@ import { join, resolve } from 'node:path';
 export const LOCK_FILE_NAME = 'orderflow.lock';
 
 /** What a lock file says about its holder. */
-export type LockHolder = Readonly<{ pid: number; startTime: string | null; bootId: string | null; host: string; command: string; since: string }>;
+export type LockHolder = Readonly<{
+  pid: number;
+  startTime: string | null;
+  bootId: string | null;
+  host: string;
+  command: string;
+  since: string;
+}>;
 
 export class DataDirInUseError extends Error {
   constructor(

@@ -2,7 +2,13 @@
 // entry are inserted in one transaction; every write of a run is conditional on its attempt
 // number (see migrations/0002_exports.sql), so a superseded run changes nothing.
 import type { CallScope } from '../../domain/call-scope.js';
-import { EXPORT_STATUSES, type ExportFormat, type ExportJob, type ExportStatus, type TraceCarrier } from '../../domain/exports/export-job.js';
+import {
+  EXPORT_STATUSES,
+  type ExportFormat,
+  type ExportJob,
+  type ExportStatus,
+  type TraceCarrier,
+} from '../../domain/exports/export-job.js';
 import type { OrderStatus } from '../../domain/order.js';
 import type { ExportChunk, ExportJobStore } from '../../domain/ports.js';
 import type { SqlDriver } from './sql-driver.js';
@@ -61,13 +67,30 @@ export class PostgresExportJobStore implements ExportJobStore {
          ON CONFLICT (requester, idempotency_key) WHERE idempotency_key <> '' DO NOTHING
          RETURNING id`,
         [
-          job.id, job.ownerCustomerId, job.requester, job.idempotencyKey, job.filter.customerId ?? null, job.filter.status ?? null,
-          job.format, job.status, job.ordersTotal, job.ordersDone, job.sizeBytes, job.sha256, job.error, job.attempts,
-          JSON.stringify(job.traceContext), job.createTime, job.updateTime,
+          job.id,
+          job.ownerCustomerId,
+          job.requester,
+          job.idempotencyKey,
+          job.filter.customerId ?? null,
+          job.filter.status ?? null,
+          job.format,
+          job.status,
+          job.ordersTotal,
+          job.ordersDone,
+          job.sizeBytes,
+          job.sha256,
+          job.error,
+          job.attempts,
+          JSON.stringify(job.traceContext),
+          job.createTime,
+          job.updateTime,
         ],
       );
       if (inserted.length === 0) {
-        const rows = await tx.query<JobRow>(`SELECT ${COLUMNS} FROM export_jobs WHERE requester = $1 AND idempotency_key = $2`, [job.requester, job.idempotencyKey]);
+        const rows = await tx.query<JobRow>(`SELECT ${COLUMNS} FROM export_jobs WHERE requester = $1 AND idempotency_key = $2`, [
+          job.requester,
+          job.idempotencyKey,
+        ]);
         return { job: toJob(rows[0] as JobRow), created: false };
       }
       await tx.query('INSERT INTO export_outbox (job_id, create_time) VALUES ($1, $2)', [job.id, job.createTime]);
@@ -106,7 +129,12 @@ export class PostgresExportJobStore implements ExportJobStore {
     );
   }
 
-  async succeed(id: string, attempt: number, result: { ordersDone: number; sizeBytes: number; sha256: string }, now: Date): Promise<ExportJob | undefined> {
+  async succeed(
+    id: string,
+    attempt: number,
+    result: { ordersDone: number; sizeBytes: number; sha256: string },
+    now: Date,
+  ): Promise<ExportJob | undefined> {
     return this.sql.transaction(async (tx) => {
       const rows = await tx.query<JobRow>(
         `UPDATE export_jobs SET status = 'SUCCEEDED', orders_done = $3, size_bytes = $4, sha256 = $5, error = '', update_time = $6
@@ -152,7 +180,9 @@ export class PostgresExportJobStore implements ExportJobStore {
   }
 
   async pendingDispatch(limit: number): Promise<string[]> {
-    const rows = await this.sql.query<{ job_id: string }>('SELECT job_id FROM export_outbox ORDER BY create_time, job_id LIMIT $1', [limit]);
+    const rows = await this.sql.query<{ job_id: string }>('SELECT job_id FROM export_outbox ORDER BY create_time, job_id LIMIT $1', [
+      limit,
+    ]);
     return rows.map((r) => r.job_id);
   }
 
@@ -170,7 +200,9 @@ export class PostgresExportJobStore implements ExportJobStore {
   }
 
   async countByStatus(): Promise<Readonly<Record<ExportStatus, number>>> {
-    const rows = await this.sql.query<{ status: ExportStatus; n: bigint | string }>('SELECT status, count(*) AS n FROM export_jobs GROUP BY status');
+    const rows = await this.sql.query<{ status: ExportStatus; n: bigint | string }>(
+      'SELECT status, count(*) AS n FROM export_jobs GROUP BY status',
+    );
     const counts = Object.fromEntries(EXPORT_STATUSES.map((s) => [s, 0])) as Record<ExportStatus, number>;
     for (const row of rows) counts[row.status] = Number(row.n);
     return counts;

@@ -88,7 +88,11 @@ export class PostgresOrderRepository implements OrderRepository, OrderEventLog {
 
   async findByIdempotencyKey(customerId: string, key: string, scope?: CallScope): Promise<Order | undefined> {
     if (key === '') return undefined;
-    const rows = await this.sql.query<OrderRow>(`SELECT ${COLUMNS} FROM orders WHERE customer_id = $1 AND idempotency_key = $2`, [customerId, key], scope);
+    const rows = await this.sql.query<OrderRow>(
+      `SELECT ${COLUMNS} FROM orders WHERE customer_id = $1 AND idempotency_key = $2`,
+      [customerId, key],
+      scope,
+    );
     return rows[0] && toOrder(rows[0]);
   }
 
@@ -119,15 +123,23 @@ export class PostgresOrderRepository implements OrderRepository, OrderEventLog {
          ON CONFLICT (customer_id, idempotency_key) WHERE idempotency_key <> '' DO NOTHING
          RETURNING id`,
         [
-          order.id, order.customerId, order.status, order.total.currencyCode, order.total.amountMinor.toString(),
-          itemsJson(order), order.version.toString(), order.idempotencyKey, order.createTime, order.updateTime,
+          order.id,
+          order.customerId,
+          order.status,
+          order.total.currencyCode,
+          order.total.amountMinor.toString(),
+          itemsJson(order),
+          order.version.toString(),
+          order.idempotencyKey,
+          order.createTime,
+          order.updateTime,
         ],
       );
       if (inserted.length === 0) {
-        const rows = await tx.query<OrderRow>(
-          `SELECT ${COLUMNS} FROM orders WHERE customer_id = $1 AND idempotency_key = $2`,
-          [order.customerId, order.idempotencyKey],
-        );
+        const rows = await tx.query<OrderRow>(`SELECT ${COLUMNS} FROM orders WHERE customer_id = $1 AND idempotency_key = $2`, [
+          order.customerId,
+          order.idempotencyKey,
+        ]);
         return { order: toOrder(rows[0] as OrderRow), created: false, sequence: 0n };
       }
       return { order, created: true, sequence: await appendEvent(tx, 'CREATED', order) };
@@ -142,7 +154,10 @@ export class PostgresOrderRepository implements OrderRepository, OrderEventLog {
       if (rows[0] === undefined) throw notFound('order', id);
       const next = change(toOrder(rows[0]));
       await tx.query('UPDATE orders SET status = $2, version = $3, update_time = $4 WHERE id = $1', [
-        id, next.status, next.version.toString(), next.updateTime,
+        id,
+        next.status,
+        next.version.toString(),
+        next.updateTime,
       ]);
       return { order: next, sequence: await appendEvent(tx, 'STATUS_CHANGED', next) };
     }, scope);

@@ -95,7 +95,10 @@ export function openPgDriver(options: PgDriverOptions): SqlDriver {
     const connecting = guarded(() => pool.connect());
     const client = await within(connecting, scope, () => {
       abandoned = true;
-      void connecting.then((c) => c.release(true), () => undefined);
+      void connecting.then(
+        (c) => c.release(true),
+        () => undefined,
+      );
     });
     let broken: Error | undefined;
     // The pool listens for errors only on idle connections: one that dies while checked out

@@ -8,7 +8,14 @@ import { Worker } from 'node:worker_threads';
 import { type CallScope, remainingMs, UNBOUNDED } from '../../domain/call-scope.js';
 import { DomainError } from '../../domain/errors.js';
 import { type DataDirLock, lockDataDir } from './data-dir-lock.js';
-import { fromWireError, type PgliteNotification, type PgliteReply, type PgliteRequest, type PgliteStarted, type PgliteWorkerData } from './pglite-messages.js';
+import {
+  fromWireError,
+  type PgliteNotification,
+  type PgliteReply,
+  type PgliteRequest,
+  type PgliteStarted,
+  type PgliteWorkerData,
+} from './pglite-messages.js';
 import { deadlineExceeded, type Guard, within } from './scope-guard.js';
 import type { Listen, SqlDriver, SqlExecutor } from './sql-driver.js';
 

@@ -25,7 +25,20 @@ export type PgliteReply = { id: number; ok: true; value: unknown } | { id: numbe
 /** The first message of the worker: PGlite is open, or it could not be. */
 export type PgliteStarted = { started: true } | { started: false; error: WireError };
 
-const FIELDS = ['code', 'severity', 'detail', 'hint', 'position', 'where', 'schema', 'table', 'column', 'dataType', 'constraint', 'routine'] as const;
+const FIELDS = [
+  'code',
+  'severity',
+  'detail',
+  'hint',
+  'position',
+  'where',
+  'schema',
+  'table',
+  'column',
+  'dataType',
+  'constraint',
+  'routine',
+] as const;
 
 /** The message and the PostgreSQL fields of an error; never the query parameters PGlite attaches. */
 export function toWireError(error: unknown): WireError {

@@ -5,7 +5,14 @@
 // one PostgreSQL connection.
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
-import { type PgliteNotification, type PgliteReply, type PgliteRequest, type PgliteStarted, type PgliteWorkerData, toWireError } from './pglite-messages.js';
+import {
+  type PgliteNotification,
+  type PgliteReply,
+  type PgliteRequest,
+  type PgliteStarted,
+  type PgliteWorkerData,
+  toWireError,
+} from './pglite-messages.js';
 
 type OpenTransaction = { tx: Transaction; settle: (commit: boolean) => void; done: Promise<unknown> };
 
@@ -57,7 +64,9 @@ async function run(db: PGlite, request: PgliteRequest): Promise<unknown> {
     case 'begin':
       return begin(db);
     case 'listen':
-      await db.listen(request.channel, (payload) => port.postMessage({ notification: { channel: request.channel, payload } } satisfies PgliteNotification));
+      await db.listen(request.channel, (payload) =>
+        port.postMessage({ notification: { channel: request.channel, payload } } satisfies PgliteNotification),
+      );
       return undefined;
     case 'commit':
     case 'rollback':

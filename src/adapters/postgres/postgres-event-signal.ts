@@ -62,7 +62,10 @@ export class PostgresEventSignal implements EventSignal {
         const onAbort = () => reject(new Error('the LISTEN connection did not answer in time'));
         if (signal?.aborted === true) return onAbort();
         signal?.addEventListener('abort', onAbort, { once: true });
-        connection.ping().then(resolve, reject).finally(() => signal?.removeEventListener('abort', onAbort));
+        connection
+          .ping()
+          .then(resolve, reject)
+          .finally(() => signal?.removeEventListener('abort', onAbort));
       });
     } catch (error) {
       this.dropped(connection, error);
@@ -88,7 +91,11 @@ export class PostgresEventSignal implements EventSignal {
     if (this.closed) return;
     let connection: Listening | undefined;
     try {
-      connection = await this.options.listen(EVENTS_CHANNEL, (payload) => this.heard(payload), (error) => this.dropped(connection, error));
+      connection = await this.options.listen(
+        EVENTS_CHANNEL,
+        (payload) => this.heard(payload),
+        (error) => this.dropped(connection, error),
+      );
     } catch (error) {
       this.lastError = error;
       this.retry();

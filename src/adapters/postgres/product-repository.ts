@@ -40,7 +40,11 @@ export class PostgresProductRepository implements ProductRepository {
   }
 
   async list({ afterId, limit }: { afterId: string; limit: number }, scope?: CallScope): Promise<Product[]> {
-    const rows = await this.sql.query<ProductRow>(`SELECT ${COLUMNS} FROM products WHERE id > $1 ORDER BY id LIMIT $2`, [afterId, limit], scope);
+    const rows = await this.sql.query<ProductRow>(
+      `SELECT ${COLUMNS} FROM products WHERE id > $1 ORDER BY id LIMIT $2`,
+      [afterId, limit],
+      scope,
+    );
     return rows.map(toProduct);
   }
 

@@ -8,7 +8,8 @@ export const deadlineExceeded = (cause?: unknown) =>
   new DomainError('DEADLINE_EXCEEDED', "the caller's deadline passed before the store answered; nothing was committed", [], { cause });
 
 /** What an aborted scope's reason becomes: its deadline, or the caller's cancellation as it is. */
-const abortError = (reason: unknown): Error => ((reason as { name?: string } | undefined)?.name === 'TimeoutError' ? deadlineExceeded(reason) : (reason as Error));
+const abortError = (reason: unknown): Error =>
+  (reason as { name?: string } | undefined)?.name === 'TimeoutError' ? deadlineExceeded(reason) : (reason as Error);
 
 /** Bounds one piece of a driver's work by the scope it was given. */
 export type Guard = <T>(work: Promise<T>) => Promise<T>;

@@ -15,11 +15,14 @@ export function querySummary(sql: string): string {
 }
 
 export function tracedSqlDriver(driver: SqlDriver, tracer: Tracer, attributes: Record<string, string>): SqlDriver {
-  const inSpan = <T>(name: string, extra: Record<string, string>, run: () => Promise<T>) => inClientSpan(tracer, name, { ...attributes, ...extra }, run);
+  const inSpan = <T>(name: string, extra: Record<string, string>, run: () => Promise<T>) =>
+    inClientSpan(tracer, name, { ...attributes, ...extra }, run);
 
   const traced = (executor: SqlExecutor): SqlExecutor => ({
     query: (text, params, scope) =>
-      inSpan(querySummary(text), { 'db.query.text': text, 'db.operation.name': querySummary(text).split(' ')[0] ?? '' }, () => executor.query(text, params, scope)),
+      inSpan(querySummary(text), { 'db.query.text': text, 'db.operation.name': querySummary(text).split(' ')[0] ?? '' }, () =>
+        executor.query(text, params, scope),
+      ),
     exec: (script) => inSpan('SQL script', {}, () => executor.exec(script)),
   });
 

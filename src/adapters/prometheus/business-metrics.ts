@@ -12,7 +12,12 @@ const AMOUNT_BUCKETS = [100, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 1
 
 export function prometheusOrderMetrics(registry: Registry): OrderMetrics {
   const registers = [registry];
-  const created = new Counter({ name: 'orderflow_orders_created_total', help: 'Orders created, by currency.', labelNames: ['currency'], registers });
+  const created = new Counter({
+    name: 'orderflow_orders_created_total',
+    help: 'Orders created, by currency.',
+    labelNames: ['currency'],
+    registers,
+  });
   const amount = new Histogram({
     name: 'orderflow_order_amount_minor',
     help: 'Order totals at creation, in minor units of their currency.',
@@ -26,7 +31,12 @@ export function prometheusOrderMetrics(registry: Registry): OrderMetrics {
     labelNames: ['from', 'to'],
     registers,
   });
-  const imported = new Counter({ name: 'orderflow_import_items_total', help: 'ImportOrders items, by result.', labelNames: ['result'], registers });
+  const imported = new Counter({
+    name: 'orderflow_import_items_total',
+    help: 'ImportOrders items, by result.',
+    labelNames: ['result'],
+    registers,
+  });
   for (const from of ORDER_STATUSES) for (const to of ORDER_STATUSES) if (canMove(from, to)) transitions.inc({ from, to }, 0);
   for (const result of ['created', 'duplicate', 'failed']) imported.inc({ result }, 0);
 
@@ -48,7 +58,11 @@ export function prometheusOrderMetrics(registry: Registry): OrderMetrics {
 }
 
 /** Error reasons: the Cache port's rejection names (see its TSDoc), and garbage in an entry. */
-const ERROR_REASONS: Readonly<Record<string, string>> = { TimeoutError: 'timeout', AbortError: 'aborted', CacheUnavailableError: 'unavailable' };
+const ERROR_REASONS: Readonly<Record<string, string>> = {
+  TimeoutError: 'timeout',
+  AbortError: 'aborted',
+  CacheUnavailableError: 'unavailable',
+};
 const reasonOf = (error: unknown) => ERROR_REASONS[(error as { name?: unknown } | undefined)?.name as string] ?? 'error';
 
 /** Registered once per registry, shared by every cache of the process (told apart by `cache`). */
@@ -57,7 +71,12 @@ function counter<L extends string>(registry: Registry, name: string, help: strin
 }
 
 export function prometheusCacheObserver(registry: Registry, cache: string, onError: (error: unknown) => void): CacheObserver {
-  const requests = counter(registry, 'orderflow_cache_requests_total', 'Cache lookups (one per key), by cache and result: hit, miss, or error (the cache failed; the source answered).', ['cache', 'result']);
+  const requests = counter(
+    registry,
+    'orderflow_cache_requests_total',
+    'Cache lookups (one per key), by cache and result: hit, miss, or error (the cache failed; the source answered).',
+    ['cache', 'result'],
+  );
   const errors = counter(
     registry,
     'orderflow_cache_errors_total',
@@ -71,7 +90,11 @@ export function prometheusCacheObserver(registry: Registry, cache: string, onErr
     miss: (count = 1) => requests.inc({ cache, result: 'miss' }, count),
     error(operation, error, keys = 1) {
       if (operation !== 'write') requests.inc({ cache, result: 'error' }, keys);
-      errors.inc({ cache, operation: operation === 'write' ? 'write' : 'read', reason: operation === 'decode' ? 'corrupt' : reasonOf(error) });
+      errors.inc({
+        cache,
+        operation: operation === 'write' ? 'write' : 'read',
+        reason: operation === 'decode' ? 'corrupt' : reasonOf(error),
+      });
       onError(error);
     },
   };

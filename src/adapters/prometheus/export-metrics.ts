@@ -10,7 +10,12 @@ const RESULTS = ['succeeded', 'failed', 'retried', 'released', 'skipped'] as con
 
 export function prometheusExportMetrics(registry: Registry): ExportMetrics {
   const registers = [registry];
-  const attempts = new Counter({ name: 'orderflow_export_attempts_total', help: 'Export job attempts ended, by result (retried: failed and to be retried; failed: no attempts left).', labelNames: ['result'], registers });
+  const attempts = new Counter({
+    name: 'orderflow_export_attempts_total',
+    help: 'Export job attempts ended, by result (retried: failed and to be retried; failed: no attempts left).',
+    labelNames: ['result'],
+    registers,
+  });
   const duration = new Histogram({
     name: 'orderflow_export_attempt_duration_seconds',
     help: 'Duration of export job attempts, by result.',
@@ -28,7 +33,10 @@ export function prometheusExportMetrics(registry: Registry): ExportMetrics {
 }
 
 /** Gauges computed when scraped; a failing source leaves the last values. */
-export function prometheusExportGauges(registry: Registry, sources: { jobsByStatus(): Promise<Readonly<Record<ExportStatus, number>>>; queueDepth(): Promise<number> }): void {
+export function prometheusExportGauges(
+  registry: Registry,
+  sources: { jobsByStatus(): Promise<Readonly<Record<ExportStatus, number>>>; queueDepth(): Promise<number> },
+): void {
   new Gauge({
     name: 'orderflow_export_jobs',
     help: 'Export jobs in the store, by status.',

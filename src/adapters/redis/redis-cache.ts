@@ -136,7 +136,8 @@ export class RedisCache implements Cache {
   private run<T>(scope: CallScope, command: () => Promise<T>): Promise<T> {
     const ended = endedScopeFailure(scope);
     if (ended !== undefined) return Promise.reject(ended);
-    if (this.redis.status !== 'ready') return Promise.reject((this.unavailable ??= cacheFailure('CacheUnavailableError', 'Redis is not connected')));
+    if (this.redis.status !== 'ready')
+      return Promise.reject((this.unavailable ??= cacheFailure('CacheUnavailableError', 'Redis is not connected')));
     const ms = Math.min(this.timeoutMs, remainingMs(scope));
     return new Promise<T>((resolve, reject) => {
       const settle = (done: () => void) => {
@@ -144,7 +145,8 @@ export class RedisCache implements Cache {
         scope.signal.removeEventListener('abort', onAbort);
         done();
       };
-      const onAbort = () => settle(() => reject(cacheFailure('AbortError', 'the caller went away during the cache call', scope.signal.reason)));
+      const onAbort = () =>
+        settle(() => reject(cacheFailure('AbortError', 'the caller went away during the cache call', scope.signal.reason)));
       const timer = setTimeout(() => settle(() => reject(cacheFailure('TimeoutError', `Redis did not answer within ${ms} ms`))), ms);
       if (scope !== UNBOUNDED) scope.signal.addEventListener('abort', onAbort, { once: true });
       command().then(

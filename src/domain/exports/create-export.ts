@@ -19,10 +19,15 @@ export type ExportRequest = Readonly<{
 export type ExportCaller = Readonly<{ actor: Actor; requester: string; traceContext: TraceCarrier }>;
 
 export function createExport({ jobs, now, newId, onCreated }: Pick<ExportDeps, 'jobs' | 'now' | 'newId' | 'onCreated'>) {
-  return async (request: ExportRequest, caller: ExportCaller, scope: CallScope = UNBOUNDED): Promise<{ job: ExportJob; created: boolean }> => {
+  return async (
+    request: ExportRequest,
+    caller: ExportCaller,
+    scope: CallScope = UNBOUNDED,
+  ): Promise<{ job: ExportJob; created: boolean }> => {
     const violations = new Violations();
     if (request.format === undefined) violations.add('format', 'is required: EXPORT_FORMAT_CSV or EXPORT_FORMAT_NDJSON');
-    if (request.idempotencyKey.length > EXPORT_LIMITS.idempotencyKeyLength) violations.add('idempotency_key', `must be at most ${EXPORT_LIMITS.idempotencyKeyLength} characters`);
+    if (request.idempotencyKey.length > EXPORT_LIMITS.idempotencyKeyLength)
+      violations.add('idempotency_key', `must be at most ${EXPORT_LIMITS.idempotencyKeyLength} characters`);
     violations.throwIfAny();
     const { actor } = caller;
     const customerId = customerScope(actor, request.customerId);

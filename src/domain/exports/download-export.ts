@@ -16,8 +16,10 @@ export function downloadExport({ jobs }: Pick<ExportDeps, 'jobs'>) {
     const jobId = parseExportJobId(id);
     if (!Number.isSafeInteger(offset) || offset < 0) throw invalidField('offset', 'must not be negative');
     const job = visibleTo(await jobs.get(jobId, scope), jobId, actor);
-    if (job.status !== 'SUCCEEDED') throw new DomainError('ILLEGAL_STATE', `export job ${jobId} has not succeeded (it is ${job.status}); download it once it has`);
-    if (offset > job.sizeBytes) throw new DomainError('OUT_OF_RANGE', `offset ${offset} is past the end of the file (${job.sizeBytes} bytes)`);
+    if (job.status !== 'SUCCEEDED')
+      throw new DomainError('ILLEGAL_STATE', `export job ${jobId} has not succeeded (it is ${job.status}); download it once it has`);
+    if (offset > job.sizeBytes)
+      throw new DomainError('OUT_OF_RANGE', `offset ${offset} is past the end of the file (${job.sizeBytes} bytes)`);
     return (async function* chunks() {
       let position = offset;
       while (position < job.sizeBytes) {

@@ -68,5 +68,8 @@ export function sameRequest(job: ExportJob, filter: ExportFilter, format: Export
 }
 
 export function keyReusedError(key: string, job: ExportJob): DomainError {
-  return new DomainError('ALREADY_EXISTS', `idempotency key ${JSON.stringify(key)} was already used by this caller for export job ${job.id} with another filter or format`);
+  return new DomainError(
+    'ALREADY_EXISTS',
+    `idempotency key ${JSON.stringify(key)} was already used by this caller for export job ${job.id} with another filter or format`,
+  );
 }

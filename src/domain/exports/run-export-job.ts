@@ -17,7 +17,11 @@ export type RunOutcome =
 /** Thrown by a run that must be retried: the job is QUEUED again; `attempt` failed with `cause`. */
 export class ExportAttemptFailed extends Error {
   override readonly name = 'ExportAttemptFailed';
-  constructor(readonly jobId: string, readonly attempt: number, cause: unknown) {
+  constructor(
+    readonly jobId: string,
+    readonly attempt: number,
+    cause: unknown,
+  ) {
     super(`export job ${jobId}: attempt ${attempt} failed`, { cause });
   }
 }
@@ -58,7 +62,9 @@ export function runExportJob(deps: Pick<ExportDeps, 'jobs' | 'orders' | 'encoder
       if (attempt >= settings.maxAttempts) {
         const reason = publicReason(error, attempt);
         const failed = await jobs.fail(id, attempt, reason, now());
-        return failed === undefined ? { outcome: 'superseded', job: await jobs.get(id) } : { outcome: 'failed', job: failed, reason, cause: error };
+        return failed === undefined
+          ? { outcome: 'superseded', job: await jobs.get(id) }
+          : { outcome: 'failed', job: failed, reason, cause: error };
       }
       await jobs.release(id, attempt, now());
       throw new ExportAttemptFailed(id, attempt, error);
@@ -66,7 +72,11 @@ export function runExportJob(deps: Pick<ExportDeps, 'jobs' | 'orders' | 'encoder
   };
 }
 
-async function writeFile(deps: Pick<ExportDeps, 'jobs' | 'orders' | 'encoders' | 'sha256' | 'now' | 'settings'>, job: ExportJob, signal: AbortSignal) {
+async function writeFile(
+  deps: Pick<ExportDeps, 'jobs' | 'orders' | 'encoders' | 'sha256' | 'now' | 'settings'>,
+  job: ExportJob,
+  signal: AbortSignal,
+) {
   const { jobs, orders, settings, now } = deps;
   const encoder = deps.encoders[job.format];
   const hash = deps.sha256();
@@ -84,7 +94,7 @@ async function writeFile(deps: Pick<ExportDeps, 'jobs' | 'orders' | 'encoders' |
   };
   const append = async (bytes: Uint8Array) => {
     hash.update(bytes);
-    for (let at = 0; at < bytes.length; ) {
+    for (let at = 0; at < bytes.length;) {
       const n = Math.min(EXPORT_CHUNK_BYTES - filled, bytes.length - at);
       chunk.set(bytes.subarray(at, at + n), filled);
       filled += n;

@@ -7,7 +7,13 @@ import type { ExportDeps } from './export-deps.js';
 import { type ExportJob, isFinal, parseExportJobId, visibleTo } from './export-job.js';
 
 function changed(a: ExportJob, b: ExportJob): boolean {
-  return a.status !== b.status || a.ordersDone !== b.ordersDone || a.ordersTotal !== b.ordersTotal || a.attempts !== b.attempts || a.updateTime.getTime() !== b.updateTime.getTime();
+  return (
+    a.status !== b.status ||
+    a.ordersDone !== b.ordersDone ||
+    a.ordersTotal !== b.ordersTotal ||
+    a.attempts !== b.attempts ||
+    a.updateTime.getTime() !== b.updateTime.getTime()
+  );
 }
 
 export function watchExportJob({ jobs, changes }: Pick<ExportDeps, 'jobs' | 'changes'>) {

@@ -8,7 +8,14 @@ import { AuthenticationError } from './principal.js';
 const secret = randomSecret();
 const apiKey = randomSecret();
 const authenticate = createAuthenticator({
-  jwt: { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'], hs256Secret: { reveal: () => secret }, jwksCacheMs: 600_000, leewaySeconds: 0 },
+  jwt: {
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    algorithms: ['HS256'],
+    hs256Secret: { reveal: () => secret },
+    jwksCacheMs: 600_000,
+    leewaySeconds: 0,
+  },
   apiKeys: [{ subject: 'checkout', sha256: { reveal: () => sha256(apiKey) }, scopes: ['orders:read'] }],
   mtlsClients: [],
 });
@@ -29,5 +36,7 @@ test('an API key is answered without a promise; refusals throw AuthenticationErr
   expect(() => authenticate({ ...none, apiKey: `${apiKey}x` })).toThrow(AuthenticationError);
   expect(() => authenticate(none)).toThrow(/missing credentials/);
   expect(() => authenticate({ ...none, authorization: 'Basic abc' })).toThrow(/Bearer/);
-  await expect(authenticate({ ...none, authorization: `Bearer ${await hs256Token(randomSecret())}` })).rejects.toThrow('token signature invalid');
+  await expect(authenticate({ ...none, authorization: `Bearer ${await hs256Token(randomSecret())}` })).rejects.toThrow(
+    'token signature invalid',
+  );
 });

@@ -10,7 +10,14 @@ import { createJwtVerifier, type JwtConfig } from './jwt-verifier.js';
 import type { Principal } from './principal.js';
 
 const secret = randomSecret();
-const base: JwtConfig = { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256', 'RS256', 'ES256'], hs256Secret: { reveal: () => secret }, jwksCacheMs: 600_000, leewaySeconds: 0 };
+const base: JwtConfig = {
+  issuer: ISSUER,
+  audience: AUDIENCE,
+  algorithms: ['HS256', 'RS256', 'ES256'],
+  hs256Secret: { reveal: () => secret },
+  jwksCacheMs: 600_000,
+  leewaySeconds: 0,
+};
 const isCacheHit = (result: Principal | Promise<Principal>) => !(result instanceof Promise);
 let mtime = Date.now() / 1000 + 10;
 
@@ -22,25 +29,28 @@ function publish(keys: JWK[], path: string) {
 }
 
 describe('a JWKS file', () => {
-  test.each(['RS256', 'ES256'] as const)('%s: rewritten with a new key and the old kid removed, ends the cached tokens of the old key', async (alg) => {
-    const old = await asymmetricSigner(alg, `${alg}-old`);
-    const next = await asymmetricSigner(alg, `${alg}-new`);
-    const jwksFile = writeJwks([old.jwk]);
-    const verifier = createJwtVerifier({ ...base, jwksFile });
-    const oldToken = await old.sign();
-    const hsToken = await hs256Token(secret);
-    await verifier.verify(oldToken);
-    await verifier.verify(hsToken);
-    expect(isCacheHit(verifier.verify(oldToken))).toBe(true);
+  test.each(['RS256', 'ES256'] as const)(
+    '%s: rewritten with a new key and the old kid removed, ends the cached tokens of the old key',
+    async (alg) => {
+      const old = await asymmetricSigner(alg, `${alg}-old`);
+      const next = await asymmetricSigner(alg, `${alg}-new`);
+      const jwksFile = writeJwks([old.jwk]);
+      const verifier = createJwtVerifier({ ...base, jwksFile });
+      const oldToken = await old.sign();
+      const hsToken = await hs256Token(secret);
+      await verifier.verify(oldToken);
+      await verifier.verify(hsToken);
+      expect(isCacheHit(verifier.verify(oldToken))).toBe(true);
 
-    publish([old.jwk], jwksFile); // touched, same keys: the cached token still stands
-    expect(isCacheHit(verifier.verify(oldToken))).toBe(true);
+      publish([old.jwk], jwksFile); // touched, same keys: the cached token still stands
+      expect(isCacheHit(verifier.verify(oldToken))).toBe(true);
 
-    publish([next.jwk], jwksFile);
-    await expect(verifier.verify(oldToken)).rejects.toThrow('token signed by an unknown key');
-    expect((await verifier.verify(await next.sign({ subject: 'bob' }))).subject).toBe('bob');
-    expect(isCacheHit(verifier.verify(hsToken))).toBe(true); // the HS256 secret did not change
-  });
+      publish([next.jwk], jwksFile);
+      await expect(verifier.verify(oldToken)).rejects.toThrow('token signed by an unknown key');
+      expect((await verifier.verify(await next.sign({ subject: 'bob' }))).subject).toBe('bob');
+      expect(isCacheHit(verifier.verify(hsToken))).toBe(true); // the HS256 secret did not change
+    },
+  );
 
   test('while the file cannot be read or parsed, cached tokens are refused; the same keys back again are accepted', async () => {
     const signer = await asymmetricSigner('RS256', 'rsa-1');

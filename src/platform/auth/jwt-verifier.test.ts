@@ -22,7 +22,16 @@ beforeAll(async () => {
 /** A verifier on a clock the test moves. */
 function verifierAt(startMs: number, extra: Partial<JwtConfig> = {}) {
   const clock = { ms: startMs };
-  const config: JwtConfig = { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256', 'RS256', 'ES256'], hs256Secret: { reveal: () => secret }, jwksFile, jwksCacheMs: 600_000, leewaySeconds: LEEWAY_S, ...extra };
+  const config: JwtConfig = {
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    algorithms: ['HS256', 'RS256', 'ES256'],
+    hs256Secret: { reveal: () => secret },
+    jwksFile,
+    jwksCacheMs: 600_000,
+    leewaySeconds: LEEWAY_S,
+    ...extra,
+  };
   return { clock, verifier: createJwtVerifier(config, { now: () => clock.ms }) };
 }
 
@@ -99,7 +108,9 @@ describe.each(['HS256', 'RS256', 'ES256'] as const)('%s', (alg) => {
 describe('the cache of verified tokens', () => {
   test('stays within its bound under a flood of distinct tokens, keeping the most recent', async () => {
     const { verifier } = verifierAt(T0, { cacheMaxEntries: 50 });
-    const tokens = await Promise.all(Array.from({ length: 500 }, (_, i) => hs256Token(secret, { subject: `user-${i}`, expiresIn: T0 / 1000 + 3600 })));
+    const tokens = await Promise.all(
+      Array.from({ length: 500 }, (_, i) => hs256Token(secret, { subject: `user-${i}`, expiresIn: T0 / 1000 + 3600 })),
+    );
     for (const token of tokens) {
       await verifier.verify(token);
       expect(verifier.cachedTokens).toBeLessThanOrEqual(50);

@@ -61,7 +61,8 @@ function hs256Key(config: JwtConfig): Promise<webcrypto.CryptoKey> | undefined {
 
 function jwksOf(config: JwtConfig): JwksKeySet | undefined {
   if (config.jwksFile !== undefined) return fileKeySet(config.jwksFile);
-  if (config.jwksUrl !== undefined) return remoteKeySet(new URL(config.jwksUrl), { cacheMaxAge: config.jwksCacheMs, cooldownDuration: 30_000 });
+  if (config.jwksUrl !== undefined)
+    return remoteKeySet(new URL(config.jwksUrl), { cacheMaxAge: config.jwksCacheMs, cooldownDuration: 30_000 });
   return undefined;
 }
 

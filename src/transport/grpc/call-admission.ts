@@ -41,7 +41,8 @@ export function createAdmission(deps: AdmissionDeps): Admission {
 
   const authorize = (principal: Principal, scope: string): Principal => {
     if (!principal.scopes.has(scope)) throw new ServerError(Status.PERMISSION_DENIED, `this call needs the scope ${scope}`);
-    if (!limit(principal.subject)) throw new ServerError(Status.RESOURCE_EXHAUSTED, 'rate limit exceeded for this caller; retry with backoff');
+    if (!limit(principal.subject))
+      throw new ServerError(Status.RESOURCE_EXHAUSTED, 'rate limit exceeded for this caller; retry with backoff');
     return principal;
   };
   const refused = (error: unknown): never => {
@@ -58,7 +59,11 @@ export function createAdmission(deps: AdmissionDeps): Admission {
     const apiKey = first(call, 'x-api-key');
     let verified: Principal | Promise<Principal>;
     try {
-      verified = authenticate({ authorization, apiKey, clientCommonName: authorization === undefined && apiKey === undefined ? clientCommonName(call) : undefined });
+      verified = authenticate({
+        authorization,
+        apiKey,
+        clientCommonName: authorization === undefined && apiKey === undefined ? clientCommonName(call) : undefined,
+      });
     } catch (error) {
       return refused(error);
     }

@@ -87,7 +87,10 @@ export function createCallPipeline(methods: ReadonlyMap<string, PipelineMethod>,
     if (call.terminated && isAbortError(error)) return end(call, Status.OK, 'OK');
     const status = toStatus(error);
     if (status.internalCause !== undefined) {
-      deps.log.error({ err: status.internalCause, method: call.method.path }, 'call failed with an unexpected error; the client got INTERNAL');
+      deps.log.error(
+        { err: status.internalCause, method: call.method.path },
+        'call failed with an unexpected error; the client got INTERNAL',
+      );
     }
     end(call, status.code, status.details, true, status.trailers);
   }
@@ -255,7 +258,8 @@ export function createCallPipeline(methods: ReadonlyMap<string, PipelineMethod>,
       for (const call of terminable) terminate(call);
       terminable.clear();
       for (const call of [...open]) {
-        if (!call.invoked && call.method.responseStream && !call.method.requestStream) end(call, Status.UNAVAILABLE, 'the server is shutting down; retry the call');
+        if (!call.invoked && call.method.responseStream && !call.method.requestStream)
+          end(call, Status.UNAVAILABLE, 'the server is shutting down; retry the call');
       }
     },
     /** Resolves when no call is open. */

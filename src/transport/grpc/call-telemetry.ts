@@ -31,7 +31,14 @@ export type MethodTelemetry = Readonly<{
 }>;
 
 /** Per the RPC semantic conventions, only these codes make a server span an error. */
-const SERVER_ERRORS = new Set<number>([Status.UNKNOWN, Status.DEADLINE_EXCEEDED, Status.UNIMPLEMENTED, Status.INTERNAL, Status.UNAVAILABLE, Status.DATA_LOSS]);
+const SERVER_ERRORS = new Set<number>([
+  Status.UNKNOWN,
+  Status.DEADLINE_EXCEEDED,
+  Status.UNIMPLEMENTED,
+  Status.INTERNAL,
+  Status.UNAVAILABLE,
+  Status.DATA_LOSS,
+]);
 const DEGRADED = new Set<number>([Status.DEADLINE_EXCEEDED, Status.UNAVAILABLE, Status.RESOURCE_EXHAUSTED]);
 /** Codes that mean this server failed: logged at error level. */
 const FAULTS = new Set<number>([Status.UNKNOWN, Status.INTERNAL, Status.DATA_LOSS]);
@@ -47,7 +54,10 @@ function peerAttributes(peer: string): Record<string, string | number> {
 export function methodTelemetry(deps: TelemetryDeps, entry: MethodEntry): MethodTelemetry {
   const { tracer, propagator } = deps;
   const name = `${entry.service}/${entry.method}`;
-  const spanOptions = { kind: SpanKind.SERVER, attributes: { 'rpc.system.name': 'grpc', 'rpc.system': 'grpc', 'rpc.method': name, 'rpc.service': entry.service } };
+  const spanOptions = {
+    kind: SpanKind.SERVER,
+    attributes: { 'rpc.system.name': 'grpc', 'rpc.system': 'grpc', 'rpc.method': name, 'rpc.service': entry.service },
+  };
   const metrics: MethodMetrics = deps.metrics.forMethod(entry);
   const log = deps.log.child({ service: entry.service, method: entry.method, type: entry.type });
 
@@ -77,9 +87,14 @@ export function methodTelemetry(deps: TelemetryDeps, entry: MethodEntry): Method
       if (!log.isLevelEnabled(level)) return;
       const duration_ms = Math.round(seconds * 100_000) / 100;
       // The time the call was allowed (from grpc-timeout, or the default), if any.
-      const deadline_ms = Number.isFinite(call.deadline) ? Math.round(call.deadline - (performance.timeOrigin + call.startedAt)) : undefined;
+      const deadline_ms = Number.isFinite(call.deadline)
+        ? Math.round(call.deadline - (performance.timeOrigin + call.startedAt))
+        : undefined;
       const principal = call.principal.subject === '' ? undefined : call.principal.subject;
-      log[level]({ code: codeName, duration_ms, deadline_ms, peer: call.peer, principal, trace_id: traceId, span_id: spanId }, 'finished call');
+      log[level](
+        { code: codeName, duration_ms, deadline_ms, peer: call.peer, principal, trace_id: traceId, span_id: spanId },
+        'finished call',
+      );
     },
   };
 }

@@ -44,7 +44,9 @@ const BAD_REQUEST_TYPE = 'type.googleapis.com/google.rpc.BadRequest';
 
 /** google.rpc.Status { code, message, details: [Any(BadRequest)] }, as grpc-status-details-bin carries it. */
 function badRequestTrailers(code: Status, message: string, violations: readonly FieldViolation[]): Metadata {
-  const badRequest = BadRequest.encode(BadRequest.fromPartial({ fieldViolations: violations.map((v) => ({ field: v.field, description: v.description })) })).finish();
+  const badRequest = BadRequest.encode(
+    BadRequest.fromPartial({ fieldViolations: violations.map((v) => ({ field: v.field, description: v.description })) }),
+  ).finish();
   const writer = new BinaryWriter();
   writer.uint32(8).int32(code).uint32(18).string(message);
   writer.uint32(26).fork().uint32(10).string(BAD_REQUEST_TYPE).uint32(18).bytes(badRequest).join();

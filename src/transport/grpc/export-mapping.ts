@@ -20,7 +20,9 @@ const TO_PROTO_STATUS: Readonly<Record<ExportStatus, ProtoExportJobStatus>> = {
   FAILED: ProtoExportJobStatus.EXPORT_JOB_STATUS_FAILED,
 };
 
-const FROM_PROTO_FORMAT = new Map<ProtoExportFormat, ExportFormat>(Object.entries(TO_PROTO_FORMAT).map(([domain, proto]) => [proto, domain as ExportFormat]));
+const FROM_PROTO_FORMAT = new Map<ProtoExportFormat, ExportFormat>(
+  Object.entries(TO_PROTO_FORMAT).map(([domain, proto]) => [proto, domain as ExportFormat]),
+);
 
 /** undefined for EXPORT_FORMAT_UNSPECIFIED (the use case says it is required); INVALID for unknown numbers. */
 export function fromProtoFormat(format: ProtoExportFormat): ExportFormat | undefined {

@@ -16,11 +16,19 @@ function currentTraceCarrier(propagator: TextMapPropagator): TraceCarrier {
   return carrier;
 }
 
-export function exportService(exports: ExportUseCases, propagator: TextMapPropagator): ServiceImplementation<typeof ExportServiceDefinition, AppCallContext> {
+export function exportService(
+  exports: ExportUseCases,
+  propagator: TextMapPropagator,
+): ServiceImplementation<typeof ExportServiceDefinition, AppCallContext> {
   return {
     async exportOrders(request, ctx) {
       const { job } = await exports.create(
-        { customerId: request.customerId, status: fromProtoStatus(request.status), format: fromProtoFormat(request.format), idempotencyKey: request.idempotencyKey },
+        {
+          customerId: request.customerId,
+          status: fromProtoStatus(request.status),
+          format: fromProtoFormat(request.format),
+          idempotencyKey: request.idempotencyKey,
+        },
         { actor: actorOf(ctx.principal), requester: ctx.principal.subject, traceContext: currentTraceCarrier(propagator) },
         ctx,
       );
@@ -38,7 +46,8 @@ export function exportService(exports: ExportUseCases, propagator: TextMapPropag
 
     async *downloadExport(request, ctx) {
       const offset = request.offset > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(request.offset);
-      for await (const chunk of await exports.download(request.id, offset, actorOf(ctx.principal), ctx)) yield { data: Buffer.from(chunk.data.buffer, chunk.data.byteOffset, chunk.data.byteLength), offset: BigInt(chunk.offset) };
+      for await (const chunk of await exports.download(request.id, offset, actorOf(ctx.principal), ctx))
+        yield { data: Buffer.from(chunk.data.buffer, chunk.data.byteOffset, chunk.data.byteLength), offset: BigInt(chunk.offset) };
     },
   };
 }

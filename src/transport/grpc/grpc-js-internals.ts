@@ -39,12 +39,17 @@ export function placeholderHandler(): never {
  * Point 1: grpc-js types an interceptor as returning its ServerInterceptingCall class, but only
  * calls the interface's methods on what it returns; the pipeline returns a plain object.
  */
-export function asServerInterceptor(interceptor: (descriptor: Parameters<ServerInterceptor>[0], call: ServerInterceptingCallInterface) => ServerInterceptingCallInterface): ServerInterceptor {
+export function asServerInterceptor(
+  interceptor: (descriptor: Parameters<ServerInterceptor>[0], call: ServerInterceptingCallInterface) => ServerInterceptingCallInterface,
+): ServerInterceptor {
   return interceptor as unknown as ServerInterceptor;
 }
 
 /** Point 2: `onStatus` sees every status sent on this call, including those grpc-js sends itself. */
-export function observeStatuses(call: ServerInterceptingCallInterface, onStatus: (status: { code: number; details?: string | undefined }) => void): void {
+export function observeStatuses(
+  call: ServerInterceptingCallInterface,
+  onStatus: (status: { code: number; details?: string | undefined }) => void,
+): void {
   const sendStatus = call.sendStatus.bind(call);
   call.sendStatus = (status) => {
     onStatus(status);
@@ -52,7 +57,11 @@ export function observeStatuses(call: ServerInterceptingCallInterface, onStatus:
   };
 }
 
-type Internals = { http2Servers?: Map<Http2Server | Http2SecureServer, unknown>; keepaliveTimeMs?: number; maxConnectionAgeGraceMs?: number };
+type Internals = {
+  http2Servers?: Map<Http2Server | Http2SecureServer, unknown>;
+  keepaliveTimeMs?: number;
+  maxConnectionAgeGraceMs?: number;
+};
 
 /** Point 3: the listening node:http2 servers, once `bindAsync` has completed. */
 export function http2ServersOf(server: Server): (Http2Server | Http2SecureServer)[] {

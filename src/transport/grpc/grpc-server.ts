@@ -63,10 +63,18 @@ export function channelOptions(config: GrpcServerConfig) {
 
 export function createGrpcServer(config: GrpcServerConfig, deps: GrpcServerDeps, entries: readonly MethodEntry[]): GrpcServer {
   const { log, telemetry } = deps;
-  const methods = new Map<string, PipelineMethod>(entries.map((e) => [e.path, { ...e, telemetry: telemetry === undefined ? NO_TELEMETRY : methodTelemetry(telemetry, e) }]));
-  const pipeline = createCallPipeline(methods, { admit: createAdmission(deps.admission), timeouts: deps.timeouts, log, traced: telemetry !== undefined });
+  const methods = new Map<string, PipelineMethod>(
+    entries.map((e) => [e.path, { ...e, telemetry: telemetry === undefined ? NO_TELEMETRY : methodTelemetry(telemetry, e) }]),
+  );
+  const pipeline = createCallPipeline(methods, {
+    admit: createAdmission(deps.admission),
+    timeouts: deps.timeouts,
+    log,
+    traced: telemetry !== undefined,
+  });
   const server = new Server({ ...channelOptions(config), interceptors: [pipeline.interceptor] });
-  for (const e of entries) server.register(e.path, placeholderHandler, e.serialize, e.deserialize, handlerKind(e.requestStream, e.responseStream));
+  for (const e of entries)
+    server.register(e.path, placeholderHandler, e.serialize, e.deserialize, handlerKind(e.requestStream, e.responseStream));
   let sessions = new Set<ServerHttp2Session>();
   let forced: () => void = () => {};
   const whenForced = new Promise<'forced'>((resolve) => (forced = () => resolve('forced')));
@@ -83,7 +91,9 @@ export function createGrpcServer(config: GrpcServerConfig, deps: GrpcServerDeps,
     async listen(host, port) {
       const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
       const credentials: ServerCredentials = await serverCredentials(config.tls);
-      const bound = await new Promise<number>((resolve, reject) => server.bindAsync(address, credentials, (error, p) => (error === null ? resolve(p) : reject(error))));
+      const bound = await new Promise<number>((resolve, reject) =>
+        server.bindAsync(address, credentials, (error, p) => (error === null ? resolve(p) : reject(error))),
+      );
       sessions = trackSessions(server);
       return bound;
     },

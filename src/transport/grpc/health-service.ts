@@ -11,17 +11,21 @@ export { HealthDefinition };
 
 const { SERVING, NOT_SERVING, SERVICE_UNKNOWN } = ServingStatus;
 
-export function healthService(health: Health, serviceNames: readonly string[]): ServiceImplementation<typeof HealthDefinition, AppCallContext> {
+export function healthService(
+  health: Health,
+  serviceNames: readonly string[],
+): ServiceImplementation<typeof HealthDefinition, AppCallContext> {
   const known = new Set(['', ...serviceNames]);
   const status = (service: string) => (!known.has(service) ? SERVICE_UNKNOWN : health.isReady() ? SERVING : NOT_SERVING);
   return {
     check(request) {
-      if (!known.has(request.service)) return Promise.reject(new ServerError(Status.NOT_FOUND, `unknown service ${JSON.stringify(request.service)}`));
+      if (!known.has(request.service))
+        return Promise.reject(new ServerError(Status.NOT_FOUND, `unknown service ${JSON.stringify(request.service)}`));
       return Promise.resolve({ status: status(request.service) });
     },
     async *watch(request, context) {
       context.abortOnTerminate();
-      for (let last: number | undefined; ; ) {
+      for (let last: number | undefined; ;) {
         const current = status(request.service);
         if (current !== last) yield { status: current };
         last = current;

@@ -92,4 +92,3 @@ export class InterceptedCall implements ServerInterceptingCallInterface {
     return this.base.getMetricsRecorder();
   }
 }
-

@@ -15,7 +15,10 @@ async function* newOrders(requests: AsyncIterable<ImportOrdersRequest>): AsyncGe
   for await (const request of requests) yield fromCreateOrderRequest(request.order);
 }
 
-export function orderService(orders: OrderUseCases, limits: { maxImportItems: number }): ServiceImplementation<typeof OrderServiceDefinition, AppCallContext> {
+export function orderService(
+  orders: OrderUseCases,
+  limits: { maxImportItems: number },
+): ServiceImplementation<typeof OrderServiceDefinition, AppCallContext> {
   return {
     async createOrder(request, context) {
       const { order } = await orders.create(fromCreateOrderRequest(request), actorOf(context.principal), context);
@@ -30,18 +33,32 @@ export function orderService(orders: OrderUseCases, limits: { maxImportItems: nu
       const status = fromProtoStatus(request.status);
       const filter = JSON.stringify([request.customerId, status ?? '']);
       const beforeId = decodePageToken(request.pageToken, filter, isOrderId);
-      const page = await orders.list({ customerId: request.customerId, status, pageSize: request.pageSize, beforeId }, actorOf(context.principal), context);
+      const page = await orders.list(
+        { customerId: request.customerId, status, pageSize: request.pageSize, beforeId },
+        actorOf(context.principal),
+        context,
+      );
       return { orders: page.orders.map(toProtoOrder), nextPageToken: encodePageToken(page.nextBeforeId, filter) };
     },
 
     async updateOrderStatus(request, context) {
-      const order = await orders.updateStatus(request.id, fromProtoStatus(request.status), request.expectedVersion, actorOf(context.principal), context);
+      const order = await orders.updateStatus(
+        request.id,
+        fromProtoStatus(request.status),
+        request.expectedVersion,
+        actorOf(context.principal),
+        context,
+      );
       return { order: toProtoOrder(order) };
     },
 
     async *watchOrders(request, context) {
       context.abortOnTerminate();
-      const events = orders.watch({ customerId: request.customerId, afterSequence: request.afterSequence }, actorOf(context.principal), context);
+      const events = orders.watch(
+        { customerId: request.customerId, afterSequence: request.afterSequence },
+        actorOf(context.principal),
+        context,
+      );
       for await (const event of events) yield { event: toProtoEvent(event) };
     },
 

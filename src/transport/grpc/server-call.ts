@@ -92,7 +92,8 @@ export class ServerCall implements AppCallContext {
   get metadata(): Metadata {
     if (this.niceMetadata === undefined) {
       this.niceMetadata = Metadata();
-      for (const [key, values] of Object.entries(this.grpcMetadata.toJSON())) for (const value of values) this.niceMetadata.append(key, value);
+      for (const [key, values] of Object.entries(this.grpcMetadata.toJSON()))
+        for (const value of values) this.niceMetadata.append(key, value);
     }
     return this.niceMetadata;
   }
@@ -116,7 +117,8 @@ export class ServerCall implements AppCallContext {
   /** Response headers or trailers a handler set, in grpc-js form, merged into `into`. */
   handlerMetadata(which: 'header' | 'trailer', into: GrpcMetadata): GrpcMetadata {
     const source = which === 'header' ? this.niceHeader : this.niceTrailer;
-    if (source !== undefined) for (const [key, values] of source) for (const value of values) into.add(key, typeof value === 'string' ? value : Buffer.from(value));
+    if (source !== undefined)
+      for (const [key, values] of source) for (const value of values) into.add(key, typeof value === 'string' ? value : Buffer.from(value));
     return into;
   }
 }

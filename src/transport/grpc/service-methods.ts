@@ -32,12 +32,18 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 const decodeUtf8 = (bytes: Uint8Array) => strictUtf8.decode(bytes);
 
 function malformed(error: unknown): MalformedMessage {
-  return new MalformedMessage(error instanceof TypeError && /encoded data/.test(error.message) ? 'invalid UTF-8 in a string field' : 'not a valid protobuf message');
+  return new MalformedMessage(
+    error instanceof TypeError && /encoded data/.test(error.message) ? 'invalid UTF-8 in a string field' : 'not a valid protobuf message',
+  );
 }
 
 const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
-type TsProtoType = { encode(message: unknown): { finish(): Uint8Array }; decode(input: BinaryReader | Uint8Array): unknown; fromPartial?(object: unknown): unknown };
+type TsProtoType = {
+  encode(message: unknown): { finish(): Uint8Array };
+  decode(input: BinaryReader | Uint8Array): unknown;
+  fromPartial?(object: unknown): unknown;
+};
 
 function isTsProto(definition: CompatServiceDefinition): definition is TsProtoServiceDefinition {
   return 'fullName' in definition && 'methods' in definition;
@@ -84,7 +90,16 @@ function entry(
 ): MethodEntry {
   if (handler === undefined) throw new Error(`no implementation for ${path}`);
   const { service, method } = splitMethodPath(path);
-  return { path, service, method, type: grpcType(kind), requestStream: kind.requestStream, responseStream: kind.responseStream, handler, ...codecs };
+  return {
+    path,
+    service,
+    method,
+    type: grpcType(kind),
+    requestStream: kind.requestStream,
+    responseStream: kind.responseStream,
+    handler,
+    ...codecs,
+  };
 }
 
 /** The methods of one service, with their handlers bound to the implementation. */

@@ -43,7 +43,10 @@ export async function serverCredentials(tls: TlsConfig): Promise<ServerCredentia
   await firstRead(identity, 'identity', `${tls.certFile ?? ''} and ${tls.keyFile ?? ''}`);
   let clientCa: Provider | null = null;
   if (tls.clientCaFile !== undefined) {
-    clientCa = new experimental.FileWatcherCertificateProvider({ caCertificateFile: tls.clientCaFile, refreshIntervalMs: tls.reloadIntervalMs });
+    clientCa = new experimental.FileWatcherCertificateProvider({
+      caCertificateFile: tls.clientCaFile,
+      refreshIntervalMs: tls.reloadIntervalMs,
+    });
     await firstRead(clientCa, 'ca', tls.clientCaFile);
   }
   // grpc-js names this function's parameters (ca, identity) but passes them on as (identity, ca).
