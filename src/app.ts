@@ -62,6 +62,7 @@ async function assemble(config: Config, seams: AppSeams, log: Logger, closers: C
 
   const caching = createCaching(config, telemetry, closers, health);
   const now = seams.now ?? systemClock;
+  const newId = seams.newId ?? createUuidV7Generator();
   const catalog = config.services.catalog ? catalogUseCases({ products: store.products, now }) : undefined;
   if (catalog !== undefined) await seedCatalog(catalog, config);
   const orders = config.services.orders
@@ -71,7 +72,7 @@ async function assemble(config: Config, seams: AppSeams, log: Logger, closers: C
         eventSignal,
         catalog: productCatalog(config, store, telemetry, closers, caching),
         now,
-        newId: seams.newId ?? createUuidV7Generator(),
+        newId,
         metrics: prometheusOrderMetrics(telemetry.registry),
         watchBufferLimit: config.limits.watchBufferEvents,
       })
@@ -81,7 +82,7 @@ async function assemble(config: Config, seams: AppSeams, log: Logger, closers: C
     ? createExports(config, store, telemetry, closers, {
         orders: store.orders,
         now,
-        newId: seams.newId ?? createUuidV7Generator(),
+        newId,
         runJobs: config.services.exports,
       })
     : undefined;
