@@ -7,7 +7,7 @@ import { EXIT_CALL_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from './exit-
 const GLOBAL_OPTIONS_HELP = [
   'Global options (accepted before or after the command):',
   `  --addr HOST:PORT    server address (default ${DEFAULT_ADDRESS})`,
-  `  --timeout SECONDS   deadline for each unary call (default ${DEFAULT_TIMEOUT_SECONDS}; 0 for none); streams have none`,
+  `  --timeout SECONDS   deadline for each unary call, sent to the server (default ${DEFAULT_TIMEOUT_SECONDS}; 0 for none); streams have none`,
   `  --token JWT         bearer token (default: the file ${DEFAULT_TOKEN_FILE} written by \`npm run token\`, if present)`,
   '  --token-file FILE   read the bearer token from FILE',
   '  --api-key KEY       authenticate with an API key (x-api-key) instead',

@@ -2,7 +2,7 @@
 // orderflow: the command-line client. Finds the command, parses its flags, runs it against the
 // server and turns every failure into a message on stderr and an exit code (see --help).
 import { parseArgs } from 'node:util';
-import { ClientError, type Metadata, Status } from 'nice-grpc';
+import { ClientError, Metadata, Status } from 'nice-grpc';
 import {
   DEFAULT_ADDRESS,
   flagValue,
@@ -66,10 +66,24 @@ function commandContext(session: Session, clients: ReturnType<typeof connectClie
     clients,
     address,
     interrupted,
-    // nice-grpc has no deadline option of its own; a timeout signal cancels the call instead.
-    unary: () => ({ metadata, signal: timeout === undefined ? interrupted : AbortSignal.any([interrupted, AbortSignal.timeout(timeout)]) }),
+    // nice-grpc has no deadline option of its own: a timeout signal cancels the call here, and
+    // the grpc-timeout header tells the server, so that it stops (and commits nothing) in time too.
+    unary: () =>
+      timeout === undefined
+        ? { metadata, signal: interrupted }
+        : { metadata: withDeadline(metadata, timeout), signal: AbortSignal.any([interrupted, AbortSignal.timeout(timeout)]) },
     stream: () => ({ metadata, signal: interrupted }),
   };
+}
+
+/**
+ * The call's metadata plus `grpc-timeout` (gRPC over HTTP/2: at most 8 digits and a unit), which
+ * grpc-js passes through as it does its own when given a deadline.
+ */
+function withDeadline(metadata: Metadata, timeoutMs: number): Metadata {
+  const copy = Metadata(metadata);
+  copy.set('grpc-timeout', timeoutMs < 1e8 ? `${Math.ceil(timeoutMs)}m` : `${Math.ceil(timeoutMs / 1000)}S`);
+  return copy;
 }
 
 async function runCommand(command: Command, input: CommandInput): Promise<number> {

@@ -51,6 +51,21 @@ describe.concurrent('orderflow CLI', { timeout: 120_000 }, () => {
     expect(stdout).toContain('e.g. orderflow orders create --customer');
   });
 
+  test("--timeout reaches the server as grpc-timeout: its access line has the caller's deadline, not the default", async ({ expect }) => {
+    const id = await createOrder('cli-deadline');
+    const finished = () => app.logs.filter((l) => l.msg === 'finished call' && l.method === 'GetOrder');
+    const before = finished().length;
+    const { code } = await runCli(['--timeout', '7', 'orders', 'get', id]);
+    expect(code).toBe(0);
+    // Other tests' calls (run concurrently) have 10 s: the CLI's default, and the server's.
+    const deadlines = finished()
+      .slice(before)
+      .map((l) => Number(l.deadline_ms));
+    expect(deadlines.some((ms) => ms > 0 && ms <= 7000)).toBe(true);
+    const unbounded = await runCli(['--timeout', '0', 'orders', 'get', id]);
+    expect(unbounded.code).toBe(0);
+  });
+
   test('a usage error prints a short usage on stderr and exits 2', async ({ expect }) => {
     const unknown = await runCli(['orders', 'frobnicate']);
     expect(unknown).toMatchObject({ code: 2, stdout: '' });
