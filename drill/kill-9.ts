@@ -3,8 +3,8 @@
 // import is sent again with the same idempotency keys. Promises: every item acknowledged by the
 // re-run is in the database under its key with the acknowledged id (0 lost), no key has two
 // orders (0 duplicated), the re-run reports as duplicates exactly what the killed run had
-// committed. The worker/export half needs dist/cmd/worker.js (the exports branch); without it the
-// drill says so and does not fail.
+// committed. The export half (kill-9-export.ts: the worker SIGKILLed mid-export, the export
+// completes whole) needs dist/cmd/worker.js; without it the drill says so and does not fail.
 import type { ImportOrdersRequest, ImportOrdersResponse } from '../src/gen/orderflow/orders/v1/order_service.js';
 import { AsyncQueue } from '../test/support/async-queue.js';
 import { connect } from '../test/support/clients.js';
@@ -21,7 +21,8 @@ import {
   waitFor,
   workerBuilt,
 } from './harness.js';
-import { check, type DrillResult, ms, type PromiseCheck } from './report.js';
+import { type Half, kill9ExportHalf } from './kill-9-export.js';
+import { check, type DrillResult, ms } from './report.js';
 
 export async function kill9Drill(ctx: DrillContext): Promise<DrillResult> {
   const items = ctx.form === 'short' ? 600 : 3000;
@@ -87,13 +88,15 @@ export async function kill9Drill(ctx: DrillContext): Promise<DrillResult> {
     if (rerun !== undefined) for (const o of rerun.orders) tally.acknowledge(keys[o.index]!, o.orderId);
 
     const counts = await countAgainstDatabase(tally, db, prefix);
-    const exportHalf: PromiseCheck = workerBuilt()
-      ? {
-          what: 'export half: the worker killed mid-export completes the export whole',
-          outcome: 'skipped',
-          detail: 'dist/cmd/worker.js exists but the export half is not written yet',
-        }
-      : { what: 'export half', outcome: 'skipped', detail: 'not available (no dist/cmd/worker.js)' };
+    // The import half's server (in-process export queue) must not be there to take export jobs.
+    await second.dispose();
+    const exportHalf: Half = workerBuilt()
+      ? await kill9ExportHalf(ctx, db)
+      : {
+          timings: [],
+          promises: [{ what: 'export half', outcome: 'skipped', detail: 'not available (no dist/cmd/worker.js)' }],
+          notes: ['export half: not available (no dist/cmd/worker.js)'],
+        };
     return {
       name: 'kill-9',
       form: ctx.form,
@@ -108,6 +111,7 @@ export async function kill9Drill(ctx: DrillContext): Promise<DrillResult> {
           rerun === undefined ? 'the call failed' : `${rerun.created} / ${rerun.duplicates} / ${rerun.failed}`,
         ],
         ['re-run took', ms(rerunMs)],
+        ...exportHalf.timings,
       ],
       promises: [
         check(
@@ -126,9 +130,9 @@ export async function kill9Drill(ctx: DrillContext): Promise<DrillResult> {
           `${counts.rows.length} rows, ${new Set(counts.rows.map((r) => r.key)).size} keys`,
         ),
         check('the kill landed mid-import', committedByFirst > 0 && committedByFirst < items, `${committedByFirst} of ${items}`),
-        exportHalf,
+        ...exportHalf.promises,
       ],
-      notes: workerBuilt() ? [] : ['export half: not available (no dist/cmd/worker.js)'],
+      notes: exportHalf.notes,
     };
   } finally {
     await first.dispose();

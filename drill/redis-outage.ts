@@ -3,7 +3,8 @@
 // restarted, then frozen (SIGSTOP: it accepts nothing and answers nothing) and thawed. Promises:
 // 0 client errors throughout (a cache outage only makes calls slower), the cache is used again
 // after each recovery (orderflow_cache_up back to 1), nothing acknowledged lost. The BullMQ half
-// (jobs queued before the outage complete after it) needs a queue, which this build lacks.
+// (redis-outage-bullmq.ts: export jobs queued before the outage complete after it, none twice)
+// runs on a redis-server of its own once the cache part is over; it needs dist/cmd/worker.js.
 import { OwnRedisServer } from '../test/support/redis.js';
 import { sample, scrape } from '../test/support/scrape.js';
 import { deadlineClient } from './deadline-client.js';
@@ -19,8 +20,11 @@ import {
   startDrillServer,
   Tally,
   waitFor,
+  workerBuilt,
 } from './harness.js';
-import { check, type DrillResult, latencySummary, ms, type PromiseCheck } from './report.js';
+import type { Half } from './kill-9-export.js';
+import { bullmqOutageHalf } from './redis-outage-bullmq.js';
+import { check, type DrillResult, latencySummary, ms } from './report.js';
 
 const CALLERS = 8;
 const SEEDED_ORDERS = 50;
@@ -110,13 +114,17 @@ export async function redisOutageDrill(ctx: DrillContext): Promise<DrillResult> 
     const during = (p: (typeof phases)[0]) => (o: { startedAt: number }) => o.startedAt >= p.from && o.startedAt < p.to;
     const counts = await countAgainstDatabase(tally, db, prefix);
     const failed = counts.attempted - counts.succeeded;
-    const bullmq: PromiseCheck = configSections().includes('queue')
-      ? {
-          what: 'BullMQ half: jobs queued before the outage complete after it',
-          outcome: 'skipped',
-          detail: 'the build has a queue section; this half is not written yet',
-        }
-      : { what: 'BullMQ half', outcome: 'skipped', detail: 'not available (no queue in this build)' };
+    // The cache part's server (in-process export queue) must not be there to take export jobs.
+    api.close();
+    await server.dispose();
+    const bullmq: Half =
+      configSections().includes('exports') && workerBuilt()
+        ? await bullmqOutageHalf(ctx, db)
+        : {
+            timings: [],
+            promises: [{ what: 'BullMQ half', outcome: 'skipped', detail: 'not available (no exports queue or no dist/cmd/worker.js)' }],
+            notes: [],
+          };
     return {
       name: 'redis-outage',
       form: ctx.form,
@@ -127,6 +135,7 @@ export async function redisOutageDrill(ctx: DrillContext): Promise<DrillResult> 
         ['cache up again after the restart', ms(upAfterRestart)],
         ['orderflow_cache_up 0 after SIGSTOP', downAfterFreeze === undefined ? `not within ${outageMs} ms` : ms(downAfterFreeze)],
         ['cache up again after SIGCONT', ms(upAfterThaw)],
+        ...bullmq.timings,
       ],
       promises: [
         check('0 client errors', failed === 0, `${failed} failed`),
@@ -141,10 +150,11 @@ export async function redisOutageDrill(ctx: DrillContext): Promise<DrillResult> 
           upAfterThaw !== undefined,
           upAfterThaw === undefined ? 'still 0' : ms(upAfterThaw),
         ),
-        bullmq,
+        ...bullmq.promises,
       ],
       notes: [
         `${CALLERS} callers: 4 GetOrder (cache hits) to 1 CreateOrder; Redis killed for ${outageMs} ms, restarted, then SIGSTOPped for ${outageMs} ms; cache.redis.commandTimeoutMs 250 (default)`,
+        ...bullmq.notes,
       ],
     };
   } finally {
