@@ -3,7 +3,7 @@
 // consumer. Server and worker both build it here. The dispatcher hands new jobs over at once and
 // sweeps the outbox every dispatchIntervalMs (entries committed by other processes, or left by a
 // crash). The watch signal is a bounded poll of the job row (the seam for a cross-process event).
-import { BullmqConsumer, BullmqJobQueue, redisEvictionPolicy, type BullmqSettings } from '../adapters/bullmq/bullmq-job-queue.js';
+import { BullmqConsumer, BullmqJobQueue, redisQueueFacts, type BullmqSettings } from '../adapters/bullmq/bullmq-job-queue.js';
 import { ORDER_ENCODERS } from '../adapters/export-encoders.js';
 import { InProcessJobQueue } from '../adapters/in-process-job-queue.js';
 import { nodeSha256 } from '../adapters/node-sha256.js';
@@ -38,14 +38,23 @@ export function bullmqSettings(config: Config): BullmqSettings | undefined {
   return queue.kind === 'bullmq' ? { ...queue, password: queue.password?.reveal() } : undefined;
 }
 
-/** Refuses to start on a Redis that may evict BullMQ's keys. */
-export async function checkQueueRedis(settings: BullmqSettings): Promise<void> {
-  const policy = await redisEvictionPolicy(settings);
-  if (policy !== 'noeviction') {
+/**
+ * Refuses a Redis that may evict BullMQ's keys; returns a warning for one that keeps nothing
+ * across a restart: the jobs already handed to it would be lost and stay QUEUED (their outbox
+ * entries are gone once dispatched).
+ */
+export async function checkQueueRedis(settings: BullmqSettings): Promise<string[]> {
+  const { evictionPolicy, appendOnly } = await redisQueueFacts(settings);
+  const where = `exports.queue: Redis at ${settings.host}:${settings.port}`;
+  if (evictionPolicy !== 'noeviction') {
     throw new ConfigError(
-      `exports.queue: Redis at ${settings.host}:${settings.port} has maxmemory-policy ${policy}; BullMQ needs noeviction (evicted job keys corrupt the queue): set maxmemory-policy noeviction`,
+      `${where} has maxmemory-policy ${evictionPolicy}; BullMQ needs noeviction (evicted job keys corrupt the queue): set maxmemory-policy noeviction`,
     );
   }
+  if (appendOnly) return [];
+  return [
+    `${where} has no append-only file: a Redis restart loses the export jobs already queued there, and they stay QUEUED; set appendonly yes (deploy/k8s/base/redis/redis.conf does)`,
+  ];
 }
 
 export function createExports(config: Config, store: Store, telemetry: Telemetry, closers: Closers, options: ExportsOptions): Exports {

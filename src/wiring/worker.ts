@@ -40,7 +40,7 @@ export async function createWorker(
   const closers = new Closers(log);
   try {
     const settings = bullmqSettings(config);
-    if (settings !== undefined) await checkQueueRedis(settings);
+    if (settings !== undefined) for (const warning of await checkQueueRedis(settings)) log.warn(warning);
     const telemetry = createTelemetry(config, log, closers);
     const health = createHealth({
       ...config.health,

@@ -41,10 +41,11 @@ function connection(settings: BullmqSettings, forWorker: boolean) {
 }
 
 /**
- * Redis's maxmemory-policy (from INFO, which managed Redis allows where CONFIG is disabled).
- * BullMQ needs `noeviction`: an evicted job key corrupts the queue.
+ * What BullMQ needs of its Redis, from INFO (which managed Redis allows where CONFIG is disabled):
+ * the maxmemory-policy (it needs `noeviction`: an evicted job key corrupts the queue) and whether
+ * an append-only file keeps the queue across a restart.
  */
-export async function redisEvictionPolicy(settings: BullmqSettings): Promise<string> {
+export async function redisQueueFacts(settings: BullmqSettings): Promise<{ evictionPolicy: string; appendOnly: boolean }> {
   const redis = new Redis({
     ...connection(settings, false),
     lazyConnect: true,
@@ -54,8 +55,8 @@ export async function redisEvictionPolicy(settings: BullmqSettings): Promise<str
   });
   try {
     await redis.connect();
-    const info = await redis.info('memory');
-    return /^maxmemory_policy:(\S+)/m.exec(info)?.[1] ?? 'unknown';
+    const info = await redis.info();
+    return { evictionPolicy: /^maxmemory_policy:(\S+)/m.exec(info)?.[1] ?? 'unknown', appendOnly: /^aof_enabled:1/m.test(info) };
   } finally {
     redis.disconnect();
   }
