@@ -197,7 +197,7 @@ async function downloadToFile(job: ExportJob, output: string, force: boolean, co
   try {
     if (offset < size || size === 0) {
       const stream = context.clients.exports.downloadExport({ id: job.id, offset: BigInt(offset) }, context.stream());
-      for await (const chunk of abortable(stream, context.interrupted)) {
+      for await (const chunk of stream) {
         if (Number(chunk.offset) !== written) throw new Error(`the server sent bytes from ${chunk.offset}, expected ${written}`);
         await file.write(chunk.data);
         written += chunk.data.length;
@@ -228,14 +228,6 @@ async function downloadToFile(job: ExportJob, output: string, force: boolean, co
   await rename(part, output);
   printJson({ file: output, bytes: written, sha256 });
   return EXIT_OK;
-}
-
-/** The stream's messages until Ctrl-C, which ends it with an AbortError (caught above). */
-async function* abortable<T>(stream: AsyncIterable<T>, interrupted: AbortSignal): AsyncGenerator<T> {
-  for await (const message of stream) {
-    if (interrupted.aborted) throw interrupted.reason as Error;
-    yield message;
-  }
 }
 
 const exists = (path: string) =>
