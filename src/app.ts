@@ -3,7 +3,7 @@
 // documented order (src/wiring/serve.ts).
 import type { DestinationStream } from 'pino';
 import { LocalEventSignal } from './adapters/local-event-signal.js';
-import { prometheusOrderMetrics, prometheusStoreConnections } from './adapters/prometheus/business-metrics.js';
+import { prometheusOrderMetrics } from './adapters/prometheus/business-metrics.js';
 import { createUuidV7Generator, systemClock } from './adapters/system.js';
 import type { Config } from './config.js';
 import { catalogUseCases } from './domain/catalog-use-cases.js';
@@ -12,7 +12,6 @@ import type { Clock, IdGenerator } from './domain/ports.js';
 import { createAdminServer } from './platform/admin-server.js';
 import { describeConfig } from './platform/config.js';
 import { createDebugRoutes } from './platform/debug-routes.js';
-import { createHealth } from './platform/health.js';
 import { Closers } from './platform/lifecycle.js';
 import type { Logger } from './platform/logger.js';
 import { createCaching } from './wiring/cache.js';
@@ -21,8 +20,8 @@ import { productCatalog, seedCatalog } from './wiring/catalog.js';
 import { openEventSignal } from './wiring/events.js';
 import { createOrderflowGrpcServer } from './wiring/grpc-server.js';
 import { type App, serve } from './wiring/serve.js';
-import { openStore } from './wiring/store.js';
-import { createRootLogger, createTelemetry, VERSION } from './wiring/telemetry.js';
+import { openServingStore } from './wiring/store.js';
+import { createReadiness, createRootLogger, createTelemetry, VERSION } from './wiring/telemetry.js';
 
 export type { App } from './wiring/serve.js';
 
@@ -44,20 +43,9 @@ export async function createApp(config: Config, seams: AppSeams = {}, configWarn
 
 async function assemble(config: Config, seams: AppSeams, log: Logger, closers: Closers): Promise<App> {
   const telemetry = createTelemetry(config, log, closers);
-  const health = createHealth({
-    ...config.health,
-    onCheckFailed: (check, error) => log.warn({ check, err: error }, 'readiness check failed'),
-  });
+  const health = createReadiness(config, log);
   const localEvents = new LocalEventSignal();
-  const store = await openStore(
-    config,
-    telemetry,
-    (sequence) => localEvents.notify(sequence),
-    () => health.suspect(),
-  );
-  closers.add('store', store.close);
-  health.addCheck('store', () => store.ping());
-  if (store.connections !== undefined) prometheusStoreConnections(telemetry.registry, store.connections);
+  const store = await openServingStore(config, telemetry, health, closers, (sequence) => localEvents.notify(sequence));
   const eventSignal = await openEventSignal(config, store, localEvents, { log, closers, health, registry: telemetry.registry });
 
   const caching = createCaching(config, telemetry, closers, health);

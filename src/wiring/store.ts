@@ -9,8 +9,11 @@ import { openSqlStore } from '../adapters/postgres/postgres-store.js';
 import type { SqlDriver } from '../adapters/postgres/sql-driver.js';
 import { tracedSqlDriver } from '../adapters/postgres/traced-sql-driver.js';
 import type { EventsCommitted, Store } from '../adapters/store.js';
+import { prometheusStoreConnections } from '../adapters/prometheus/business-metrics.js';
 import type { Config } from '../config.js';
 import { DomainError } from '../domain/errors.js';
+import type { Health } from '../platform/health.js';
+import type { Closers } from '../platform/lifecycle.js';
 import type { Logger } from '../platform/logger.js';
 import type { Telemetry } from './telemetry.js';
 
@@ -69,4 +72,22 @@ export async function openStore(
     store.kind === 'embedded' ? 'embedded store open' : 'PostgreSQL store open',
   );
   return opened;
+}
+
+/**
+ * The store as a dependency of a serving process (server, worker): a readiness check that a call
+ * finding the database unreachable re-runs at once, its pool in the metrics, closed at the stop.
+ */
+export async function openServingStore(
+  config: Config,
+  telemetry: Telemetry,
+  health: Health,
+  closers: Closers,
+  onCommit: EventsCommitted = () => {},
+): Promise<Store> {
+  const store = await openStore(config, telemetry, onCommit, () => health.suspect());
+  closers.add('store', store.close);
+  health.addCheck('store', () => store.ping());
+  if (store.connections !== undefined) prometheusStoreConnections(telemetry.registry, store.connections);
+  return store;
 }

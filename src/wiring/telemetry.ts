@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import type { TextMapPropagator, Tracer } from '@opentelemetry/api';
 import type { DestinationStream } from 'pino';
 import type { Config } from '../config.js';
+import { createHealth, type Health } from '../platform/health.js';
 import type { Closers } from '../platform/lifecycle.js';
 import { createLogger, type Logger } from '../platform/logger.js';
 import { createMetricsRegistry, type MetricsRegistry } from '../platform/metrics.js';
@@ -36,4 +37,12 @@ export function createTelemetry(config: Config, log: Logger, closers: Closers): 
   });
   closers.add('tracing', tracing.shutdown);
   return { log, registry, tracer: tracing.tracer, propagator: tracing.propagator };
+}
+
+/** The readiness of a serving process (server, worker), each failed check logged as a warning. */
+export function createReadiness(config: Config, log: Logger): Health {
+  return createHealth({
+    ...config.health,
+    onCheckFailed: (check, error) => log.warn({ check, err: error }, 'readiness check failed'),
+  });
 }

@@ -4,18 +4,16 @@
 // jobs, lets running ones finish within shutdown.timeoutMs, hands back the rest (another worker
 // resumes them), closes everything and resolves with the exit code (1 if any job was handed back).
 import type { DestinationStream } from 'pino';
-import { prometheusStoreConnections } from '../adapters/prometheus/business-metrics.js';
 import { createUuidV7Generator, systemClock } from '../adapters/system.js';
 import type { Config } from '../config.js';
 import { createAdminServer } from '../platform/admin-server.js';
 import { ConfigError, describeConfig } from '../platform/config.js';
-import { createHealth } from '../platform/health.js';
 import { Closers, type Stoppable } from '../platform/lifecycle.js';
 import type { Logger } from '../platform/logger.js';
 import { ensurePortFree, explainListenError } from '../platform/port-in-use.js';
 import { bullmqSettings, checkQueueRedis, createExports } from './exports.js';
-import { openStore } from './store.js';
-import { createRootLogger, createTelemetry, VERSION } from './telemetry.js';
+import { openServingStore } from './store.js';
+import { createReadiness, createRootLogger, createTelemetry, VERSION } from './telemetry.js';
 
 export type Worker = Stoppable & { readonly log: Logger; start(): Promise<{ adminPort: number }> };
 
@@ -42,19 +40,8 @@ export async function createWorker(
     const settings = bullmqSettings(config);
     if (settings !== undefined) for (const warning of await checkQueueRedis(settings)) log.warn(warning);
     const telemetry = createTelemetry(config, log, closers);
-    const health = createHealth({
-      ...config.health,
-      onCheckFailed: (check, error) => log.warn({ check, err: error }, 'readiness check failed'),
-    });
-    const store = await openStore(
-      config,
-      telemetry,
-      () => {},
-      () => health.suspect(),
-    );
-    closers.add('store', store.close);
-    health.addCheck('store', () => store.ping());
-    if (store.connections !== undefined) prometheusStoreConnections(telemetry.registry, store.connections);
+    const health = createReadiness(config, log);
+    const store = await openServingStore(config, telemetry, health, closers);
     const exports = createExports(config, store, telemetry, closers, {
       orders: store.orders,
       now: systemClock,
