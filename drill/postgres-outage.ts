@@ -29,8 +29,12 @@ import { check, type DrillResult, latencySummary, ms, timingCheck } from './repo
 const CALLERS = 10;
 const CALL_DEADLINE_MS = 1000;
 const READINESS_PROMISE_MS = 1000;
-/** Short form (CI, a busy machine): readiness timings fail only beyond this. */
-const READINESS_SHORT_BOUND_MS = 5000;
+/**
+ * Short form (CI, a busy machine): readiness timings fail only beyond this, which still catches
+ * readiness that never comes back. A CI run beside a loaded test step once took 7.6 s to report
+ * SERVING again; the full form holds the 1 s promise.
+ */
+const READINESS_SHORT_BOUND_MS = 30_000;
 
 export async function postgresOutageDrill(ctx: DrillContext): Promise<DrillResult> {
   const short = ctx.form === 'short';
