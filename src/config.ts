@@ -59,6 +59,8 @@ const exportsSchema = z
     maxBackoffMs: positiveInt.default(60_000),
     /** Orders read per keyset page while writing a file. */
     pageSize: positiveInt.max(5000).default(500),
+    /** Worker threads that encode export pages off the event loop (shared by this process's jobs); 0 encodes on the loop. */
+    encodeThreads: z.number().int().min(0).max(16).default(1),
     /** Progress is stored in the job row at most this often. */
     progressIntervalMs: positiveInt.default(250),
     /** WatchExportJob re-reads the job row this often. */

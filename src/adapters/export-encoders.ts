@@ -3,8 +3,11 @@
 // `product*quantity@unit_price_minor` joined by `;`. NDJSON: one orderflow.orders.v1.Order a line
 // in proto3 JSON (the names, value forms and default-omission of the proto3 JSON mapping, as the
 // generated Order.toJSON writes them), without importing the transport's generated code.
+// IN_LOOP_PAGE_ENCODER runs them on the caller's event loop (exports.encodeThreads: 0, and the
+// reference the thread pool of export-encode-pool.ts is held to); the pool's threads run them too.
+import type { ExportFormat } from '../domain/exports/export-job.js';
 import type { Order, OrderStatus } from '../domain/order.js';
-import type { OrderEncoder, OrderEncoders } from '../domain/ports.js';
+import type { OrderEncoder, OrderEncoders, OrderPageEncoder } from '../domain/ports.js';
 
 export const CSV_COLUMNS = [
   'order_id',
@@ -87,3 +90,22 @@ const ndjson: OrderEncoder = {
 };
 
 export const ORDER_ENCODERS: OrderEncoders = { CSV: csv, NDJSON: ndjson };
+
+const utf8 = new TextEncoder();
+
+/** The records of a page as UTF-8 (what a page encoder returns, wherever it runs). */
+export function encodePageBytes(format: ExportFormat, orders: readonly Order[]): Uint8Array {
+  const encoder = ORDER_ENCODERS[format];
+  return utf8.encode(orders.map((order) => encoder.encode(order)).join(''));
+}
+
+const HEADERS: Readonly<Record<ExportFormat, Uint8Array>> = { CSV: utf8.encode(csv.header), NDJSON: utf8.encode(ndjson.header) };
+
+/** A copy each time: the caller owns (and may transfer) what it gets. */
+export const exportHeader = (format: ExportFormat): Uint8Array => HEADERS[format].slice();
+
+/** Encodes on the caller's event loop. */
+export const IN_LOOP_PAGE_ENCODER: OrderPageEncoder = {
+  header: exportHeader,
+  encodePage: (format, orders) => new Promise((resolve) => resolve(encodePageBytes(format, orders))),
+};

@@ -227,6 +227,18 @@ export interface OrderEncoder {
 
 export type OrderEncoders = Readonly<Record<ExportFormat, OrderEncoder>>;
 
+/**
+ * Turns a page of orders into the bytes of an export file, maybe off the event loop (a worker
+ * thread): the header once, then each page's records (UTF-8) in the order given. Rejects when the
+ * encoding could not be done (a crashed thread, a closed pool): the attempt fails and is retried.
+ */
+export interface OrderPageEncoder {
+  /** The file's first bytes (maybe none). */
+  header(format: ExportFormat): Uint8Array;
+  /** The records of `orders`, with their line endings. */
+  encodePage(format: ExportFormat, orders: readonly Order[]): Promise<Uint8Array>;
+}
+
 /** An incremental SHA-256 of a file being written. */
 export type Sha256 = () => { update(data: Uint8Array): void; hex(): string };
 

@@ -4,7 +4,8 @@
 // sweeps the outbox every dispatchIntervalMs (entries committed by other processes, or left by a
 // crash). The watch signal is a bounded poll of the job row (the seam for a cross-process event).
 import { BullmqConsumer, BullmqJobQueue, redisQueueFacts, type BullmqSettings } from '../adapters/bullmq/bullmq-job-queue.js';
-import { ORDER_ENCODERS } from '../adapters/export-encoders.js';
+import { ThreadPageEncoder } from '../adapters/export-encode-pool.js';
+import { IN_LOOP_PAGE_ENCODER } from '../adapters/export-encoders.js';
 import { InProcessJobQueue } from '../adapters/in-process-job-queue.js';
 import { nodeSha256 } from '../adapters/node-sha256.js';
 import { PollingExportJobSignal } from '../adapters/polling-export-job-signal.js';
@@ -99,10 +100,14 @@ export function createExports(config: Config, store: Store, telemetry: Telemetry
       });
   };
 
+  // Export pages are encoded on worker threads (exports.encodeThreads; 0: on this loop). Closed
+  // after the jobs have stopped (closers run in reverse): a page still in a thread then fails its attempt.
+  const encodePool = settings.encodeThreads === 0 ? undefined : new ThreadPageEncoder({ threads: settings.encodeThreads });
+  if (encodePool !== undefined) closers.add('export encoding threads', () => encodePool.close());
   const useCases = exportUseCases({
     jobs: store.exports,
     orders: options.orders,
-    encoders: ORDER_ENCODERS,
+    encoders: encodePool ?? IN_LOOP_PAGE_ENCODER,
     sha256: nodeSha256,
     changes: new PollingExportJobSignal(settings.watchPollIntervalMs),
     now: options.now,

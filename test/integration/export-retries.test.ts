@@ -5,7 +5,7 @@ import { trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import pino from 'pino';
 import { expect, test } from 'vitest';
-import { ORDER_ENCODERS } from '../../src/adapters/export-encoders.js';
+import { IN_LOOP_PAGE_ENCODER } from '../../src/adapters/export-encoders.js';
 import { InProcessJobQueue } from '../../src/adapters/in-process-job-queue.js';
 import { openMemoryStore } from '../../src/adapters/memory/memory-store.js';
 import { nodeSha256 } from '../../src/adapters/node-sha256.js';
@@ -33,7 +33,7 @@ async function runner(failures: (call: number) => Error | undefined) {
   const exports = exportUseCases({
     jobs: store.exports,
     orders,
-    encoders: ORDER_ENCODERS,
+    encoders: IN_LOOP_PAGE_ENCODER,
     sha256: nodeSha256,
     changes: new PollingExportJobSignal(5),
     now: () => new Date(),

@@ -1,5 +1,5 @@
 // What the export use cases are built from: ports, the clock and ids, and the settings of a run.
-import type { Clock, ExportJobSignal, ExportJobStore, IdGenerator, OrderEncoders, OrderRepository, Sha256 } from '../ports.js';
+import type { Clock, ExportJobSignal, ExportJobStore, IdGenerator, OrderPageEncoder, OrderRepository, Sha256 } from '../ports.js';
 
 export type ExportSettings = Readonly<{
   /** Orders read per keyset page while writing a file. */
@@ -13,7 +13,7 @@ export type ExportSettings = Readonly<{
 export type ExportDeps = Readonly<{
   jobs: ExportJobStore;
   orders: OrderRepository;
-  encoders: OrderEncoders;
+  encoders: OrderPageEncoder;
   sha256: Sha256;
   changes: ExportJobSignal;
   now: Clock;

@@ -78,9 +78,8 @@ async function writeFile(
   signal: AbortSignal,
 ) {
   const { jobs, orders, settings, now } = deps;
-  const encoder = deps.encoders[job.format];
+  const { encoders } = deps;
   const hash = deps.sha256();
-  const text = new TextEncoder();
   const attempt = job.attempts;
   let chunk = new Uint8Array(EXPORT_CHUNK_BYTES);
   let filled = 0;
@@ -103,14 +102,15 @@ async function writeFile(
     }
   };
 
-  if (encoder.header !== '') await append(text.encode(encoder.header));
+  const header = encoders.header(job.format);
+  if (header.length > 0) await append(header);
   let ordersDone = 0;
   let beforeId = '';
   let lastProgress = now().getTime();
   for (;;) {
     signal.throwIfAborted();
     const page = await orders.list({ ...job.filter, beforeId, limit: settings.pageSize });
-    if (page.length > 0) await append(text.encode(page.map((order) => encoder.encode(order)).join('')));
+    if (page.length > 0) await append(await encoders.encodePage(job.format, page));
     ordersDone += page.length;
     if (page.length < settings.pageSize) break;
     beforeId = (page.at(-1) as { id: string }).id;
