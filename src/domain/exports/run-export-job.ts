@@ -1,5 +1,6 @@
 // Runs one attempt of an export job: reads the filter's orders in keyset pages (newest first, as
-// ListOrders), encodes them, and writes the file as numbered 64 KiB chunks with its SHA-256, so
+// ListOrders), encodes them (through OrderPageEncoder: maybe on a worker thread, one page at a
+// time, so at most one page is in flight per job), and writes the file as numbered 64 KiB chunks with its SHA-256, so
 // memory stays bounded whatever the export's size. The attempt number fences off a run that was
 // superseded: only the current attempt can store progress or finish the job, and finishing drops
 // every other attempt's chunks, so a re-run replaces the file instead of duplicating it.
