@@ -3,7 +3,7 @@
 // EXPORT_EVERY_MS run by a worker process on BullMQ) on PostgreSQL with the Redis cache (one
 // redis-server of the drill's own, noeviction, serves the cache and the queue). The server's RSS
 // (from /proc) and heap used (the admin /metrics nodejs_heap_size_used_bytes), and the worker's
-// RSS, are sampled every 10 s. Promise: each grows less than 10 % from minute 2 to minute 10
+// (the same from its own admin listener), are sampled every 10 s. Promise: each grows less than 10 % from minute 2 to minute 10
 // (the mean of minute 2-3 against the mean of minute 9-10); every export succeeds and its
 // download matches the job's size and SHA-256. `--short` runs one minute on the same proportions
 // (a quick check, not the promise's figure).
@@ -66,7 +66,7 @@ export async function soakDrill(ctx: DrillContext): Promise<DrillResult> {
   const api = deadlineClient(server.grpcAddress);
   const streams = connect(server.grpcAddress);
   const tally = new Tally();
-  const samples: { atMs: number; rss: number; heap: number; workerRss: number }[] = [];
+  const samples: { atMs: number; rss: number; heap: number; workerRss: number; workerHeap: number }[] = [];
   const started = performance.now();
   const elapsed = () => performance.now() - started;
   const end = new AbortController();
@@ -173,9 +173,11 @@ export async function soakDrill(ctx: DrillContext): Promise<DrillResult> {
       const heap = sample((await scrape(server.adminUrl)).text, 'nodejs_heap_size_used_bytes');
       const rss = server.rssBytes();
       const workerRss = processRss(worker.pid);
-      if (heap !== undefined && rss !== undefined && workerRss !== undefined) samples.push({ atMs: elapsed(), rss, heap, workerRss });
+      const workerHeap = sample((await scrape(worker.adminUrl)).text, 'nodejs_heap_size_used_bytes');
+      if (heap !== undefined && rss !== undefined && workerRss !== undefined && workerHeap !== undefined)
+        samples.push({ atMs: elapsed(), rss, heap, workerRss, workerHeap });
       ctx.log(
-        `${Math.round(elapsed() / 1000)} s: RSS ${mib(rss)}, heap used ${mib(heap)}, worker RSS ${mib(workerRss)}, ${tally.outcomes.length} calls, ${exportsRun.succeeded} exports`,
+        `${Math.round(elapsed() / 1000)} s: RSS ${mib(rss)}, heap used ${mib(heap)}, worker RSS ${mib(workerRss)} (heap used ${mib(workerHeap)}), ${tally.outcomes.length} calls, ${exportsRun.succeeded} exports`,
       );
       await sleep(sampleEveryMs);
     }
@@ -191,6 +193,7 @@ export async function soakDrill(ctx: DrillContext): Promise<DrillResult> {
     const rssGrowth = growth((s) => s.rss);
     const heapGrowth = growth((s) => s.heap);
     const workerGrowth = growth((s) => s.workerRss);
+    const workerHeapGrowth = growth((s) => s.workerHeap);
     const counts = await countAgainstDatabase(tally, db, prefix);
     const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
     return {
@@ -212,6 +215,10 @@ export async function soakDrill(ctx: DrillContext): Promise<DrillResult> {
           'worker RSS: minute 2-3 mean / last minute mean / max',
           `${mib(mean(early.map((s) => s.workerRss)))} / ${mib(mean(late.map((s) => s.workerRss)))} / ${mib(Math.max(...samples.map((s) => s.workerRss)))}`,
         ],
+        [
+          'worker heap used: minute 2-3 mean / last minute mean / max',
+          `${mib(mean(early.map((s) => s.workerHeap)))} / ${mib(mean(late.map((s) => s.workerHeap)))} / ${mib(Math.max(...samples.map((s) => s.workerHeap)))}`,
+        ],
         ['exports asked / succeeded / downloads verified', `${exportsRun.asked} / ${exportsRun.succeeded} / ${exportsRun.verified}`],
         [
           'samples (s: RSS MiB / heap MiB / worker RSS MiB)',
@@ -228,6 +235,7 @@ export async function soakDrill(ctx: DrillContext): Promise<DrillResult> {
         check('heap growth < 10 % from minute 2 to the end', heapGrowth < 0.1, pct(heapGrowth)),
         check('0 failed calls', counts.attempted === counts.succeeded, `${counts.attempted - counts.succeeded} failed`),
         check('worker RSS growth < 10 % from minute 2 to the end', workerGrowth < 0.1, pct(workerGrowth)),
+        check('worker heap growth < 10 % from minute 2 to the end', workerHeapGrowth < 0.1, pct(workerHeapGrowth)),
         check(
           'every export succeeded and its download matched the job',
           exportsRun.asked > 0 && exportsRun.verified === exportsRun.asked,
