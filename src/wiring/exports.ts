@@ -47,8 +47,8 @@ export function bullmqSettings(config: Config): BullmqSettings | undefined {
 
 /**
  * Refuses a Redis that may evict BullMQ's keys; returns a warning for one that keeps nothing
- * across a restart: the jobs already handed to it would be lost and stay QUEUED (their outbox
- * entries are gone once dispatched).
+ * across a restart: the jobs already handed to it would be lost (their outbox entries are gone
+ * once dispatched) until the reconcile sweep queues them again, exports.staleAfterMs later.
  */
 export async function checkQueueRedis(settings: BullmqSettings): Promise<string[]> {
   const { evictionPolicy, appendOnly } = await redisQueueFacts(settings);
@@ -60,7 +60,7 @@ export async function checkQueueRedis(settings: BullmqSettings): Promise<string[
   }
   if (appendOnly) return [];
   return [
-    `${where} has no append-only file: a Redis restart loses the export jobs already queued there, and they stay QUEUED; set appendonly yes (deploy/k8s/base/redis/redis.conf does)`,
+    `${where} has no append-only file: a Redis restart loses the export jobs already queued there, and they wait until the reconcile sweep queues them again (exports.staleAfterMs); set appendonly yes (deploy/k8s/base/redis/redis.conf does)`,
   ];
 }
 
