@@ -108,7 +108,7 @@ describe.skipIf(!available)('export maintenance: the reconcile sweep and retenti
       const token = 'test-taker';
       const taken = await taker.getNextJob(token);
       expect(taken?.id).toBe(failedJob.id);
-      await taken!.moveToFailed(new UnrecoverableError('job stalled more than allowable limit'), token);
+      await taken.moveToFailed(new UnrecoverableError('job stalled more than allowable limit'), token);
     } finally {
       await taker.close();
     }
