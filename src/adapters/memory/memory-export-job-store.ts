@@ -1,7 +1,7 @@
 // In-memory ExportJobStore: the fake held to the same contract as the SQL store. Each method
 // reads and writes without awaiting in between, so it is atomic.
 import { EXPORT_STATUSES, type ExportJob, type ExportStatus } from '../../domain/exports/export-job.js';
-import type { ExportChunk, ExportJobStore } from '../../domain/ports.js';
+import type { ExportChunk, ExportJobStore, StaleExportJob } from '../../domain/ports.js';
 
 type Chunk = ExportChunk & { attempt: number; seq: number };
 
@@ -100,6 +100,31 @@ export class MemoryExportJobStore implements ExportJobStore {
     const counts = Object.fromEntries(EXPORT_STATUSES.map((s) => [s, 0])) as Record<ExportStatus, number>;
     for (const job of this.jobs.values()) counts[job.status]++;
     return Promise.resolve(counts);
+  }
+
+  stale(olderThan: Date, limit: number, after?: StaleExportJob): Promise<StaleExportJob[]> {
+    const key = (j: StaleExportJob) => [j.updateTime.getTime(), j.id] as const;
+    const before = (a: readonly [number, string], b: readonly [number, string]) => a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
+    const found = [...this.jobs.values()]
+      .filter((j) => (j.status === 'QUEUED' || j.status === 'RUNNING') && j.updateTime < olderThan)
+      .filter((j) => after === undefined || before(key(after), key(j)))
+      .sort((a, b) => (before(key(a), key(b)) ? -1 : before(key(b), key(a)) ? 1 : 0))
+      .slice(0, limit);
+    return Promise.resolve(found.map((j) => ({ id: j.id, updateTime: j.updateTime })));
+  }
+
+  deleteFinished(olderThan: Date, limit: number): Promise<number> {
+    const old = [...this.jobs.values()]
+      .filter((j) => (j.status === 'SUCCEEDED' || j.status === 'FAILED') && j.updateTime < olderThan)
+      .sort((a, b) => a.updateTime.getTime() - b.updateTime.getTime())
+      .slice(0, limit);
+    for (const job of old) {
+      this.jobs.delete(job.id);
+      this.chunks.delete(job.id);
+      this.outbox.delete(job.id);
+      if (job.idempotencyKey !== '') this.byKey.delete(JSON.stringify([job.requester, job.idempotencyKey]));
+    }
+    return Promise.resolve(old.length);
   }
 
   private current(id: string, attempt: number): ExportJob | undefined {
