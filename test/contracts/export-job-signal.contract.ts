@@ -66,7 +66,7 @@ export function exportJobSignalContract(name: string, open: (fallbackMs: number)
       const done = new AbortController();
       setMaxListeners(0, done.signal);
       const others = Array.from({ length: 1000 }, (_, i) => signal.wait(i % 5 === 2 ? randomUUID() : (ids[i % 5] as string), done.signal));
-      others.forEach((waiting) => waiting.catch(() => {}));
+      for (const waiting of others) waiting.catch(() => {});
       const mine = [signal.wait(target, forever()), signal.wait(target.toUpperCase(), forever())];
       await writer.startAttempt(target, 1, now());
       await expect(Promise.all(mine)).resolves.toEqual([undefined, undefined]);
