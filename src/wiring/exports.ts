@@ -47,7 +47,7 @@ const RESUME_LIMIT = 10_000;
  * What WatchExportJob waits on: woken by a notification for its job — from the hub (the trigger of
  * migration 0003, any process) or the in-memory store's own feed — or after watchPollIntervalMs.
  */
-function exportJobChanges(store: Store, hub: ListenHub | undefined, pollIntervalMs: number): ExportJobSignal {
+export function exportJobChanges(store: Store, hub: ListenHub | undefined, pollIntervalMs: number): ExportJobSignal {
   const signal = new NotifiedExportJobSignal(pollIntervalMs);
   if (hub !== undefined) hub.subscribe(EXPORT_JOBS_CHANNEL, { heard: (id) => signal.notify(id), reconnected: () => signal.wakeAll() });
   else store.onExportJobChanged?.((id) => signal.notify(id));

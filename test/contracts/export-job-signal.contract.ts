@@ -26,7 +26,14 @@ const pending = async (promise: Promise<unknown>, ms = 100) =>
 export function exportJobSignalContract(name: string, open: (fallbackMs: number) => Promise<OpenedExportJobSignal>): void {
   describe(`ExportJobSignal contract: ${name}`, () => {
     const forever = () => new AbortController().signal;
-    const created = async (writer: ExportJobStore) => (await writer.create(anExportJob({ id: randomUUID() }))).job.id;
+    /** A new job whose creation has been heard already (so its notification wakes no later wait). */
+    const created = async (signal: ExportJobSignal, writer: ExportJobStore) => {
+      const id = randomUUID();
+      const heard = signal.wait(id, forever());
+      await writer.create(anExportJob({ id }));
+      await heard;
+      return id;
+    };
 
     test('a wait for a job resolves when the job is created', async () => {
       const { signal, writer } = await open(HOUR);
@@ -39,7 +46,7 @@ export function exportJobSignalContract(name: string, open: (fallbackMs: number)
 
     test('every kind of change wakes the job’s waiter: start, progress, release, success, failure', async () => {
       const { signal, writer } = await open(HOUR);
-      const id = await created(writer);
+      const id = await created(signal, writer);
       const steps: [string, () => Promise<unknown>][] = [
         ['startAttempt', () => writer.startAttempt(id, 10, now())],
         ['recordProgress', () => writer.recordProgress(id, 1, 5, now())],
@@ -52,7 +59,7 @@ export function exportJobSignalContract(name: string, open: (fallbackMs: number)
         await change();
         await expect(waiting, what).resolves.toBeUndefined();
       }
-      const other = await created(writer);
+      const other = await created(signal, writer);
       await writer.startAttempt(other, 1, now());
       const waiting = signal.wait(other, forever());
       await writer.fail(other, 1, 'reason', now());
@@ -61,7 +68,7 @@ export function exportJobSignalContract(name: string, open: (fallbackMs: number)
 
     test('a change of one job wakes only that job’s waiters, among many', async () => {
       const { signal, writer } = await open(HOUR);
-      const ids = await Promise.all(Array.from({ length: 5 }, () => created(writer)));
+      const ids = await Promise.all(Array.from({ length: 5 }, () => created(signal, writer)));
       const target = ids[2] as string;
       const done = new AbortController();
       setMaxListeners(0, done.signal);
@@ -74,12 +81,12 @@ export function exportJobSignalContract(name: string, open: (fallbackMs: number)
       done.abort(new Error('test over'));
     });
 
-    test('a change that nobody waits for wakes no later wait', async () => {
+    test('a change already heard wakes no later wait', async () => {
       const { signal, writer } = await open(HOUR);
-      const id = await created(writer);
+      const id = await created(signal, writer);
+      const heard = signal.wait(id, forever());
       await writer.startAttempt(id, 1, now());
-      // Give the notification time to arrive and be dropped; a wait registered after it must not see it.
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await heard;
       const done = new AbortController();
       const waiting = signal.wait(id, done.signal);
       waiting.catch(() => {});

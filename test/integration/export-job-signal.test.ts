@@ -3,7 +3,9 @@
 // connection and the trigger of migration 0003) and on PGlite (LISTEN in its worker thread).
 // Then what the hub promises: one LISTEN connection serves order events and export jobs; a
 // change made while that connection is down still wakes the watcher once it is back (every
-// watcher re-reads after a reconnect), with the poll an hour away.
+// watcher re-reads after a reconnect), with the poll an hour away. Last, WatchExportJob itself on
+// PGlite (one process), wired as the server wires it: every change reaches the stream before the
+// next is made, with the poll a minute away.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { NotifiedExportJobSignal } from '../../src/adapters/notified-export-job-signal.js';
@@ -16,7 +18,12 @@ import { LISTEN_APPLICATION_NAME, pgListen } from '../../src/adapters/postgres/p
 import { openPgliteDriver } from '../../src/adapters/postgres/pglite-driver.js';
 import { PostgresEventSignal } from '../../src/adapters/postgres/postgres-event-signal.js';
 import { EVENTS_CHANNEL, EXPORT_JOBS_CHANNEL, type SqlDriver } from '../../src/adapters/postgres/sql-driver.js';
+import { openSqlStore } from '../../src/adapters/postgres/postgres-store.js';
 import { createUuidV7Generator } from '../../src/adapters/system.js';
+import { ANY_ACTOR } from '../../src/domain/actor.js';
+import type { ExportJob } from '../../src/domain/exports/export-job.js';
+import { watchExportJob } from '../../src/domain/exports/watch-export-job.js';
+import { exportJobChanges } from '../../src/wiring/exports.js';
 import { anExportJob } from '../contracts/export-job-store.contract.js';
 import { exportJobSignalContract } from '../contracts/export-job-signal.contract.js';
 import { anOrder } from '../support/builders.js';
@@ -121,4 +128,28 @@ describe('export job signal on PGlite (LISTEN in the worker thread)', () => {
   exportJobSignalContract('PGlite', (fallbackMs) =>
     Promise.resolve({ signal: exportSignal(hub, fallbackMs), writer: new PostgresExportJobStore(pglite) }),
   );
+
+  test('WatchExportJob on PGlite: each change reaches the stream before the next is made (poll a minute away)', async () => {
+    const store = await openSqlStore(pglite, { migrate: false });
+    const watch = watchExportJob({ jobs: store.exports, changes: exportJobChanges(store, hub, 60_000) });
+    const id = randomUUID();
+    await store.exports.create(anExportJob({ id }));
+    const call = new AbortController();
+    const stream = await watch(id, ANY_ACTOR, { signal: call.signal, deadline: Infinity });
+    // Within 20 s, far below the poll: only the notification can have woken the stream.
+    const next = async (): Promise<ExportJob | undefined> => {
+      const bound = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no state within 20 s')), 20_000).unref());
+      const step = await Promise.race([stream.next(), bound]);
+      return step.done === true ? undefined : step.value;
+    };
+    expect((await next())?.status).toBe('QUEUED');
+    await store.exports.startAttempt(id, 2, new Date());
+    expect(await next()).toMatchObject({ status: 'RUNNING', ordersTotal: 2 });
+    await store.exports.recordProgress(id, 1, 1, new Date());
+    expect(await next()).toMatchObject({ ordersDone: 1 });
+    await store.exports.succeed(id, 1, { ordersDone: 2, sizeBytes: 0, sha256: 'e3b0' }, new Date());
+    expect(await next()).toMatchObject({ status: 'SUCCEEDED' });
+    expect(await next()).toBeUndefined();
+    call.abort(new Error('test over'));
+  });
 });
