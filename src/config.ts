@@ -61,8 +61,13 @@ const exportsSchema = z
     pageSize: positiveInt.max(5000).default(500),
     /** Progress is stored in the job row at most this often. */
     progressIntervalMs: positiveInt.default(250),
-    /** WatchExportJob re-reads the job row this often. */
-    watchPollIntervalMs: positiveInt.default(250),
+    /**
+     * The safety net of WatchExportJob: a watcher wakes on its job's change notification (LISTEN,
+     * or the in-memory store's feed) and re-reads the row after this long without one. It bounds
+     * the delay a lost notification causes (sent while LISTEN was down), so it need not be short:
+     * 2 s is one primary-key read per watcher per 2 s, like events.catchUpIntervalMs.
+     */
+    watchPollIntervalMs: positiveInt.default(2000),
     /** The outbox is swept this often (new jobs of this process are dispatched at once). */
     dispatchIntervalMs: positiveInt.default(1000),
     /**

@@ -2,14 +2,17 @@
 // (in-process, or BullMQ on Redis), the outbox dispatcher, and — when this process runs jobs — the
 // consumer. Server and worker both build it here. The dispatcher hands new jobs over at once and
 // sweeps the outbox every dispatchIntervalMs (entries committed by other processes, or left by a
-// crash). The watch signal is a bounded poll of the job row (the seam for a cross-process event).
+// crash). Watchers wake on a change notification for their job (the process's LISTEN connection on
+// SQL stores, the store itself in memory), with exports.watchPollIntervalMs as the safety net.
 // Every maintenanceIntervalMs the same process runs the reconcile sweep (unfinished jobs the queue
 // no longer holds are added again) and retention (reconcile-exports.ts); replicas may overlap.
 import { BullmqConsumer, BullmqJobQueue, redisQueueFacts, type BullmqSettings } from '../adapters/bullmq/bullmq-job-queue.js';
 import { ORDER_ENCODERS } from '../adapters/export-encoders.js';
 import { InProcessJobQueue } from '../adapters/in-process-job-queue.js';
 import { nodeSha256 } from '../adapters/node-sha256.js';
-import { PollingExportJobSignal } from '../adapters/polling-export-job-signal.js';
+import { NotifiedExportJobSignal } from '../adapters/notified-export-job-signal.js';
+import type { ListenHub } from '../adapters/postgres/listen-hub.js';
+import { EXPORT_JOBS_CHANNEL } from '../adapters/postgres/sql-driver.js';
 import {
   prometheusExportGauges,
   prometheusExportMaintenanceMetrics,
@@ -19,7 +22,7 @@ import type { Store } from '../adapters/store.js';
 import type { Config } from '../config.js';
 import { dispatchExports, exportUseCases, type ExportUseCases } from '../domain/exports/export-use-cases.js';
 import { reconcileExports } from '../domain/exports/reconcile-exports.js';
-import type { Clock, IdGenerator, JobQueue, OrderRepository } from '../domain/ports.js';
+import type { Clock, ExportJobSignal, IdGenerator, JobQueue, OrderRepository } from '../domain/ports.js';
 import { ConfigError } from '../platform/config.js';
 import type { Closers } from '../platform/lifecycle.js';
 import { exportJobHandler } from '../transport/jobs/export-jobs.js';
@@ -35,10 +38,28 @@ export type Exports = Readonly<{
   force(): void;
 }>;
 
-export type ExportsOptions = Readonly<{ orders: OrderRepository; now: Clock; newId: IdGenerator; runJobs: boolean }>;
+export type ExportsOptions = Readonly<{
+  orders: OrderRepository;
+  now: Clock;
+  newId: IdGenerator;
+  runJobs: boolean;
+  /** The process's LISTEN connection (SQL stores); without it (a worker, which watches nothing) watchers only poll. */
+  hub?: ListenHub | undefined;
+}>;
 
 /** Unfinished jobs fed to an in-process runner at start. */
 const RESUME_LIMIT = 10_000;
+
+/**
+ * What WatchExportJob waits on: woken by a notification for its job — from the hub (the trigger of
+ * migration 0003, any process) or the in-memory store's own feed — or after watchPollIntervalMs.
+ */
+export function exportJobChanges(store: Store, hub: ListenHub | undefined, pollIntervalMs: number): ExportJobSignal {
+  const signal = new NotifiedExportJobSignal(pollIntervalMs);
+  if (hub !== undefined) hub.subscribe(EXPORT_JOBS_CHANNEL, { heard: (id) => signal.notify(id), reconnected: () => signal.wakeAll() });
+  else store.onExportJobChanged?.((id) => signal.notify(id));
+  return signal;
+}
 
 export function bullmqSettings(config: Config): BullmqSettings | undefined {
   const queue = config.exports.queue;
@@ -111,7 +132,7 @@ export function createExports(config: Config, store: Store, telemetry: Telemetry
     orders: options.orders,
     encoders: ORDER_ENCODERS,
     sha256: nodeSha256,
-    changes: new PollingExportJobSignal(settings.watchPollIntervalMs),
+    changes: exportJobChanges(store, options.hub, settings.watchPollIntervalMs),
     now: options.now,
     newId: options.newId,
     settings,

@@ -1,5 +1,7 @@
 // In-memory ExportJobStore: the fake held to the same contract as the SQL store. Each method
-// reads and writes without awaiting in between, so it is atomic.
+// reads and writes without awaiting in between, so it is atomic. Every change of a job is told to
+// the listeners of onChange (what the SQL stores' trigger notifies across processes; this store
+// has one process), after the change, so a woken watcher reads the new state.
 import { EXPORT_STATUSES, type ExportJob, type ExportStatus } from '../../domain/exports/export-job.js';
 import type { ExportChunk, ExportJobStore, StaleExportJob } from '../../domain/ports.js';
 
@@ -10,6 +12,13 @@ export class MemoryExportJobStore implements ExportJobStore {
   private readonly byKey = new Map<string, string>();
   private readonly outbox = new Set<string>();
   private readonly chunks = new Map<string, Chunk[]>();
+  private readonly listeners = new Set<(id: string) => void>();
+
+  /** Calls `listener` with the id of every job created or changed from now on; returns the unsubscribe. */
+  onChange(listener: (id: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
+  }
 
   create(job: ExportJob): Promise<{ job: ExportJob; created: boolean }> {
     const key = job.idempotencyKey === '' ? undefined : JSON.stringify([job.requester, job.idempotencyKey]);
@@ -18,6 +27,7 @@ export class MemoryExportJobStore implements ExportJobStore {
     this.jobs.set(job.id, job);
     if (key !== undefined) this.byKey.set(key, job.id);
     this.outbox.add(job.id);
+    this.changed(job.id);
     return Promise.resolve({ job, created: true });
   }
 
@@ -134,6 +144,11 @@ export class MemoryExportJobStore implements ExportJobStore {
 
   private put(job: ExportJob): ExportJob {
     this.jobs.set(job.id, job);
+    this.changed(job.id);
     return job;
+  }
+
+  private changed(id: string): void {
+    for (const listener of this.listeners) listener(id);
   }
 }
