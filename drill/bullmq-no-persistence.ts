@@ -1,7 +1,8 @@
-// A finding to reproduce, not a drill (not in `all`): the BullMQ half of redis-outage with a
-// Redis that persists nothing (`--appendonly no --save ''`). Jobs already handed to BullMQ (their
-// outbox rows gone) are lost from the queue when that Redis restarts, and stay QUEUED: nothing
-// hands them to the queue again. Prints the half's table lines and the jobs by status (SQL).
+// The BullMQ half of redis-outage with a Redis that persists nothing (`--appendonly no --save ''`;
+// not in `all`). Jobs already handed to BullMQ (their outbox rows gone) are lost from the queue
+// when that Redis restarts; the reconcile sweep (src/domain/exports/reconcile-exports.ts, here
+// with exports.staleAfterMs 5 s) queues them again and they complete, each once. Prints the half's
+// table lines and the jobs by status (SQL); exits 1 if a promise failed.
 //   npm run build && npx tsx drill/bullmq-no-persistence.ts
 import { createDrillDatabase, requireBuild } from './harness.js';
 import { bullmqOutageHalf } from './redis-outage-bullmq.js';
@@ -16,6 +17,7 @@ try {
     'SELECT status, attempts, count(*)::text AS n FROM export_jobs GROUP BY 1, 2 ORDER BY 1',
   );
   console.log(`jobs by status (SQL): ${jobs.map((j) => `${j.status} (attempts ${j.attempts}) ${j.n}`).join(', ')}`);
+  if (half.promises.some((p) => p.outcome === 'broken')) process.exitCode = 1;
 } finally {
   await db.drop();
 }

@@ -43,8 +43,9 @@ export async function startDrillWorker(configYaml: string) {
   const handle = { kill: () => spawned.child.kill('SIGKILL') };
   live.add(handle);
   void spawned.exited.then(() => live.delete(handle));
+  let ready;
   try {
-    await spawned.output.waitFor((l) => l.msg === 'worker taking export jobs');
+    ready = await spawned.output.waitFor((l) => l.msg === 'worker taking export jobs');
   } catch (error) {
     spawned.child.kill('SIGKILL');
     spawned.cleanup();
@@ -53,6 +54,8 @@ export async function startDrillWorker(configYaml: string) {
   return {
     ...spawned,
     pid: spawned.child.pid!,
+    /** Its admin listener (health, metrics). */
+    adminUrl: `http://${ready.admin as string}`,
     /** SIGKILL (if still running), wait for the exit, remove the config file. */
     async dispose(): Promise<void> {
       if (spawned.child.exitCode === null && spawned.child.signalCode === null) spawned.child.kill('SIGKILL');

@@ -12,13 +12,18 @@ import type { Half } from './kill-9-export.js';
 import { type DrillContext, type DrillDatabase, drillConfig, type DrillServer, sleep, startDrillServer, waitFor } from './harness.js';
 import { check, ms } from './report.js';
 
-/** `persistent` false runs Redis without its append-only file (a finding to measure, not the drill). */
+/**
+ * `persistent` false runs Redis without its append-only file (drill/bullmq-no-persistence.ts): the
+ * restart loses the queued jobs, and the reconcile sweep (exports.staleAfterMs shortened to 5 s,
+ * maintenance every second) must queue them again.
+ */
 export async function bullmqOutageHalf(ctx: DrillContext, db: DrillDatabase, persistent = true): Promise<Half> {
   const short = ctx.form === 'short';
   const jobs = short ? 5 : 20;
   const outageMs = short ? 1500 : 5000;
   const redis = await startQueueRedis(persistent);
-  const config = drillConfig({ database: db.database }, bullmqExports(redis.port, 'drill-redis-outage', { pageSize: 500 }));
+  const sweep = persistent ? {} : { staleAfterMs: 5000, maintenanceIntervalMs: 1000 };
+  const config = drillConfig({ database: db.database }, bullmqExports(redis.port, 'drill-redis-outage', { pageSize: 500, ...sweep }));
   let server: DrillServer | undefined;
   let worker: DrillWorker | undefined;
   try {
@@ -104,7 +109,7 @@ export async function bullmqOutageHalf(ctx: DrillContext, db: DrillDatabase, per
           ),
         ],
         notes: [
-          `BullMQ half: ${jobs} export jobs queued with no worker running, Redis (its own, --appendonly yes, as a production Redis with persistence; a Redis without persistence is not drilled) SIGKILLed for ${outageMs} ms and restarted on the same port, then SIGSTOPped for ${outageMs} ms; the worker started after`,
+          `BullMQ half: ${jobs} export jobs queued with no worker running, Redis (its own, ${persistent ? '--appendonly yes, as a production Redis with persistence' : "--appendonly no --save '': the restart loses the queue; exports.staleAfterMs 5000, maintenanceIntervalMs 1000"}) SIGKILLed for ${outageMs} ms and restarted on the same port, then SIGSTOPped for ${outageMs} ms; the worker started after`,
         ],
       };
     } finally {

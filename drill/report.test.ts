@@ -104,3 +104,9 @@ test('percentile is nearest-rank', () => {
   expect(percentile([], 50)).toBeUndefined();
   expect(latencySummary([])).toBe('no calls');
 });
+
+test('latencySummary takes a soak-sized set (more values than fit as call arguments)', () => {
+  const values = Array.from({ length: 500_000 }, (_, i) => (i % 1000) + 1);
+  values[123_456] = 5000; // one 457 becomes the maximum: the ranks above it move up by one
+  expect(latencySummary(values)).toBe('p50 501.0 ms, p99 991.0 ms, max 5000.0 ms (n 500000)');
+});

@@ -46,7 +46,7 @@ async function assemble(config: Config, seams: AppSeams, log: Logger, closers: C
   const health = createReadiness(config, log);
   const localEvents = new LocalEventSignal();
   const store = await openServingStore(config, telemetry, health, closers, (sequence) => localEvents.notify(sequence));
-  const eventSignal = await openEventSignal(config, store, localEvents, { log, closers, health, registry: telemetry.registry });
+  const signals = await openEventSignal(config, store, localEvents, { log, closers, health, registry: telemetry.registry });
 
   const caching = createCaching(config, telemetry, closers, health);
   const now = seams.now ?? systemClock;
@@ -57,7 +57,7 @@ async function assemble(config: Config, seams: AppSeams, log: Logger, closers: C
     ? orderUseCases({
         orders: caching.orders(store.orders),
         events: store.events,
-        eventSignal,
+        eventSignal: signals.events,
         catalog: productCatalog(config, store, telemetry, closers, caching),
         now,
         newId,
@@ -72,6 +72,7 @@ async function assemble(config: Config, seams: AppSeams, log: Logger, closers: C
         now,
         newId,
         runJobs: config.services.exports,
+        hub: signals.hub,
       })
     : undefined;
   if (exports !== undefined) {

@@ -232,6 +232,25 @@ describe('loadConfig', () => {
     );
   });
 
+  test('exports maintenance: defaults; staleAfterMs must exceed the progress interval and the BullMQ lock duration', () => {
+    const base = `env: dev\n${OPEN}`;
+    expect(parseConfig(base, 'x.yaml').exports).toMatchObject({
+      maintenanceIntervalMs: 60_000,
+      staleAfterMs: 300_000,
+      retentionHours: 168,
+    });
+    const bullmq = 'services: { exports: false }\nexports: { queue: { kind: bullmq, lockDurationMs: 30000 }, staleAfterMs:';
+    expect(() => parseConfig(`${base}${bullmq} 30000 }`, 'x.yaml')).toThrow(
+      /exports\.staleAfterMs \(30000\) must exceed exports\.queue\.lockDurationMs \(30000\)/,
+    );
+    expect(parseConfig(`${base}${bullmq} 30001 }`, 'x.yaml').exports.staleAfterMs).toBe(30_001);
+    expect(() => parseConfig(`${base}exports: { staleAfterMs: 250 }`, 'x.yaml')).toThrow(
+      /exports\.staleAfterMs \(250\) must exceed exports\.progressIntervalMs \(250\)/,
+    );
+    expect(() => parseConfig(`${base}exports: { retentionHours: 0 }`, 'x.yaml')).toThrow(/exports\.retentionHours/);
+    expect(() => parseConfig(`${base}exports: { retentionHours: 1.5 }`, 'x.yaml')).toThrow(/exports\.retentionHours/);
+  });
+
   test('the shipped dev, staging and prod configs are valid', () => {
     for (const env of ['dev', 'staging', 'prod']) {
       const file = `config/${env}.yaml`;

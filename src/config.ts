@@ -63,10 +63,29 @@ const exportsSchema = z
     encodeThreads: z.number().int().min(0).max(16).default(1),
     /** Progress is stored in the job row at most this often. */
     progressIntervalMs: positiveInt.default(250),
-    /** WatchExportJob re-reads the job row this often. */
-    watchPollIntervalMs: positiveInt.default(250),
+    /**
+     * The safety net of WatchExportJob: a watcher wakes on its job's change notification (LISTEN,
+     * or the in-memory store's feed) and re-reads the row after this long without one. It bounds
+     * the delay a lost notification causes (sent while LISTEN was down), so it need not be short:
+     * 2 s is one primary-key read per watcher per 2 s, like events.catchUpIntervalMs.
+     */
+    watchPollIntervalMs: positiveInt.default(2000),
     /** The outbox is swept this often (new jobs of this process are dispatched at once). */
     dispatchIntervalMs: positiveInt.default(1000),
+    /**
+     * How often every dispatching process runs the maintenance: the reconcile sweep (below), then
+     * retention. Both are safe with several replicas running them at once.
+     */
+    maintenanceIntervalMs: positiveInt.default(60_000),
+    /**
+     * A QUEUED or RUNNING job whose row has not changed this long is checked against the queue and
+     * added again if the queue lost it (a Redis without persistence restarted), gave it up (BullMQ
+     * past maxStalledCount) or finished it. Running jobs refresh their row with progress, so this
+     * must be well above progressIntervalMs and (bullmq) above queue.lockDurationMs.
+     */
+    staleAfterMs: positiveInt.default(300_000),
+    /** SUCCEEDED and FAILED jobs are deleted, with their files, this long after they finished. */
+    retentionHours: positiveInt.default(168),
   })
   .prefault({});
 
@@ -344,6 +363,17 @@ export function crossFieldProblems(config: Parsed): string[] {
   if (config.services.orders && config.exports.queue.kind === 'memory' && !config.services.exports) {
     problems.push(
       'services.exports: with exports.queue.kind memory, the server must run export jobs itself (or use exports.queue.kind bullmq with workers)',
+    );
+  }
+  const { staleAfterMs, progressIntervalMs, queue } = config.exports;
+  if (staleAfterMs <= progressIntervalMs) {
+    problems.push(
+      `exports.staleAfterMs (${staleAfterMs}) must exceed exports.progressIntervalMs (${progressIntervalMs}): a healthy running job refreshes its row only that often`,
+    );
+  }
+  if (queue.kind === 'bullmq' && staleAfterMs <= queue.lockDurationMs) {
+    problems.push(
+      `exports.staleAfterMs (${staleAfterMs}) must exceed exports.queue.lockDurationMs (${queue.lockDurationMs}): a job whose worker died is BullMQ's to hand over first`,
     );
   }
   return [...problems, ...securityProblems(config)];

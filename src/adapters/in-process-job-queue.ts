@@ -41,6 +41,13 @@ export class InProcessJobQueue implements JobQueue {
     return Promise.resolve(this.waiting.length);
   }
 
+  /** A job this runner does not hold (waiting, running or due for a retry) is enqueued. */
+  ensureQueued(jobId: string): Promise<boolean> {
+    const add = !this.closing && !this.known.has(jobId);
+    if (add) void this.enqueue(jobId);
+    return Promise.resolve(add);
+  }
+
   /** Starts running jobs with `handler`. */
   consume(handler: JobHandler): void {
     this.handler = handler;

@@ -1,7 +1,7 @@
-// ExportJobSignal by polling: a watcher re-reads the job row every `intervalMs`. Bounded load (one
-// primary-key read per watcher per interval) and it sees a worker in any process. The seam for
-// the cross-process event signal: an implementation that resolves on a NOTIFY for the job, with
-// this interval as its fallback, replaces it in src/wiring/exports.ts.
+// ExportJobSignal by polling alone: a watcher re-reads the job row every `intervalMs`. Bounded load
+// (one primary-key read per watcher per interval), no notifications needed: for tests and tools.
+// Processes use NotifiedExportJobSignal (woken by the job's change notification, this interval
+// as its safety net), wired in src/wiring/exports.ts.
 import type { ExportJobSignal } from '../domain/ports.js';
 
 export class PollingExportJobSignal implements ExportJobSignal {

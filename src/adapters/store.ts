@@ -13,6 +13,8 @@ export type Store = Readonly<{
   connections?(): Readonly<{ inUse: number; idle: number; waiting: number }>;
   /** LISTEN/NOTIFY on the store's database (SQL stores): how other processes' commits are heard. */
   listen?: Listen;
+  /** In-process feed of export job changes (the in-memory store, which has no LISTEN): the id of each changed job. */
+  onExportJobChanged?(listener: (id: string) => void): () => void;
   close(): Promise<void>;
 }>;
 

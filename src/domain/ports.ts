@@ -195,7 +195,22 @@ export interface ExportJobStore {
   unfinished(limit: number): Promise<string[]>;
   /** Jobs per status, for metrics. */
   countByStatus(): Promise<Readonly<Record<ExportStatus, number>>>;
+  /**
+   * Up to `limit` QUEUED and RUNNING jobs whose row last changed before `olderThan`, by
+   * (updateTime, id) ascending and after `after` when given (a keyset cursor): what the
+   * reconcile sweep makes sure the queue still holds.
+   */
+  stale(olderThan: Date, limit: number, after?: StaleExportJob): Promise<StaleExportJob[]>;
+  /**
+   * Deletes up to `limit` SUCCEEDED and FAILED jobs whose row last changed before `olderThan`,
+   * with their chunks (retention); resolves with how many went. Concurrent callers delete
+   * disjoint jobs.
+   */
+  deleteFinished(olderThan: Date, limit: number): Promise<number>;
 }
+
+/** A job the reconcile sweep looks at: its id and when its row last changed (the keyset cursor). */
+export type StaleExportJob = Readonly<{ id: string; updateTime: Date }>;
 
 /** Where export jobs wait for a worker. Enqueuing an id already waiting or running is a no-op. */
 export interface JobQueue {
@@ -203,6 +218,12 @@ export interface JobQueue {
   enqueue(jobId: string): Promise<void>;
   /** Jobs waiting (not yet taken by a worker), for metrics. */
   depth(): Promise<number>;
+  /**
+   * Makes sure the job is waiting, delayed or running in the queue: one the queue lost, gave up
+   * (failed) or finished is added again. Resolves true when it had to add it. Safe to call from
+   * several processes at once.
+   */
+  ensureQueued(jobId: string): Promise<boolean>;
 }
 
 /**

@@ -2,18 +2,28 @@
 // (in-process, or BullMQ on Redis), the outbox dispatcher, and — when this process runs jobs — the
 // consumer. Server and worker both build it here. The dispatcher hands new jobs over at once and
 // sweeps the outbox every dispatchIntervalMs (entries committed by other processes, or left by a
-// crash). The watch signal is a bounded poll of the job row (the seam for a cross-process event).
+// crash). Watchers wake on a change notification for their job (the process's LISTEN connection on
+// SQL stores, the store itself in memory), with exports.watchPollIntervalMs as the safety net.
+// Every maintenanceIntervalMs the same process runs the reconcile sweep (unfinished jobs the queue
+// no longer holds are added again) and retention (reconcile-exports.ts); replicas may overlap.
 import { BullmqConsumer, BullmqJobQueue, redisQueueFacts, type BullmqSettings } from '../adapters/bullmq/bullmq-job-queue.js';
 import { ThreadPageEncoder } from '../adapters/export-encode-pool.js';
 import { IN_LOOP_PAGE_ENCODER } from '../adapters/export-encoders.js';
 import { InProcessJobQueue } from '../adapters/in-process-job-queue.js';
 import { nodeSha256 } from '../adapters/node-sha256.js';
-import { PollingExportJobSignal } from '../adapters/polling-export-job-signal.js';
-import { prometheusExportGauges, prometheusExportMetrics } from '../adapters/prometheus/export-metrics.js';
+import { NotifiedExportJobSignal } from '../adapters/notified-export-job-signal.js';
+import type { ListenHub } from '../adapters/postgres/listen-hub.js';
+import { EXPORT_JOBS_CHANNEL } from '../adapters/postgres/sql-driver.js';
+import {
+  prometheusExportGauges,
+  prometheusExportMaintenanceMetrics,
+  prometheusExportMetrics,
+} from '../adapters/prometheus/export-metrics.js';
 import type { Store } from '../adapters/store.js';
 import type { Config } from '../config.js';
 import { dispatchExports, exportUseCases, type ExportUseCases } from '../domain/exports/export-use-cases.js';
-import type { Clock, IdGenerator, JobQueue, OrderRepository } from '../domain/ports.js';
+import { reconcileExports } from '../domain/exports/reconcile-exports.js';
+import type { Clock, ExportJobSignal, IdGenerator, JobQueue, OrderRepository } from '../domain/ports.js';
 import { ConfigError } from '../platform/config.js';
 import type { Closers } from '../platform/lifecycle.js';
 import { exportJobHandler } from '../transport/jobs/export-jobs.js';
@@ -29,10 +39,28 @@ export type Exports = Readonly<{
   force(): void;
 }>;
 
-export type ExportsOptions = Readonly<{ orders: OrderRepository; now: Clock; newId: IdGenerator; runJobs: boolean }>;
+export type ExportsOptions = Readonly<{
+  orders: OrderRepository;
+  now: Clock;
+  newId: IdGenerator;
+  runJobs: boolean;
+  /** The process's LISTEN connection (SQL stores); without it (a worker, which watches nothing) watchers only poll. */
+  hub?: ListenHub | undefined;
+}>;
 
 /** Unfinished jobs fed to an in-process runner at start. */
 const RESUME_LIMIT = 10_000;
+
+/**
+ * What WatchExportJob waits on: woken by a notification for its job — from the hub (the trigger of
+ * migration 0003, any process) or the in-memory store's own feed — or after watchPollIntervalMs.
+ */
+export function exportJobChanges(store: Store, hub: ListenHub | undefined, pollIntervalMs: number): ExportJobSignal {
+  const signal = new NotifiedExportJobSignal(pollIntervalMs);
+  if (hub !== undefined) hub.subscribe(EXPORT_JOBS_CHANNEL, { heard: (id) => signal.notify(id), reconnected: () => signal.wakeAll() });
+  else store.onExportJobChanged?.((id) => signal.notify(id));
+  return signal;
+}
 
 export function bullmqSettings(config: Config): BullmqSettings | undefined {
   const queue = config.exports.queue;
@@ -41,8 +69,8 @@ export function bullmqSettings(config: Config): BullmqSettings | undefined {
 
 /**
  * Refuses a Redis that may evict BullMQ's keys; returns a warning for one that keeps nothing
- * across a restart: the jobs already handed to it would be lost and stay QUEUED (their outbox
- * entries are gone once dispatched).
+ * across a restart: the jobs already handed to it would be lost (their outbox entries are gone
+ * once dispatched) until the reconcile sweep queues them again, exports.staleAfterMs later.
  */
 export async function checkQueueRedis(settings: BullmqSettings): Promise<string[]> {
   const { evictionPolicy, appendOnly } = await redisQueueFacts(settings);
@@ -54,7 +82,7 @@ export async function checkQueueRedis(settings: BullmqSettings): Promise<string[
   }
   if (appendOnly) return [];
   return [
-    `${where} has no append-only file: a Redis restart loses the export jobs already queued there, and they stay QUEUED; set appendonly yes (deploy/k8s/base/redis/redis.conf does)`,
+    `${where} has no append-only file: a Redis restart loses the export jobs already queued there, and they wait until the reconcile sweep queues them again (exports.staleAfterMs); set appendonly yes (deploy/k8s/base/redis/redis.conf does)`,
   ];
 }
 
@@ -109,7 +137,7 @@ export function createExports(config: Config, store: Store, telemetry: Telemetry
     orders: options.orders,
     encoders: encodePool ?? IN_LOOP_PAGE_ENCODER,
     sha256: nodeSha256,
-    changes: new PollingExportJobSignal(settings.watchPollIntervalMs),
+    changes: exportJobChanges(store, options.hub, settings.watchPollIntervalMs),
     now: options.now,
     newId: options.newId,
     settings,
@@ -126,7 +154,37 @@ export function createExports(config: Config, store: Store, telemetry: Telemetry
         })
       : undefined;
 
+  const reconcile = reconcileExports({
+    jobs: store.exports,
+    queue,
+    now: options.now,
+    settings: { staleAfterMs: settings.staleAfterMs, retentionMs: settings.retentionHours * 3600_000 },
+  });
+  const maintenanceMetrics = prometheusExportMaintenanceMetrics(registry);
+  let maintaining: Promise<void> | undefined;
+  const maintain = () => {
+    maintaining ??= reconcile()
+      .then(
+        ({ requeued, deleted }) => {
+          if (requeued.length > 0) {
+            maintenanceMetrics.requeued(requeued.length);
+            log.warn(
+              { job_ids: requeued, stale_after_ms: settings.staleAfterMs },
+              'export jobs unfinished in the store but missing from the queue were queued again',
+            );
+          }
+          if (deleted > 0) {
+            maintenanceMetrics.deleted(deleted);
+            log.info({ jobs: deleted, retention_hours: settings.retentionHours }, 'finished export jobs past retention deleted');
+          }
+        },
+        (error: unknown) => log.warn({ err: error }, 'export maintenance failed; it runs again next interval'),
+      )
+      .finally(() => (maintaining = undefined));
+  };
+
   let sweep: NodeJS.Timeout | undefined;
+  let maintenance: NodeJS.Timeout | undefined;
   let stopped: Promise<boolean> | undefined;
   return {
     useCases,
@@ -141,11 +199,15 @@ export function createExports(config: Config, store: Store, telemetry: Telemetry
       poke();
       sweep = setInterval(poke, settings.dispatchIntervalMs);
       sweep.unref();
+      maintain();
+      maintenance = setInterval(maintain, settings.maintenanceIntervalMs);
+      maintenance.unref();
     },
     stopJobs(timeoutMs) {
       stopped ??= (async () => {
         clearInterval(sweep);
-        await dispatching;
+        clearInterval(maintenance);
+        await Promise.all([dispatching, maintaining]);
         const results = await Promise.all([memoryQueue?.close(timeoutMs) ?? true, consumer?.close(timeoutMs) ?? true]);
         return results.every(Boolean);
       })();

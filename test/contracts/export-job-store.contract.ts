@@ -139,6 +139,81 @@ export function exportJobStoreContract(name: string, open: () => Promise<ExportJ
       expect(await store.countByStatus()).toEqual({ QUEUED: 1, RUNNING: 1, SUCCEEDED: 0, FAILED: 1 });
     });
 
+    test('stale: QUEUED and RUNNING jobs unchanged before the bound, oldest first, in keyset pages', async () => {
+      const store = await open();
+      const queuedOld = job({ updateTime: t(1) });
+      const runningOld = job();
+      const queuedNew = job({ updateTime: t(50) });
+      const finishedOld = job({ updateTime: t(1) });
+      const failedOld = job({ updateTime: t(1) });
+      const sameTime = job({ updateTime: t(3) });
+      for (const x of [queuedOld, runningOld, queuedNew, finishedOld, failedOld, sameTime]) await store.create(x);
+      await store.startAttempt(runningOld.id, 0, t(3)); // RUNNING since t(3), no progress since
+      await store.startAttempt(finishedOld.id, 0, t(1));
+      await store.succeed(finishedOld.id, 1, { ordersDone: 0, sizeBytes: 0, sha256: '' }, t(2));
+      await store.startAttempt(failedOld.id, 0, t(1));
+      await store.fail(failedOld.id, 1, 'no', t(2));
+
+      const all = await store.stale(t(10), 10);
+      expect(all).toEqual([
+        { id: queuedOld.id, updateTime: t(1) },
+        ...[runningOld.id, sameTime.id].sort().map((id) => ({ id, updateTime: t(3) })),
+      ]);
+      // Pages of one continue after the cursor, also between rows of the same time.
+      const first = await store.stale(t(10), 1);
+      const second = await store.stale(t(10), 1, first[0]);
+      const third = await store.stale(t(10), 1, second[0]);
+      expect([...first, ...second, ...third]).toEqual(all);
+      expect(await store.stale(t(10), 1, third[0])).toEqual([]);
+      // The bound is exclusive; progress makes a running job fresh again.
+      expect((await store.stale(t(3), 10)).map((j) => j.id)).toEqual([queuedOld.id]);
+      expect(await store.recordProgress(runningOld.id, 1, 5, t(20))).toBe(true);
+      expect((await store.stale(t(10), 10)).map((j) => j.id)).toEqual([queuedOld.id, sameTime.id]);
+    });
+
+    test('deleteFinished removes old SUCCEEDED and FAILED jobs with their chunks, in bounded batches; recent and unfinished ones stay', async () => {
+      const store = await open();
+      const finish = async (status: 'SUCCEEDED' | 'FAILED', at: number, key = '') => {
+        const j = job({ requester: 'r', idempotencyKey: key });
+        await store.create(j);
+        await store.startAttempt(j.id, 1, t(at));
+        await store.writeChunk(j.id, 1, 0, { offset: 0, data: bytes(1, 2) });
+        if (status === 'SUCCEEDED') await store.succeed(j.id, 1, { ordersDone: 1, sizeBytes: 2, sha256: 'ab' }, t(at));
+        else await store.fail(j.id, 1, 'no', t(at));
+        return j;
+      };
+      const oldDone = await finish('SUCCEEDED', 1, 'old-key');
+      const oldFailed = await finish('FAILED', 2);
+      const oldDone2 = await finish('SUCCEEDED', 3);
+      const recent = await finish('SUCCEEDED', 30);
+      const unfinished = job({ updateTime: t(0) });
+      await store.create(unfinished);
+      const running = job();
+      await store.create(running);
+      await store.startAttempt(running.id, 1, t(0));
+
+      expect(await store.deleteFinished(t(10), 2)).toBe(2);
+      expect(await store.deleteFinished(t(10), 2)).toBe(1);
+      expect(await store.deleteFinished(t(10), 2)).toBe(0);
+      for (const gone of [oldDone, oldFailed, oldDone2]) {
+        expect(await store.get(gone.id)).toBeUndefined();
+        expect(await store.readChunks(gone.id, 1, 0, 10)).toEqual([]);
+      }
+      expect(await store.get(recent.id)).toMatchObject({ status: 'SUCCEEDED' });
+      expect((await store.readChunks(recent.id, 1, 0, 10)).map((c) => [...c.data])).toEqual([[1, 2]]);
+      expect(await store.get(unfinished.id)).toMatchObject({ status: 'QUEUED' });
+      expect(await store.get(running.id)).toMatchObject({ status: 'RUNNING' });
+      expect(await store.countByStatus()).toEqual({ QUEUED: 1, RUNNING: 1, SUCCEEDED: 1, FAILED: 0 });
+      // The deleted job's idempotency key is free again: a new request with it is a new job.
+      expect((await store.create(job({ requester: 'r', idempotencyKey: 'old-key' }))).created).toBe(true);
+      // Two sweeps at once delete each job once.
+      await finish('SUCCEEDED', 4);
+      await finish('FAILED', 5);
+      await finish('SUCCEEDED', 6);
+      const counts = await Promise.all([store.deleteFinished(t(10), 10), store.deleteFinished(t(10), 10)]);
+      expect(counts[0] + counts[1]).toBe(3);
+    });
+
     test('a chunk written again by the same attempt replaces the first copy', async () => {
       const store = await open();
       const j = job();

@@ -41,7 +41,9 @@ describe.skipIf(!available)('the service on PostgreSQL', () => {
       });
     const first = run();
     expect(first.status).toBe(0);
-    expect(first.stdout).toMatch(/"applied":\["0001_orders\.sql","0002_exports\.sql"\].*migrations applied/);
+    expect(first.stdout).toMatch(
+      /"applied":\["0001_orders\.sql","0002_exports\.sql","0003_export_maintenance\.sql","0004_export_job_notify\.sql"\].*migrations applied/,
+    );
     const second = run();
     expect(second.status).toBe(0);
     expect(second.stdout).toMatch(/schema is up to date/);

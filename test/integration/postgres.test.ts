@@ -44,7 +44,12 @@ describe.skipIf(!available)('PostgreSQL', () => {
 
   test('migrations apply once, also when two migrators race', async () => {
     const [a, b] = await Promise.all([migrate(driver), migrate(driver)]);
-    expect([...(a ?? []), ...(b ?? [])]).toEqual(['0001_orders.sql', '0002_exports.sql']);
+    expect([...(a ?? []), ...(b ?? [])]).toEqual([
+      '0001_orders.sql',
+      '0002_exports.sql',
+      '0003_export_maintenance.sql',
+      '0004_export_job_notify.sql',
+    ]);
     expect(await migrate(driver)).toEqual([]);
   });
 

@@ -84,6 +84,22 @@ export class BullmqJobQueue implements JobQueue {
     );
   }
 
+  /**
+   * Looks the job up by id: waiting, delayed or active is left alone; absent (Redis lost it),
+   * completed or failed (BullMQ gave it up, e.g. maxStalledCount exceeded) is removed and added
+   * again. BullMQ refuses to remove a job a worker holds locked, so a sweep racing another (or a
+   * worker that just took the job) adds nothing twice: the second add of one id is ignored.
+   */
+  async ensureQueued(jobId: string): Promise<boolean> {
+    const state = await this.queue.getJobState(jobId);
+    if (state !== 'unknown' && state !== 'completed' && state !== 'failed') return false;
+    if (state !== 'unknown' || (await this.queue.getJob(jobId)) !== undefined) {
+      if ((await this.queue.remove(jobId)) !== 1) return false; // locked: a worker has it now
+    }
+    await this.enqueue(jobId);
+    return true;
+  }
+
   async depth(): Promise<number> {
     const counts = await this.queue.getJobCounts('wait', 'prioritized', 'delayed');
     return Object.values(counts).reduce((a, b) => a + b, 0);

@@ -1,7 +1,9 @@
 // In-memory ExportJobStore: the fake held to the same contract as the SQL store. Each method
-// reads and writes without awaiting in between, so it is atomic.
+// reads and writes without awaiting in between, so it is atomic. Every change of a job is told to
+// the listeners of onChange (what the SQL stores' trigger notifies across processes; this store
+// has one process), after the change, so a woken watcher reads the new state.
 import { EXPORT_STATUSES, type ExportJob, type ExportStatus } from '../../domain/exports/export-job.js';
-import type { ExportChunk, ExportJobStore } from '../../domain/ports.js';
+import type { ExportChunk, ExportJobStore, StaleExportJob } from '../../domain/ports.js';
 
 type Chunk = ExportChunk & { attempt: number; seq: number };
 
@@ -10,6 +12,13 @@ export class MemoryExportJobStore implements ExportJobStore {
   private readonly byKey = new Map<string, string>();
   private readonly outbox = new Set<string>();
   private readonly chunks = new Map<string, Chunk[]>();
+  private readonly listeners = new Set<(id: string) => void>();
+
+  /** Calls `listener` with the id of every job created or changed from now on; returns the unsubscribe. */
+  onChange(listener: (id: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
+  }
 
   create(job: ExportJob): Promise<{ job: ExportJob; created: boolean }> {
     const key = job.idempotencyKey === '' ? undefined : JSON.stringify([job.requester, job.idempotencyKey]);
@@ -18,6 +27,7 @@ export class MemoryExportJobStore implements ExportJobStore {
     this.jobs.set(job.id, job);
     if (key !== undefined) this.byKey.set(key, job.id);
     this.outbox.add(job.id);
+    this.changed(job.id);
     return Promise.resolve({ job, created: true });
   }
 
@@ -102,6 +112,31 @@ export class MemoryExportJobStore implements ExportJobStore {
     return Promise.resolve(counts);
   }
 
+  stale(olderThan: Date, limit: number, after?: StaleExportJob): Promise<StaleExportJob[]> {
+    const key = (j: StaleExportJob) => [j.updateTime.getTime(), j.id] as const;
+    const before = (a: readonly [number, string], b: readonly [number, string]) => a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
+    const found = [...this.jobs.values()]
+      .filter((j) => (j.status === 'QUEUED' || j.status === 'RUNNING') && j.updateTime < olderThan)
+      .filter((j) => after === undefined || before(key(after), key(j)))
+      .sort((a, b) => (before(key(a), key(b)) ? -1 : before(key(b), key(a)) ? 1 : 0))
+      .slice(0, limit);
+    return Promise.resolve(found.map((j) => ({ id: j.id, updateTime: j.updateTime })));
+  }
+
+  deleteFinished(olderThan: Date, limit: number): Promise<number> {
+    const old = [...this.jobs.values()]
+      .filter((j) => (j.status === 'SUCCEEDED' || j.status === 'FAILED') && j.updateTime < olderThan)
+      .sort((a, b) => a.updateTime.getTime() - b.updateTime.getTime())
+      .slice(0, limit);
+    for (const job of old) {
+      this.jobs.delete(job.id);
+      this.chunks.delete(job.id);
+      this.outbox.delete(job.id);
+      if (job.idempotencyKey !== '') this.byKey.delete(JSON.stringify([job.requester, job.idempotencyKey]));
+    }
+    return Promise.resolve(old.length);
+  }
+
   private current(id: string, attempt: number): ExportJob | undefined {
     const job = this.jobs.get(id);
     return job !== undefined && job.attempts === attempt && job.status === 'RUNNING' ? job : undefined;
@@ -109,6 +144,11 @@ export class MemoryExportJobStore implements ExportJobStore {
 
   private put(job: ExportJob): ExportJob {
     this.jobs.set(job.id, job);
+    this.changed(job.id);
     return job;
+  }
+
+  private changed(id: string): void {
+    for (const listener of this.listeners) listener(id);
   }
 }

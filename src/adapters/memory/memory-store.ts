@@ -117,11 +117,13 @@ export class MemoryOrderStore implements OrderRepository, OrderEventLog {
 
 export function openMemoryStore(onCommit?: EventsCommitted): Store {
   const orders = new MemoryOrderStore(onCommit);
+  const exports = new MemoryExportJobStore();
   return {
     products: new MemoryProductRepository(),
     orders,
     events: orders,
-    exports: new MemoryExportJobStore(),
+    exports,
+    onExportJobChanged: (listener) => exports.onChange(listener),
     ping: () => Promise.resolve(),
     close: () => Promise.resolve(),
   };

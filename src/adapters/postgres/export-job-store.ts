@@ -10,7 +10,7 @@ import {
   type TraceCarrier,
 } from '../../domain/exports/export-job.js';
 import type { OrderStatus } from '../../domain/order.js';
-import type { ExportChunk, ExportJobStore } from '../../domain/ports.js';
+import type { ExportChunk, ExportJobStore, StaleExportJob } from '../../domain/ports.js';
 import type { SqlDriver } from './sql-driver.js';
 
 type JobRow = {
@@ -197,6 +197,28 @@ export class PostgresExportJobStore implements ExportJobStore {
       [limit],
     );
     return rows.map((r) => r.id);
+  }
+
+  async stale(olderThan: Date, limit: number, after?: StaleExportJob): Promise<StaleExportJob[]> {
+    const rows = await this.sql.query<{ id: string; update_time: Date }>(
+      `SELECT id, update_time FROM export_jobs
+       WHERE status IN ('QUEUED', 'RUNNING') AND update_time < $1 AND ($2::timestamptz IS NULL OR (update_time, id) > ($2, $3::uuid))
+       ORDER BY update_time, id LIMIT $4`,
+      [olderThan, after?.updateTime ?? null, after?.id ?? null, limit],
+    );
+    return rows.map((r) => ({ id: r.id, updateTime: r.update_time }));
+  }
+
+  async deleteFinished(olderThan: Date, limit: number): Promise<number> {
+    // SKIP LOCKED: replicas sweeping at once take disjoint jobs; chunks and outbox rows cascade.
+    const rows = await this.sql.query(
+      `DELETE FROM export_jobs WHERE id IN (
+         SELECT id FROM export_jobs WHERE status IN ('SUCCEEDED', 'FAILED') AND update_time < $1
+         ORDER BY update_time LIMIT $2 FOR UPDATE SKIP LOCKED)
+       RETURNING id`,
+      [olderThan, limit],
+    );
+    return rows.length;
   }
 
   async countByStatus(): Promise<Readonly<Record<ExportStatus, number>>> {

@@ -1,5 +1,7 @@
 // LISTEN on a dedicated node-postgres Client (never one from the pool, which would be handed back
-// and lose its LISTEN): what PostgresEventSignal hears commits of other processes through.
+// and lose its LISTEN): what the process's ListenHub hears commits of other processes through.
+// One client LISTENs on every channel the process needs (order events, export jobs), so a replica
+// holds one such connection whatever it follows.
 import pg from 'pg';
 import type { Listen } from './sql-driver.js';
 import { DomainError } from '../../domain/errors.js';
@@ -22,7 +24,7 @@ const unavailableOr = (cause: unknown) => new DomainError('UNAVAILABLE', 'not li
 const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 export function pgListen(options: PgListenOptions): Listen {
-  return async (channel, onPayload, onLost) => {
+  return async (channels, onNotification, onLost) => {
     const client = new pg.Client({
       host: options.host,
       port: options.port,
@@ -45,11 +47,11 @@ export function pgListen(options: PgListenOptions): Listen {
     client.on('error', lost);
     client.on('end', () => lost(new Error('the LISTEN connection ended')));
     client.on('notification', (message) => {
-      if (message.channel === channel && message.payload !== undefined) onPayload(message.payload);
+      if (message.payload !== undefined && channels.includes(message.channel)) onNotification(message.channel, message.payload);
     });
     try {
       await client.connect();
-      await client.query(`LISTEN ${quoteIdent(channel)}`);
+      for (const channel of channels) await client.query(`LISTEN ${quoteIdent(channel)}`);
     } catch (error) {
       void client.end().catch(() => undefined);
       throw unavailableOr(error);

@@ -59,7 +59,11 @@ function started(worker: Worker): Promise<void> {
 /** Sends requests to the worker and matches replies; after the worker is gone, every call is UNAVAILABLE. */
 function connection(worker: Worker) {
   const pending = new Map<number, Pending>();
-  const listeners = new Set<{ channel: string; onPayload: (payload: string) => void; onLost: (error: Error) => void }>();
+  const listeners = new Set<{
+    channels: readonly string[];
+    onNotification: (channel: string, payload: string) => void;
+    onLost: (error: Error) => void;
+  }>();
   let nextId = 1;
   let gone: Error | undefined;
   const fail = (error: Error) => {
@@ -71,7 +75,8 @@ function connection(worker: Worker) {
   };
   worker.on('message', (reply: PgliteReply | PgliteNotification) => {
     if ('notification' in reply) {
-      for (const listener of listeners) if (listener.channel === reply.notification.channel) listener.onPayload(reply.notification.payload);
+      const { channel, payload } = reply.notification;
+      for (const listener of listeners) if (listener.channels.includes(channel)) listener.onNotification(channel, payload);
       return;
     }
     const waiting = pending.get(reply.id);
@@ -93,9 +98,11 @@ function connection(worker: Worker) {
     send,
     close: (reason: string) => fail(new Error(reason)),
     /** LISTEN in the worker; its notifications are forwarded here until the worker is gone. */
-    listen: (async (channel, onPayload, onLost) => {
-      await send<void>({ op: 'listen', channel });
-      const listener = { channel, onPayload, onLost };
+    listen: (async (channels, onNotification, onLost) => {
+      // The worker LISTENs on a channel once however often it is asked: a second LISTEN would
+      // forward each notification twice.
+      for (const channel of channels) await send<void>({ op: 'listen', channel });
+      const listener = { channels, onNotification, onLost };
       listeners.add(listener);
       return {
         ping: () => (gone === undefined ? Promise.resolve() : Promise.reject(unavailable(gone))),

@@ -20,6 +20,8 @@ const port = parentPort!;
 const { dataDir, settings } = workerData as PgliteWorkerData;
 const transactions = new Map<number, OpenTransaction>();
 let nextTransaction = 1;
+/** Channels LISTENed on: each forwarded once, to the main thread, which fans it out. */
+const listening = new Set<string>();
 /** Rejects PGlite's transaction callback so that PGlite rolls back; not reported as an error. */
 const ROLLBACK = new Error('rolled back by the caller');
 
@@ -64,9 +66,16 @@ async function run(db: PGlite, request: PgliteRequest): Promise<unknown> {
     case 'begin':
       return begin(db);
     case 'listen':
-      await db.listen(request.channel, (payload) =>
-        port.postMessage({ notification: { channel: request.channel, payload } } satisfies PgliteNotification),
-      );
+      if (listening.has(request.channel)) return undefined;
+      listening.add(request.channel);
+      try {
+        await db.listen(request.channel, (payload) =>
+          port.postMessage({ notification: { channel: request.channel, payload } } satisfies PgliteNotification),
+        );
+      } catch (error) {
+        listening.delete(request.channel);
+        throw error;
+      }
       return undefined;
     case 'commit':
     case 'rollback':

@@ -22,15 +22,26 @@ export type PoolStats = Readonly<{ inUse: number; idle: number; waiting: number 
 /** The channel every event append notifies, with the event's sequence as payload. */
 export const EVENTS_CHANNEL = 'orderflow_events';
 
+/**
+ * The channel every change of an export job row notifies (insert, update, delete: a trigger,
+ * migrations/0004_export_job_notify.sql), with the job id as payload.
+ */
+export const EXPORT_JOBS_CHANNEL = 'orderflow_export_jobs';
+
 /** A LISTEN that is active: `ping` checks its connection; `close` ends it (onLost is not called then). */
 export type Listening = Readonly<{ ping(): Promise<void>; close(): Promise<void> }>;
 
 /**
- * LISTENs on `channel` on a connection of its own (never a pooled one): resolves once LISTEN is
- * active, then calls `onPayload` for each notification and `onLost` once if the connection ends.
- * Notifications sent while no LISTEN is active are lost: callers catch up from the log.
+ * LISTENs on every one of `channels` on ONE connection of its own (never a pooled one): resolves
+ * once LISTEN is active on all of them, then calls `onNotification` for each notification and
+ * `onLost` once if the connection ends. Notifications sent while no LISTEN is active are lost:
+ * callers catch up from the store.
  */
-export type Listen = (channel: string, onPayload: (payload: string) => void, onLost: (error: Error) => void) => Promise<Listening>;
+export type Listen = (
+  channels: readonly string[],
+  onNotification: (channel: string, payload: string) => void,
+  onLost: (error: Error) => void,
+) => Promise<Listening>;
 
 export interface SqlDriver extends SqlExecutor {
   /** LISTEN/NOTIFY on this database, where the driver supports it. */

@@ -57,3 +57,21 @@ export function prometheusExportGauges(
     },
   });
 }
+
+/** The periodic maintenance's counters: jobs the reconcile sweep added to the queue again, and finished jobs retention deleted. */
+export function prometheusExportMaintenanceMetrics(registry: Registry): { requeued(n: number): void; deleted(n: number): void } {
+  const registers = [registry];
+  const requeued = new Counter({
+    name: 'orderflow_export_jobs_requeued_total',
+    help: 'Unfinished export jobs the reconcile sweep found missing from the queue (lost, given up or finished there) and added again.',
+    registers,
+  });
+  const deleted = new Counter({
+    name: 'orderflow_export_jobs_deleted_total',
+    help: 'Finished export jobs deleted with their files by retention (exports.retentionHours).',
+    registers,
+  });
+  requeued.inc(0);
+  deleted.inc(0);
+  return { requeued: (n) => requeued.inc(n), deleted: (n) => deleted.inc(n) };
+}
