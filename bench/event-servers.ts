@@ -2,7 +2,9 @@
 // (src/cmd/server.ts through tsx, config written to a temp file, ready once /health/ready says
 // so), nice-grpc clients on channels of their own (each its own HTTP/2 connection), paced order
 // creation, GetOrder load, and /proc readings (RSS, CPU).
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createInterface } from 'node:readline';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -143,6 +145,35 @@ export function quantile(values: number[], p: number): number {
 }
 
 /** WatchOrders streams the server has open now (grpc_server_streams_open on /metrics). */
+/**
+ * GetOrder load from a child process (bench/get-order-child.ts), so that whatever else this
+ * process holds (thousands of watch streams) does not slow the load generator. `onStart` runs
+ * when its measured window begins (to read the server's CPU); resolves with its req/s, errors
+ * and its own CPU seconds.
+ */
+export async function getOrderLoadInChild(
+  address: string,
+  ids: readonly string[],
+  seconds: number,
+  concurrency: number,
+  onStart: () => void,
+): Promise<{ rps: number; errors: number; cpuSeconds: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/get-order-child.ts', address, String(seconds), String(concurrency)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  child.stdin.end(JSON.stringify(ids));
+  let result: { rps: number; errors: number; cpuSeconds: number } | undefined;
+  for await (const line of createInterface({ input: child.stdout })) {
+    const message = JSON.parse(line) as { started?: boolean; rps?: number; errors?: number; cpuSeconds?: number };
+    if (message.started === true) onStart();
+    else if (message.rps !== undefined) result = message as typeof result;
+  }
+  const code = await exited;
+  if (result === undefined || code !== 0) throw new Error(`bench/get-order-child.ts exited with ${code} before reporting`);
+  return result;
+}
+
 export async function watchStreamsOpen(server: Server): Promise<number> {
   const text = await (await fetch(`${server.adminUrl}/metrics`)).text();
   return text
