@@ -182,6 +182,15 @@ export async function watchStreamsOpen(server: Server): Promise<number> {
     .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
 }
 
+/** Seconds the server has spent in garbage collection (prom-client's nodejs_gc_duration_seconds, every kind). */
+export async function gcSeconds(server: Server): Promise<number> {
+  const text = await (await fetch(`${server.adminUrl}/metrics`)).text();
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith('nodejs_gc_duration_seconds_sum{'))
+    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+}
+
 /** Resolves once `condition` holds, checking every 200 ms. */
 export async function waitFor(condition: () => Promise<boolean>): Promise<void> {
   while (!(await condition().catch(() => false))) await new Promise((resolve) => setTimeout(resolve, 200));

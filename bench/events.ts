@@ -24,6 +24,7 @@ import {
   createOne,
   fmt,
   getOrderLoad,
+  gcSeconds,
   getOrderLoadInChild,
   machine,
   type Orders,
@@ -133,6 +134,10 @@ async function fanout(database: string): Promise<string[]> {
     idleWith: number;
     cpuNone: number;
     cpuWith: number;
+    gcNone: number;
+    holderNone: number;
+    holderWith: number;
+    gcWith: number;
     clientNone: number;
     clientWith: number;
     p50: number;
@@ -218,8 +223,17 @@ async function fanout(database: string): Promise<string[]> {
         );
         // From a process of its own: the 10,000 streams this process holds must not slow the load generator.
         let serverBefore = 0;
-        const load = await getOrderLoadInChild(server.grpcAddress, ids, SECONDS, 32, () => (serverBefore = cpuSeconds(server.child.pid)));
+        let holderBefore = process.cpuUsage();
+        const gcBefore = await gcSeconds(server);
+        const load = await getOrderLoadInChild(server.grpcAddress, ids, SECONDS, 32, () => {
+          serverBefore = cpuSeconds(server.child.pid);
+          holderBefore = process.cpuUsage();
+        });
+        const holderUsage = process.cpuUsage(holderBefore);
+        const holderCpu = (holderUsage.user + holderUsage.system) / 1e6 / SECONDS;
         const serverCpu = (cpuSeconds(server.child.pid) - serverBefore) / SECONDS;
+        // Includes the child's 0.5 s warm-up: GC time per GetOrder window, as a share of the CPU used.
+        const gcShare = (await gcSeconds(server)) - gcBefore;
         const clientCpu = load.cpuSeconds / SECONDS;
         loading.abort();
         await creator2;
@@ -227,7 +241,19 @@ async function fanout(database: string): Promise<string[]> {
         peak = Math.max(peak, rss.peak);
         stop.abort();
         await waitFor(async () => (await watchStreamsOpen(server)) === 0);
-        return { rps: load.rps, latencies, rss: rss.rss, created, fromAnswer, creates, idleCpu, serverCpu, clientCpu };
+        return {
+          rps: load.rps,
+          latencies,
+          rss: rss.rss,
+          created,
+          fromAnswer,
+          creates,
+          idleCpu,
+          serverCpu,
+          clientCpu,
+          holderCpu,
+          gc: gcShare / (serverCpu * SECONDS),
+        };
       };
       const first = round % 2 === 0;
       const a = await phase(!first);
@@ -240,6 +266,10 @@ async function fanout(database: string): Promise<string[]> {
         idleWith: open.idleCpu,
         cpuNone: none.serverCpu,
         cpuWith: open.serverCpu,
+        gcNone: none.gc,
+        holderNone: none.holderCpu,
+        holderWith: open.holderCpu,
+        gcWith: open.gc,
         clientNone: none.clientCpu,
         clientWith: open.clientCpu,
         p50: quantile(open.latencies, 0.5),
@@ -283,6 +313,20 @@ async function fanout(database: string): Promise<string[]> {
       2,
     )} / ${fmt(
       pick((r) => r.cpuWith),
+      2,
+    )} |`,
+    `| server GC time as a share of its CPU during GetOrder (nodejs_gc_duration_seconds), no streams / streams open | ${fmt(
+      pick((r) => r.gcNone * 100),
+      1,
+    )} % / ${fmt(
+      pick((r) => r.gcWith * 100),
+      1,
+    )} % |`,
+    `| this process (it holds the streams and creates the orders) CPU (cores) during GetOrder, no streams / streams open | ${fmt(
+      pick((r) => r.holderNone),
+      2,
+    )} / ${fmt(
+      pick((r) => r.holderWith),
       2,
     )} |`,
     `| GetOrder load generator (a process of its own) CPU (cores) during GetOrder, no streams / streams open | ${fmt(

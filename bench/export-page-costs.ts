@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MessageChannel } from 'node:worker_threads';
 import { ORDER_ENCODERS } from '../src/adapters/export-encoders.js';
+import { toColumns } from '../src/adapters/order-columns.js';
 import { openPgliteDriver } from '../src/adapters/postgres/pglite-driver.js';
 import { openSqlStore } from '../src/adapters/postgres/postgres-store.js';
 import type { Order } from '../src/domain/order.js';
@@ -80,33 +81,8 @@ const flat = () => {
   return cols;
 };
 
-/** The page as flat columns of primitives, generic (the worker rebuilds the Orders): what export-encode-pool.ts sends. */
-const columns = () => {
-  const n = orders.length;
-  const strings: string[] = [];
-  const numbers = new Float64Array(n * 3);
-  const itemCounts = new Uint16Array(n);
-  const quantities: number[] = [];
-  orders.forEach((o, i) => {
-    strings.push(
-      o.id,
-      o.customerId,
-      o.status,
-      o.idempotencyKey,
-      o.version.toString(),
-      o.total.currencyCode,
-      o.total.amountMinor.toString(),
-    );
-    numbers[3 * i] = o.createTime.getTime();
-    numbers[3 * i + 1] = o.updateTime.getTime();
-    itemCounts[i] = o.items.length;
-    for (const it of o.items) {
-      strings.push(it.productId, it.unitPrice.currencyCode, it.unitPrice.amountMinor.toString());
-      quantities.push(it.quantity);
-    }
-  });
-  return { strings, numbers, itemCounts, quantities };
-};
+/** The page as flat columns of primitives (the worker rebuilds the Orders): what export-encode-pool.ts sends. */
+const columns = () => toColumns(orders);
 
 const results: Record<string, number> = {
   'generic columns + postMessage': median(() => port1.postMessage(columns())),
