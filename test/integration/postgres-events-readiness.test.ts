@@ -1,6 +1,6 @@
 // The LISTEN connection is a readiness dependency: /health lists it as `events`; while PostgreSQL
-// cannot be reached (a TCP proxy the test refuses) the service is NOT_SERVING, and once it is back
-// a watcher that was open throughout gets, without a gap, the events another process committed
+// cannot be reached (a TCP proxy the test refuses) the service is NOT_SERVING, once it is back the
+// next readiness check reconnects (not the reconnect backoff, which may be seconds away), and a watcher that was open throughout gets, without a gap, the events another process committed
 // meanwhile (their notifications were lost: the reconnect's catch-up from the log brings them).
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -38,7 +38,9 @@ describe.skipIf(!available)('event delivery and readiness across a database outa
           connectTimeoutMs: 1000,
         },
         // No safety net within the test: only the catch-up after the reconnect can bring the events.
-        events: { catchUpIntervalMs: 3_600_000, reconnectInitialMs: 20, reconnectMaxMs: 200 },
+        // And no reconnect by the backoff either (its first step is 5-10 minutes away): the readiness
+        // checks, which run every 500 ms while NOT_SERVING, must reconnect as soon as PostgreSQL is back.
+        events: { catchUpIntervalMs: 3_600_000, reconnectInitialMs: 600_000, reconnectMaxMs: 600_000 },
         health: { checkIntervalMs: 3_600_000, checkTimeoutMs: 1000 },
       },
     });

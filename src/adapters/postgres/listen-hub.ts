@@ -1,7 +1,7 @@
 // One LISTEN connection per process, shared by everything that follows other processes' commits
 // (order events: PostgresEventSignal; export jobs: NotifiedExportJobSignal). It owns the
-// connection's lifecycle — connect, reconnect with exponential backoff and jitter, the readiness
-// ping — and hands each notification to the subscribers of its channel. After every (re)connect it
+// connection's lifecycle — connect, reconnect with exponential backoff and jitter (or at once when
+// a readiness check finds it down), the readiness ping — and hands each notification to the subscribers of its channel. After every (re)connect it
 // tells every subscriber `reconnected`: whatever was notified while nobody listened is lost, so
 // each catches up from the store then. Channels are fixed when the hub is made (one LISTEN each on
 // connect); subscribers may come and go at any time.
@@ -30,6 +30,8 @@ export class ListenHub {
   private closed = false;
   private started: Promise<void> | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
+  /** The connect attempt in flight (one at a time, whoever starts it). */
+  private connecting: Promise<void> | undefined;
   private lastError: unknown = new Error('not listening yet');
 
   constructor(private readonly options: ListenHubOptions) {
@@ -38,7 +40,7 @@ export class ListenHub {
 
   /** Starts listening; resolves after the first attempt, connected or not (it keeps retrying). Idempotent. */
   start(): Promise<void> {
-    this.started ??= this.connect();
+    this.started ??= this.connectNow();
     return this.started;
   }
 
@@ -56,6 +58,10 @@ export class ListenHub {
    * re-opened: notifications it might still hold are made up for by the subscribers' catch-up.
    */
   async check(signal?: AbortSignal): Promise<void> {
+    // Down: try to reconnect now rather than at the next backoff step (up to reconnect.maxMs
+    // away), so readiness returns within one check of the database coming back. One attempt per
+    // check at most: the checks' interval bounds how often an outage is probed.
+    if (this.connection === undefined && !this.closed) await raceAbort(this.connectNow(), signal);
     const connection = this.connection;
     if (connection === undefined) throw new Error('not listening for events (reconnecting)', { cause: this.lastError });
     try {
@@ -85,6 +91,13 @@ export class ListenHub {
     const connection = this.connection;
     this.connection = undefined;
     await connection?.close();
+  }
+
+  /** Connects now (cancelling a scheduled retry), or joins the attempt already in flight. */
+  private connectNow(): Promise<void> {
+    clearTimeout(this.retryTimer);
+    this.connecting ??= this.connect().finally(() => (this.connecting = undefined));
+    return this.connecting;
   }
 
   private async connect(): Promise<void> {
@@ -124,6 +137,20 @@ export class ListenHub {
     if (this.closed) return;
     const { initialMs, maxMs } = this.options.reconnect ?? { initialMs: 100, maxMs: 5000 };
     const delay = Math.min(maxMs, initialMs * 2 ** Math.min(this.attempts++, 16)) * (0.5 + Math.random() / 2);
-    this.retryTimer = setTimeout(() => void this.connect(), delay).unref();
+    this.retryTimer = setTimeout(() => void this.connectNow(), delay).unref();
   }
+}
+
+/** Waits for `work` until `signal` aborts (the work itself goes on; its outcome is kept by the hub). */
+function raceAbort(work: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (signal === undefined) return work;
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    signal.addEventListener('abort', done, { once: true });
+    void work.then(done, done);
+  });
 }
