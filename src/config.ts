@@ -304,7 +304,7 @@ export const configSchema = z.strictObject({
        * each reconnect and this often (so it delays an event by at most this long, never drops it).
        */
       catchUpIntervalMs: positiveInt.default(2000),
-      /** Backoff between attempts to re-open the LISTEN connection: from this, doubling, with jitter. */
+      /** Backoff between attempts to re-open the LISTEN connection: from this, doubling, with jitter (a readiness check while it is down also tries at once). */
       reconnectInitialMs: positiveInt.default(100),
       reconnectMaxMs: positiveInt.default(5000),
     })
