@@ -1,5 +1,6 @@
 // DownloadExport: a SUCCEEDED job's file from `offset`, in stored chunks of at most 64 KiB, read
-// a few at a time so that memory stays bounded whatever the file's size.
+// a few at a time so that memory stays bounded whatever the file's size. A job deleted by
+// retention in the middle of a download ends it NOT_FOUND.
 import type { Actor } from '../actor.js';
 import type { CallScope } from '../call-scope.js';
 import { DomainError, invalidField } from '../errors.js';
@@ -24,7 +25,12 @@ export function downloadExport({ jobs }: Pick<ExportDeps, 'jobs'>) {
       let position = offset;
       while (position < job.sizeBytes) {
         const batch = await jobs.readChunks(jobId, job.attempts, position, CHUNKS_PER_READ, scope);
-        if (batch.length === 0) throw new Error(`export job ${jobId}: the file ends at ${position} of ${job.sizeBytes} bytes`);
+        if (batch.length === 0) {
+          // Retention deleted the job (and its file) while it was being downloaded: say so.
+          if ((await jobs.get(jobId, scope)) === undefined)
+            throw new DomainError('NOT_FOUND', `export job ${jobId} was deleted (exports.retentionHours) during the download`);
+          throw new Error(`export job ${jobId}: the file ends at ${position} of ${job.sizeBytes} bytes`);
+        }
         for (const chunk of batch) {
           const skip = position - chunk.offset;
           if (skip >= chunk.data.length) continue;
