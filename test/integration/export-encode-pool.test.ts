@@ -5,22 +5,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { trace } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import pino from 'pino';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { ThreadPageEncoder } from '../../src/adapters/export-encode-pool.js';
 import { IN_LOOP_PAGE_ENCODER } from '../../src/adapters/export-encoders.js';
-import { InProcessJobQueue } from '../../src/adapters/in-process-job-queue.js';
 import { openMemoryStore } from '../../src/adapters/memory/memory-store.js';
-import { nodeSha256 } from '../../src/adapters/node-sha256.js';
-import { PollingExportJobSignal } from '../../src/adapters/polling-export-job-signal.js';
-import { ANY_ACTOR } from '../../src/domain/actor.js';
-import { dispatchExports, exportUseCases } from '../../src/domain/exports/export-use-cases.js';
 import type { OrderPageEncoder } from '../../src/domain/ports.js';
-import { exportJobHandler } from '../../src/transport/jobs/export-jobs.js';
 import { anOrder, sequentialIds } from '../support/builders.js';
-import { until } from '../support/until.js';
+import { startInProcessExport } from '../support/in-process-export.js';
 import { variedOrders } from '../contracts/order-page-encoder.contract.js';
 
 const CRASHING = new URL('../support/crashing-encode-worker.ts', import.meta.url);
@@ -82,36 +73,10 @@ async function exportWith(encoders: OrderPageEncoder, count: number) {
   const ids = sequentialIds();
   for (let i = 0; i < count; i++)
     await store.orders.create(anOrder({ id: ids(), customerId: i === 7 ? 'crash-this-thread' : `c-${i % 3}` }));
-  const exports = exportUseCases({
-    jobs: store.exports,
-    orders: store.orders,
-    encoders,
-    sha256: nodeSha256,
-    changes: new PollingExportJobSignal(5),
-    now: () => new Date(),
-    newId: sequentialIds(),
-    settings: { pageSize: 10, progressIntervalMs: 1, maxAttempts: 3 },
-  });
-  const queue = new InProcessJobQueue({ concurrency: 1, initialBackoffMs: 1, maxBackoffMs: 4 });
-  const attempts: string[] = [];
-  queue.consume(
-    exportJobHandler({
-      exports,
-      log: pino({ level: 'silent' }),
-      tracer: trace.getTracer('test'),
-      propagator: new W3CTraceContextPropagator(),
-      metrics: { attemptEnded: (r) => attempts.push(r) },
-    }),
-  );
-  const { job } = await exports.create(
-    { customerId: '', status: undefined, format: 'CSV', idempotencyKey: '' },
-    { actor: ANY_ACTOR, requester: 'staff', traceContext: {} },
-  );
-  await dispatchExports({ jobs: store.exports, queue })();
-  let final = await exports.get(job.id, ANY_ACTOR);
-  await until('the job is final', async () => ['SUCCEEDED', 'FAILED'].includes((final = await exports.get(job.id, ANY_ACTOR)).status));
-  await queue.close(1000);
-  return { final, attempts };
+  const run = await startInProcessExport(store, { encoders });
+  const final = await run.final();
+  await run.close();
+  return { final, attempts: run.attempts };
 }
 
 test('an export whose thread crashed mid-attempt is retried and ends with the event loop’s file', async () => {

@@ -1,22 +1,12 @@
 // Retries of export jobs on the in-process runner over the memory store: a failing attempt is
 // retried with backoff and the job then succeeds; when every attempt fails the job is FAILED with
 // a reason a client may see (a DomainError's message; "internal error" for anything else).
-import { trace } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import pino from 'pino';
 import { expect, test } from 'vitest';
-import { IN_LOOP_PAGE_ENCODER } from '../../src/adapters/export-encoders.js';
-import { InProcessJobQueue } from '../../src/adapters/in-process-job-queue.js';
 import { openMemoryStore } from '../../src/adapters/memory/memory-store.js';
-import { nodeSha256 } from '../../src/adapters/node-sha256.js';
-import { PollingExportJobSignal } from '../../src/adapters/polling-export-job-signal.js';
-import { ANY_ACTOR } from '../../src/domain/actor.js';
 import { DomainError } from '../../src/domain/errors.js';
-import { dispatchExports, exportUseCases } from '../../src/domain/exports/export-use-cases.js';
 import type { OrderRepository } from '../../src/domain/ports.js';
-import { exportJobHandler } from '../../src/transport/jobs/export-jobs.js';
-import { anOrder, sequentialIds } from '../support/builders.js';
-import { until } from '../support/until.js';
+import { anOrder } from '../support/builders.js';
+import { startInProcessExport } from '../support/in-process-export.js';
 
 async function runner(failures: (call: number) => Error | undefined) {
   const store = openMemoryStore();
@@ -30,44 +20,7 @@ async function runner(failures: (call: number) => Error | undefined) {
       return error === undefined ? store.orders.list(q) : Promise.reject(error);
     },
   };
-  const exports = exportUseCases({
-    jobs: store.exports,
-    orders,
-    encoders: IN_LOOP_PAGE_ENCODER,
-    sha256: nodeSha256,
-    changes: new PollingExportJobSignal(5),
-    now: () => new Date(),
-    newId: sequentialIds(),
-    settings: { pageSize: 10, progressIntervalMs: 1, maxAttempts: 3 },
-  });
-  const retries: number[] = [];
-  const queue = new InProcessJobQueue({
-    concurrency: 1,
-    initialBackoffMs: 1,
-    maxBackoffMs: 4,
-    onRetry: (_id, retry) => retries.push(retry),
-  });
-  const attempts: string[] = [];
-  queue.consume(
-    exportJobHandler({
-      exports,
-      log: pino({ level: 'silent' }),
-      tracer: trace.getTracer('test'),
-      propagator: new W3CTraceContextPropagator(),
-      metrics: { attemptEnded: (r) => attempts.push(r) },
-    }),
-  );
-  const { job } = await exports.create(
-    { customerId: '', status: undefined, format: 'CSV', idempotencyKey: '' },
-    { actor: ANY_ACTOR, requester: 'staff', traceContext: {} },
-  );
-  await dispatchExports({ jobs: store.exports, queue })();
-  const final = async () => {
-    let current = await exports.get(job.id, ANY_ACTOR);
-    await until('the job is final', async () => ['SUCCEEDED', 'FAILED'].includes((current = await exports.get(job.id, ANY_ACTOR)).status));
-    return current;
-  };
-  return { final, retries, attempts, close: () => queue.close(1000) };
+  return startInProcessExport(store, { orders });
 }
 
 test('a failed attempt is retried with backoff; the next one succeeds', async () => {
