@@ -8,6 +8,7 @@ import { DomainError } from '../../src/domain/errors.js';
 import { downloadExport } from '../../src/domain/exports/download-export.js';
 import { EXPORT_CHUNK_BYTES } from '../../src/domain/exports/export-job.js';
 import { UNBOUNDED } from '../../src/domain/call-scope.js';
+import { anExportJob } from '../contracts/export-job-store.contract.js';
 
 const ID = '01900000-0000-7000-8000-00000000d0d0';
 const CHUNKS = 40;
@@ -15,24 +16,7 @@ const CHUNKS = 40;
 test('a download whose job retention deletes between two reads ends NOT_FOUND', async () => {
   const { exports: jobs } = openMemoryStore();
   const time = new Date('2026-01-01T00:00:00Z');
-  await jobs.create({
-    id: ID,
-    ownerCustomerId: '',
-    requester: 'staff',
-    idempotencyKey: '',
-    filter: { customerId: undefined, status: undefined },
-    format: 'CSV',
-    status: 'QUEUED',
-    ordersTotal: 0,
-    ordersDone: 0,
-    sizeBytes: 0,
-    sha256: '',
-    error: '',
-    attempts: 0,
-    traceContext: {},
-    createTime: time,
-    updateTime: time,
-  });
+  await jobs.create(anExportJob({ id: ID, createTime: time, updateTime: time }));
   const attempt = (await jobs.startAttempt(ID, 1, time))!.attempts;
   for (let seq = 0; seq < CHUNKS; seq++)
     await jobs.writeChunk(ID, attempt, seq, { offset: seq * EXPORT_CHUNK_BYTES, data: new Uint8Array(EXPORT_CHUNK_BYTES) });
