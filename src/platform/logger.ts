@@ -54,7 +54,73 @@ export function createLogger(config: LogConfig, base: Record<string, unknown>, d
     return pino(options, stream);
   }
   // Asynchronous writes, so that a slow reader of stdout (a log shipper) costs buffering, not a
-  // blocked event loop; pino flushes what is buffered when the process exits. Past 16 MiB
+  // blocked event loop; what is buffered is written when the process exits. Past 16 MiB
   // waiting, lines are dropped rather than memory exhausted.
-  return pino(options, destination ?? pino.destination({ dest: 1, sync: false, maxLength: 16 * 1024 * 1024 }));
+  return pino(options, destination ?? new BatchedLines(pino.destination({ dest: 1, sync: false, maxLength: 16 * 1024 * 1024 })));
+}
+
+/**
+ * Lines handed to the file in batches: at most `LOG_BATCH_MS` after the first line of a batch, or
+ * at once when `LOG_BATCH_CHARS` wait. A busy server ends thousands of calls a second, and a
+ * write per access line (an fs.write on libuv's thread pool, then its completion back on the
+ * loop) cost about 6 µs of CPU per call even when the lines of one loop turn were joined
+ * (bench/REPORT.md, "What each part costs"). flush, flushSync and process exit (uncaught errors
+ * included: their handler exits) write what waits first, so nothing is lost; the timer is not
+ * unref'd, so a process that ends by running out of work writes its lines before it goes.
+ */
+export const LOG_BATCH_MS = 10;
+const LOG_BATCH_CHARS = 64 * 1024;
+
+/** Every batch not yet closed, written out by one exit listener (not one listener per logger). */
+const open = new Set<BatchedLines>();
+let exitListener = false;
+
+export class BatchedLines implements DestinationStream {
+  private lines: string[] = [];
+  private chars = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly out: ReturnType<typeof pino.destination>) {
+    open.add(this);
+    out.once('close', () => open.delete(this));
+    if (!exitListener) {
+      exitListener = true;
+      process.once('exit', () => {
+        for (const batch of open) batch.flushSync();
+      });
+    }
+  }
+
+  write(line: string): void {
+    this.lines.push(line);
+    this.chars += line.length;
+    if (this.chars >= LOG_BATCH_CHARS) this.pass();
+    else this.timer ??= setTimeout(this.due, LOG_BATCH_MS);
+  }
+
+  private readonly due = () => {
+    this.timer = undefined;
+    this.pass();
+  };
+
+  /** Hands the waiting lines to the file's buffer (written at once unless a write is in flight). */
+  private pass(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.lines.length === 0) return;
+    const text = this.lines.length === 1 ? (this.lines[0] as string) : this.lines.join('');
+    this.lines = [];
+    this.chars = 0;
+    this.out.write(text);
+  }
+
+  flush(callback?: (error?: Error) => void): void {
+    this.pass();
+    this.out.flush(callback);
+  }
+
+  flushSync(): void {
+    this.pass();
+    this.out.flushSync();
+  }
 }

@@ -7,11 +7,17 @@ import { connect } from '../support/clients.js';
 import { startServerProcess } from '../support/server-process.js';
 import { testConfigDocument } from '../support/test-app.js';
 
-function flood(lines: number, ending: 'throw' | 'exit'): Promise<{ code: number | null; out: string[] }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/log-flood.ts'], {
+type Ending = 'throw' | 'exit' | 'drain' | 'linger';
+
+function spawnFlood(lines: number, ending: Ending) {
+  return spawn(process.execPath, ['--import', 'tsx', 'test/support/log-flood.ts'], {
     env: { PATH: process.env.PATH ?? '', LINES: String(lines), ENDING: ending },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+}
+
+function flood(lines: number, ending: Ending): Promise<{ code: number | null; out: string[] }> {
+  const child = spawnFlood(lines, ending);
   let text = '';
   child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
   return new Promise((resolve) => child.once('close', (code) => resolve({ code, out: text.split('\n').filter((l) => l !== '') })));
@@ -30,6 +36,19 @@ describe('no log line is lost at exit', () => {
     const { code, out } = await flood(20_000, 'exit');
     expect(code).toBe(0);
     expect(out).toHaveLength(20_000);
+  });
+
+  test('a process that ends by running out of work keeps every line', async () => {
+    const { code, out } = await flood(3, 'drain');
+    expect(code).toBe(0);
+    expect(out).toHaveLength(3);
+  });
+
+  test('a line of a process that goes on running reaches stdout without waiting for more lines', async () => {
+    const child = spawnFlood(1, 'linger');
+    const line = await new Promise<string>((resolve) => child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString())));
+    child.kill('SIGKILL');
+    expect(JSON.parse(line)).toMatchObject({ msg: 'flood', i: 0 });
   });
 
   test('SIGTERM right after a burst of calls: every call has its access line, then "stopped"', async () => {

@@ -1,7 +1,7 @@
 // A child process for test/e2e/log-flush.test.ts: the production logger (JSON, asynchronous
-// destination) writes `LINES` lines as fast as it can and then the process dies the way it does
-// in production — an uncaught exception (exitOnFatalErrors) or a plain exit — so the test can
-// count what reached stdout.
+// destination, lines written in batches) writes `LINES` lines as fast as it can and then the
+// process ends the way it does in production — an uncaught exception (exitOnFatalErrors), a plain
+// exit, or running out of work — or lingers, so the test can count what reached stdout.
 import { createLogger } from '../../src/platform/logger.js';
 import { exitOnFatalErrors } from '../../src/platform/lifecycle.js';
 
@@ -14,4 +14,6 @@ if (ending === 'throw')
   setImmediate(() => {
     throw new Error('boom after the flood');
   });
-else process.exit(0);
+else if (ending === 'exit') process.exit(0);
+else if (ending === 'linger') setTimeout(() => process.exit(0), 60_000); // the test kills it first
+// 'drain': nothing left to do, the process ends by itself
