@@ -30,13 +30,14 @@ export function orderflowYaml(spec: OrderflowSpec, harnessUrl: string): string {
     grpc: { host: '127.0.0.1', port: 0, reflection: false, callTelemetry: spec.production, tls: { enabled: false } },
     admin: { host: '127.0.0.1', port: 0 },
     // JSON at info: with callTelemetry on, one access-log line per call, written by pino to stdout (a file here).
-    log: { level: 'info', format: 'json' },
+    log: { level: 'info', format: 'json', accessLog: spec.without === 'access-log' ? 'failed' : 'all' },
     store: { kind: 'memory' },
     shutdown: { timeoutMs: 5000, drainDelayMs: 0, closeTimeoutMs: 2000 },
     catalog: { seed: PRODUCTS },
-    tracing: spec.production
-      ? { sampleRatio: 0.1, exporters: [{ kind: 'otlp', protocol: 'http', endpoint: `${harnessUrl}/v1/traces` }] }
-      : { exporters: [] },
+    tracing:
+      spec.production && spec.without !== 'tracing'
+        ? { sampleRatio: 0.1, exporters: [{ kind: 'otlp', protocol: 'http', endpoint: `${harnessUrl}/v1/traces` }] }
+        : { exporters: [] },
     auth: auth(spec, harnessUrl),
     // One caller sends everything: the limiter runs on every call but never refuses.
     limits: { ratePerSecond: 1_000_000_000, rateBurst: 1_000_000_000 },

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type CpuProfile, profileTable, summariseProfile } from './cpu-profile.js';
 import { type MeasureContext, measureUnary, measureWatch } from './measure.js';
-import { SCENARIOS, SERVERS } from './scenarios.js';
+import { ALL_SCENARIOS as SCENARIOS, SERVERS } from './scenarios.js';
 import { type StartContext, startServer } from './servers.js';
 import { prepareTarget } from './targets.js';
 

@@ -74,6 +74,10 @@ describe('rounds and ratios', () => {
     expect(selectScenarios(['get-order:lean']).map((s) => s.name)).toEqual(['get-order:bare', 'get-order:lean']);
     expect(selectScenarios(['watch-orders']).map((s) => s.server)).toEqual(['bare', 'lean', 'prod-rs256']);
     expect(() => selectScenarios(['nope'])).toThrow(/unknown scenario nope/);
+    // The parts group runs only when named; a server key alone picks the default groups.
+    expect(selectScenarios([]).some((s) => s.group === 'parts')).toBe(false);
+    expect(selectScenarios(['lean']).some((s) => s.group === 'parts')).toBe(false);
+    expect(selectScenarios(['parts:prod-no-log']).map((s) => s.name)).toEqual(['parts:bare', 'parts:prod-no-log']);
   });
 });
 

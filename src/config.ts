@@ -134,6 +134,11 @@ export const configSchema = z.strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
       /** json for machines (staging, prod); pretty for people (dev). */
       format: z.enum(['json', 'pretty']).default('json'),
+      /**
+       * The access log (grpc.callTelemetry): a line for every call, or only for calls that did not
+       * end OK (a busy service's successful calls are then seen in metrics and traces only).
+       */
+      accessLog: z.enum(['all', 'failed']).default('all'),
     })
     .prefault({}),
   store: z

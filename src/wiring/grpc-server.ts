@@ -27,7 +27,9 @@ export function createOrderflowGrpcServer(config: Config, telemetry: Telemetry, 
     config.grpc,
     {
       log: telemetry.log,
-      telemetry: config.grpc.callTelemetry ? { ...telemetry, metrics: createGrpcMetrics(telemetry.registry, 'server', []) } : undefined,
+      telemetry: config.grpc.callTelemetry
+        ? { ...telemetry, metrics: createGrpcMetrics(telemetry.registry, 'server', []), accessLog: config.log.accessLog }
+        : undefined,
       admission: {
         scopes: METHOD_SCOPES,
         authenticate: config.auth.enabled ? createAuthenticator(config.auth, { now: () => now().getTime() }) : undefined,

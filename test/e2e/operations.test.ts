@@ -179,6 +179,21 @@ describe('limits and access log', () => {
     expect(app.logs.filter((l) => l.msg === 'finished call' && l.trace_id === headerTraceId)).toHaveLength(1);
   });
 
+  test('log.accessLog: failed logs the calls that did not end OK and no others', async () => {
+    const quiet = await startTestApp({ config: { log: { accessLog: 'failed' } } });
+    const quietApi = connect(quiet.grpcAddress);
+    try {
+      expect((await quietApi.catalog.getProduct({ id: 'cup' })).product?.id).toBe('cup');
+      expect((await failure(quietApi.catalog.getProduct({ id: 'no-such-product' }))).code).toBe('NOT_FOUND');
+      const lines = () => quiet.logs.filter((l) => l.msg === 'finished call' && l.method === 'GetProduct');
+      await until('the failed call is logged', () => lines().length > 0);
+      expect(lines().map((l) => l.code)).toEqual(['NOT_FOUND']);
+    } finally {
+      quietApi.close();
+      await quiet.stop();
+    }
+  });
+
   test('a call past the deadline its client sent (grpc-timeout) ends DEADLINE_EXCEEDED and is logged so', async () => {
     // A plain grpc-js client: it sends grpc-timeout, as Go, Python and Java clients do.
     const client = new GrpcClient(app.grpcAddress, credentials.createInsecure());

@@ -19,7 +19,14 @@ export const metadataGetter: TextMapGetter<Metadata> = {
   },
 };
 
-export type TelemetryDeps = Readonly<{ log: Logger; metrics: GrpcMetrics; tracer: Tracer; propagator: TextMapPropagator }>;
+export type TelemetryDeps = Readonly<{
+  log: Logger;
+  metrics: GrpcMetrics;
+  tracer: Tracer;
+  propagator: TextMapPropagator;
+  /** Which calls get an access-log line: every call, or those that did not end OK. */
+  accessLog: 'all' | 'failed';
+}>;
 
 export type MethodTelemetry = Readonly<{
   /** Starts the span and counts the call; sets call.span and call.otelContext. */
@@ -60,6 +67,7 @@ export function methodTelemetry(deps: TelemetryDeps, entry: MethodEntry): Method
   };
   const metrics: MethodMetrics = deps.metrics.forMethod(entry);
   const log = deps.log.child({ service: entry.service, method: entry.method, type: entry.type });
+  const logOk = deps.accessLog === 'all';
 
   return {
     begin(call) {
@@ -83,6 +91,7 @@ export function methodTelemetry(deps: TelemetryDeps, entry: MethodEntry): Method
         if (SERVER_ERRORS.has(code)) span.setStatus({ code: SpanStatusCode.ERROR, ...(details === undefined ? {} : { message: details }) });
         span.end();
       }
+      if (code === (Status.OK as number) && !logOk) return;
       const level = FAULTS.has(code) ? 'error' : DEGRADED.has(code) ? 'warn' : 'info';
       if (!log.isLevelEnabled(level)) return;
       const duration_ms = Math.round(seconds * 100_000) / 100;
