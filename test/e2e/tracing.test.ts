@@ -114,3 +114,29 @@ test('a log line names the trace; the caller’s traceparent is continued; the d
   expect(remote.deadline_ms).toBeGreaterThan(0);
   expect(remote.deadline_ms).toBeLessThanOrEqual(ATTEMPT_MS);
 });
+
+test('a stream that replays the log reads every page inside its own span, not only the first', async () => {
+  // More events than one replay page (256), so the handler reads the log again after it has
+  // already sent messages: the reads must still be children of the stream's server span.
+  const metadata = Metadata({ traceparent: '00-6e0c63257de34c926f9efcd03927272e-00f067aa0ba902b7-01' });
+  for (let i = 0; i < 30; i++)
+    await Promise.all(
+      Array.from({ length: 10 }, (_, j) =>
+        api.orders.createOrder({ customerId: `replay-${i}-${j}`, items: [{ productId: 'cup', quantity: 1 }] }),
+      ),
+    );
+  const controller = new AbortController();
+  let received = 0;
+  try {
+    for await (const _ of api.orders.watchOrders({ afterSequence: 0n }, { metadata, signal: controller.signal })) {
+      if (++received === 300) controller.abort();
+    }
+  } catch (error) {
+    if (!controller.signal.aborted) throw error;
+  }
+  const isStream = (s: CollectedSpan) => s.service === 'orders' && s.name === 'orderflow.orders.v1.OrderService/WatchOrders';
+  const spans = await collector.waitFor((all) => all.some((s) => isStream(s) && s.traceId === '6e0c63257de34c926f9efcd03927272e'));
+  const stream = spans.find((s) => isStream(s) && s.traceId === '6e0c63257de34c926f9efcd03927272e');
+  const reads = collector.spans.filter((s) => s.parentSpanId === stream?.spanId && s.name.startsWith('SELECT'));
+  expect(reads.length).toBeGreaterThanOrEqual(2);
+});

@@ -122,7 +122,8 @@ export function createCallPipeline(methods: ReadonlyMap<string, PipelineMethod>,
     }
     if (call.method.responseStream) {
       sendHeaders(call); // the client knows at once that its stream is open, before any event
-      return void pump(call, result as AsyncIterable<unknown>);
+      // Entered once: every await in pump, and so every next() of the handler, continues in it.
+      return void inContext(call, () => pump(call, result as AsyncIterable<unknown>));
     }
     (result as Promise<unknown>).then(
       (response) => {
@@ -137,7 +138,7 @@ export function createCallPipeline(methods: ReadonlyMap<string, PipelineMethod>,
     const iterator = responses[Symbol.asyncIterator]();
     try {
       for (;;) {
-        const next = await inContext(call, () => iterator.next());
+        const next = await iterator.next();
         if (call.ended) break;
         if (next.done === true) return end(call, Status.OK, 'OK');
         await new Promise<void>((written) => send(call, next.value, written));
