@@ -19,6 +19,8 @@ export type BenchOptions = Readonly<{
   serverNice: number;
   /** Where the Markdown results go. */
   out: string;
+  /** The node executable the servers run on (default: the one running the benchmark). */
+  node: string;
 }>;
 
 export const USAGE = `usage: npm run bench -- [--quick] [--scenario NAME]... [--rounds N] [--duration S] [--warmup S]
@@ -35,6 +37,8 @@ export const USAGE = `usage: npm run bench -- [--quick] [--scenario NAME]... [--
   --profile      run one scenario with its server under node --cpu-prof for --duration seconds
                  (default 20) and print the top entries by self time
   --top          profile entries to print (default 25)
+  --node         the node executable the servers run on, e.g. the release the image ships
+                 (scripts/fetch-node.sh 24 prints its path; default: this node)
   --server-nice  run the servers at this niceness (e.g. --server-nice=-10, as root) when other work keeps the
                  machine busy: the servers then take their core from it (default 0)`;
 
@@ -65,6 +69,7 @@ export function readOptions(argv: readonly string[], defaultOut: string): BenchO
       out: { type: 'string' },
       profile: { type: 'string' },
       'server-nice': { type: 'string', default: '0' },
+      node: { type: 'string' },
       top: { type: 'string', default: '25' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -82,6 +87,7 @@ export function readOptions(argv: readonly string[], defaultOut: string): BenchO
     scenarios: values.scenario.flatMap((s) => s.split(',')).filter((s) => s !== ''),
     profile: values.profile,
     serverNice: integer('server-nice', values['server-nice']),
+    node: values.node ?? process.execPath,
     top: Math.round(positive('top', values.top)),
     out: values.out ?? (profiling ? defaultOut.replace(/last-run\.md$/, 'last-profile.md') : defaultOut),
   };

@@ -52,6 +52,8 @@ export type SpawnOptions = Readonly<{
   isGenerator?: boolean;
   /** Niceness for a server (nice -n); 0 or absent: the default priority. */
   nice?: number;
+  /** The node executable (default: the one running the benchmark). */
+  node?: string;
 }>;
 
 export class Child {
@@ -65,7 +67,11 @@ export class Child {
 
   constructor(private readonly options: SpawnOptions) {
     this.name = options.name;
-    const [command, rest] = (options.isGenerator === true ? generator : pinned)(process.execPath, options.nodeArgs, options.core);
+    const [command, rest] = (options.isGenerator === true ? generator : pinned)(
+      options.node ?? process.execPath,
+      options.nodeArgs,
+      options.core,
+    );
     const [file, args] =
       options.nice === undefined || options.nice === 0 ? [command, rest] : ['nice', ['-n', String(options.nice), command, ...rest]];
     const stdout = options.stdoutFile === undefined ? 'pipe' : openSync(options.stdoutFile, 'w');

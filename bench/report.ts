@@ -16,6 +16,8 @@ export type BenchRun = Readonly<{
   checks: readonly string[];
   loadAverageAtStart: readonly number[];
   cores: Cores;
+  /** `node --version` of the servers' executable (--node). */
+  serverNodeVersion: string;
 }>;
 
 const HEADER = [
@@ -126,7 +128,7 @@ function settingsLines(run: BenchRun): string[] {
   const generators = GENERATOR_NICE === 0 ? 'load generators at the default priority' : `load generators at nice ${GENERATOR_NICE}`;
   const nice = `${generators}, servers at ${o.serverNice === 0 ? 'the default priority' : `nice ${o.serverNice}`}, harness at the default`;
   return [
-    `- ${run.startedAt.toISOString()}, took ${Math.round((run.finishedAt.getTime() - run.startedAt.getTime()) / 1000)} s; ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Linux ${release()}, node ${process.version}`,
+    `- ${run.startedAt.toISOString()}, took ${Math.round((run.finishedAt.getTime() - run.startedAt.getTime()) / 1000)} s; ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Linux ${release()}, servers on node ${run.serverNodeVersion}`,
     `- ${o.rounds} rounds, each scenario once per round in an order rotated by one per round; per run ${o.warmupS} s warm-up, then about ${o.durationS} s measured; ${pinning}; ${nice}`,
     `- unary: h2load -c ${o.connections} -m ${o.streams} -t 1, a fixed number of calls per run (sized from the warm-up's rate), headers content-type, te: trailers, grpc-timeout: 10S, authorization where auth is on`,
     `- watch: bench/watch-load.ts (raw node:http2, counts gRPC frames), streams replaying the pre-filled log, each cancelled and reopened once it has every event`,

@@ -108,6 +108,7 @@ async function benchmark(
       checks,
       loadAverageAtStart,
       cores: ctx.cores,
+      serverNodeVersion: execFileSync(options.node, ['--version'], { encoding: 'utf8' }).trim(),
     };
     console.log(`\n${textTable(run)}\n\n${[...targetLines(run), '', ...checks, '', ...noiseLines(run)].join('\n')}`);
     writeFileSync(options.out, markdownReport(run));
@@ -133,6 +134,7 @@ async function main(): Promise<void> {
     credentials,
     core: cores.server,
     serverNice: options.serverNice,
+    node: options.node,
   };
   const ctx: MeasureContext = { options, cores, root: ROOT, dir };
   try {

@@ -29,6 +29,8 @@ export type StartContext = Readonly<{
   core: number | undefined;
   /** --server-nice: a priority above the neighbours', for a machine others keep busy (root only for < 0). */
   serverNice: number;
+  /** The node executable the servers run on. */
+  node: string;
   /** Run under node --cpu-prof, writing the profile here at exit. */
   cpuProfileDir?: string;
 }>;
@@ -45,6 +47,7 @@ export async function startServer(key: ServerKey, spec: ServerSpec, ctx: StartCo
       env: {},
       core: ctx.core,
       nice: ctx.serverNice,
+      node: ctx.node,
     });
     return served(key, spec, child, undefined, undefined);
   }
@@ -63,6 +66,7 @@ export async function startServer(key: ServerKey, spec: ServerSpec, ctx: StartCo
     env,
     core: ctx.core,
     nice: ctx.serverNice,
+    node: ctx.node,
     stdoutFile: logFile,
   });
   const token = spec.auth === 'rs256' ? ctx.credentials.rs256Token : spec.auth === 'hs256' ? ctx.credentials.hs256Token : undefined;
