@@ -42,6 +42,15 @@ export type PipelineDeps = Readonly<{
  */
 const DEADLINE_TOLERANCE_MS = 50;
 
+/**
+ * Response messages a stream may have handed to grpc-js before the first of them is written, as a
+ * Node Writable's highWaterMark (16 objects) allows: waiting for each write before producing the
+ * next cost a turn of the event loop per message (bench/REPORT.md, WatchOrders). A client that
+ * stops reading stops the stream's writes, so a stream holds at most this many messages (16
+ * chunks of 64 KiB for a download) besides what its handler buffers.
+ */
+const SEND_WINDOW = 16;
+
 type Handler = (request: unknown, context: ServerCall) => unknown;
 
 export type CallPipeline = ReturnType<typeof createCallPipeline>;
@@ -68,6 +77,7 @@ export function createCallPipeline(methods: ReadonlyMap<string, PipelineMethod>,
     if (call.ended) return;
     call.ended = true;
     clearTimeout(call.timer);
+    call.wakeSender?.();
     open.delete(call);
     terminable.delete(call);
     if (code === (Status.OK as number)) call.abortEnded();
@@ -133,15 +143,36 @@ export function createCallPipeline(methods: ReadonlyMap<string, PipelineMethod>,
     );
   }
 
-  /** Sends a response stream one message at a time: the next is produced once the last is written. */
+  /**
+   * Sends a response stream, producing the next message while up to SEND_WINDOW are still being
+   * written; the status follows once every message is written.
+   */
   async function pump(call: ServerCall, responses: AsyncIterable<unknown>): Promise<void> {
     const iterator = responses[Symbol.asyncIterator]();
+    let unwritten = 0;
+    const written = () => {
+      unwritten--;
+      call.wakeSender?.();
+    };
+    /** Resolves when a message has been written, or the call ended. */
+    const progress = () =>
+      new Promise<void>((wake) => {
+        call.wakeSender = () => {
+          call.wakeSender = undefined;
+          wake();
+        };
+      });
     try {
       for (;;) {
         const next = await iterator.next();
         if (call.ended) break;
-        if (next.done === true) return end(call, Status.OK, 'OK');
-        await new Promise<void>((written) => send(call, next.value, written));
+        if (next.done === true) {
+          while (unwritten > 0 && !call.ended) await progress();
+          return end(call, Status.OK, 'OK');
+        }
+        unwritten++;
+        send(call, next.value, written);
+        while (unwritten >= SEND_WINDOW && !call.ended) await progress();
         if (call.ended) break;
       }
       await iterator.return?.();

@@ -48,6 +48,8 @@ export class ServerCall implements AppCallContext {
   messages: IncomingMessages<unknown> | undefined;
   /** A unary or server-streaming call's one request message, once read. */
   request: { message: unknown } | undefined;
+  /** A response stream's sender waiting for room in its window; woken when the call ends too. */
+  wakeSender: (() => void) | undefined;
   private controller: AbortController | undefined;
   private niceMetadata: Metadata | undefined;
   private niceHeader: Metadata | undefined;
