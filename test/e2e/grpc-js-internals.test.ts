@@ -2,6 +2,7 @@
 // src/transport/grpc/grpc-js-internals.ts). Each point is checked here against the installed
 // grpc-js, so that an upgrade that changes one fails this file rather than production.
 import { readFileSync } from 'node:fs';
+import { connect as connectHttp2 } from 'node:http2';
 import { createRequire } from 'node:module';
 import { Client, credentials, Metadata, Server, ServerCredentials, status as Status } from '@grpc/grpc-js';
 import { afterEach, describe, expect, test } from 'vitest';
@@ -94,6 +95,50 @@ describe('grpc-js behaviour the call pipeline relies on', () => {
     expect((await call(port, Buffer.alloc(64))).code).toBe(Status.RESOURCE_EXHAUSTED);
     expect((await call(port, Buffer.alloc(1), 200)).code).toBe(Status.DEADLINE_EXCEEDED);
     await expect.poll(() => seen).toEqual([Status.RESOURCE_EXHAUSTED, Status.DEADLINE_EXCEEDED]);
+  });
+
+  test('2. writes that fail because the client went away are a cancel, not a status the client got', async () => {
+    const STREAM = '/bench.Internals/Stream';
+    const seen: number[] = [];
+    let cancelled = false;
+    const server = new Server({
+      interceptors: [
+        asServerInterceptor((_descriptor, base) => {
+          observeStatuses(base, (s) => seen.push(s.code));
+          return {
+            ...base,
+            start: () =>
+              base.start({
+                onReceiveMetadata: () => base.startRead(),
+                // Far more than HTTP/2 flow control lets through before the client reads: most
+                // writes are still pending when the client resets the stream.
+                onReceiveMessage: () => {
+                  for (let i = 0; i < 64; i++) base.sendMessage(Buffer.alloc(65_536), () => {});
+                },
+                onReceiveHalfClose: () => {},
+                onCancel: () => (cancelled = true),
+              }),
+          };
+        }),
+      ],
+    });
+    servers.push(server);
+    server.register(STREAM, placeholderHandler, identity, identity, handlerKind(false, true));
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) => (e === null ? resolve(p) : reject(e))),
+    );
+    // The connection goes away mid-stream (a client that dies, or a load generator closing its
+    // sessions): the server's stream is destroyed with its writes still pending.
+    const session = connectHttp2(`http://127.0.0.1:${port}`);
+    session.on('error', () => {});
+    const stream = session.request({ ':method': 'POST', ':path': STREAM, 'content-type': 'application/grpc', te: 'trailers' });
+    stream.on('error', () => {});
+    stream.end(Buffer.from([0, 0, 0, 0, 2, 0x67, 0x6f])); // one gRPC frame: "go"
+    await new Promise<void>((resolve) => stream.once('data', () => resolve()));
+    session.destroy();
+    await expect.poll(() => cancelled).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 100)); // any failed-write status would be seen by now
+    expect(seen).toEqual([]);
   });
 
   test('3. the node:http2 servers are reachable, and their sessions can be tracked', async () => {

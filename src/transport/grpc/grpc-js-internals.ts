@@ -6,7 +6,8 @@
 //    own handler wrappers (handleUnary & co.): the registered handler is a placeholder.
 // 2. grpc-js ends some calls itself by calling sendStatus on its innermost call object (deadline
 //    from grpc-timeout, an oversized or undecompressable message, a failed write): the pipeline
-//    wraps that method on each call to learn the status the client really got.
+//    wraps that method on each call to learn the status the client really got. A status for a
+//    stream already destroyed (the base call's `stream`) is not sent: grpc-js reports a cancel.
 // 3. The node:http2 servers behind a Server are in its private `http2Servers` map; the pipeline
 //    tracks their sessions itself (grpc-js tracks them only with channelz on), to end them at a
 //    forced stop.
@@ -51,9 +52,13 @@ export function observeStatuses(
   onStatus: (status: { code: number; details?: string | undefined }) => void,
 ): void {
   const sendStatus = call.sendStatus.bind(call);
+  const stream = (call as { stream?: { destroyed?: boolean } }).stream;
   call.sendStatus = (status) => {
-    onStatus(status);
+    // A status for a stream already destroyed (writes that failed because the client reset it)
+    // is not sent: grpc-js finds the call cancelled and reports that, which is how it ended.
+    const gone = stream?.destroyed === true;
     sendStatus(status);
+    if (!gone) onStatus(status);
   };
 }
 
