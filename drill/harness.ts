@@ -21,7 +21,12 @@ export const PRODUCTS = [
   { id: 'espresso', name: 'Espresso beans', price: { currencyCode: 'EUR', amountMinor: 1250 } },
   { id: 'cup', name: 'Cup', price: { currencyCode: 'EUR', amountMinor: 400 } },
 ] as const;
-export type DrillContext = Readonly<{ form: Form; log: (line: string) => void }>;
+export type DrillContext = Readonly<{
+  form: Form;
+  /** --minutes: how long a soak runs (full form); undefined: its default. */
+  minutes?: number | undefined;
+  log: (line: string) => void;
+}>;
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

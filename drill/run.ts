@@ -24,14 +24,22 @@ const DRILLS: readonly Drill[] = [
   { name: 'soak', run: soakDrill, inAll: false },
 ];
 
-const USAGE = `usage: npm run drill -- NAME|all [--short]
+const USAGE = `usage: npm run drill -- NAME|all [--short] [--minutes N]
   drills: ${DRILLS.map((d) => d.name).join(', ')} (all runs every one but soak)
-  --short  the CI form: each drill under a minute, timing promises with generous bounds`;
+  --short    the CI form: each drill under a minute, timing promises with generous bounds
+  --minutes  soak only: run this long instead of 10 minutes (the windows compared keep their
+             proportions: 20-30 % of the run against 90-100 %), to see whether growth levels off`;
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const short = args.includes('--short');
-  const names = args.filter((a) => !a.startsWith('--'));
+  const minutesAt = args.indexOf('--minutes');
+  const minutes = minutesAt === -1 ? undefined : Number(args[minutesAt + 1]);
+  if (minutes !== undefined && !(Number.isFinite(minutes) && minutes >= 1 && minutes <= 240)) {
+    console.error(`--minutes must be a number of minutes from 1 to 240, got ${JSON.stringify(args[minutesAt + 1] ?? '')}\n${USAGE}`);
+    return 2;
+  }
+  const names = args.filter((a, i) => !a.startsWith('--') && (minutesAt === -1 || i !== minutesAt + 1));
   if (names.length === 0 || args.includes('--help')) {
     console.log(USAGE);
     return names.length === 0 && !args.includes('--help') ? 2 : 0;
@@ -47,7 +55,7 @@ async function main(): Promise<number> {
   for (const drill of chosen as Drill[]) {
     const started = performance.now();
     console.log(`\n=== drill ${drill.name} (${form}) started ${new Date().toISOString()}`);
-    const ctx: DrillContext = { form, log: (line) => console.log(`  [${drill.name}] ${line}`) };
+    const ctx: DrillContext = { form, minutes, log: (line) => console.log(`  [${drill.name}] ${line}`) };
     try {
       const result = await drill.run(ctx);
       console.log(`\n${renderTable(result)}\n(${((performance.now() - started) / 1000).toFixed(1)} s)`);
