@@ -61,12 +61,12 @@ export function createLogger(config: LogConfig, base: Record<string, unknown>, d
 
 /**
  * Lines handed to the file in batches: at most `LOG_BATCH_MS` after the first line of a batch, or
- * at once when `LOG_BATCH_CHARS` wait. A busy server ends thousands of calls a second, and a
- * write per access line (an fs.write on libuv's thread pool, then its completion back on the
- * loop) cost about 6 µs of CPU per call even when the lines of one loop turn were joined
- * (bench/REPORT.md, "What each part costs"). flush, flushSync and process exit (uncaught errors
- * included: their handler exits) write what waits first, so nothing is lost; the timer is not
- * unref'd, so a process that ends by running out of work writes its lines before it goes.
+ * at once when `LOG_BATCH_CHARS` wait. A busy server ends thousands of calls a second; a write per
+ * access line (an fs.write on libuv's thread pool, then its completion back on the loop) measured
+ * 86-88 µs of CPU per call against 84-85 batched (bench/REPORT.md, runs E and F). flush,
+ * flushSync and process exit (uncaught errors included: their handler exits) write what waits
+ * first, so nothing is lost; the timer is not unref'd, so a process that ends by running out of
+ * work writes its lines before it goes.
  */
 export const LOG_BATCH_MS = 10;
 const LOG_BATCH_CHARS = 64 * 1024;

@@ -4,7 +4,16 @@
 import { readFileSync } from 'node:fs';
 import { connect as connectHttp2 } from 'node:http2';
 import { createRequire } from 'node:module';
-import { Client, credentials, Metadata, Server, ServerCredentials, status as Status } from '@grpc/grpc-js';
+import {
+  type ChannelOptions,
+  Client,
+  credentials,
+  Metadata,
+  Server,
+  ServerCredentials,
+  type ServerInterceptingCallInterface,
+  status as Status,
+} from '@grpc/grpc-js';
 import { afterEach, describe, expect, test } from 'vitest';
 import {
   asServerInterceptor,
@@ -27,9 +36,9 @@ afterEach(() => {
   for (const s of servers.splice(0)) s.forceShutdown();
 });
 
-async function serve(server: Server): Promise<number> {
+async function serve(server: Server, path = PATH, kind = handlerKind(false, false)): Promise<number> {
   servers.push(server);
-  server.register(PATH, placeholderHandler, identity, identity, handlerKind(false, false));
+  server.register(path, placeholderHandler, identity, identity, kind);
   return new Promise((resolve, reject) =>
     server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, port) => (e === null ? resolve(port) : reject(e))),
   );
@@ -42,6 +51,31 @@ function call(port: number, body: Buffer, deadlineMs = 5000): Promise<{ code: nu
     client.makeUnaryRequest(PATH, identity, identity, body, new Metadata(), { deadline: Date.now() + deadlineMs }, (error) => {
       resolve({ code: error?.code ?? Status.OK, details: error?.details ?? '' });
     });
+  });
+}
+
+type Listener = Parameters<ServerInterceptingCallInterface['start']>[0];
+
+/** A server whose interceptor records every status its calls report (point 2) and listens with `listener`. */
+function observingServer(options: ChannelOptions, seen: number[], listener: (base: ServerInterceptingCallInterface) => Partial<Listener>) {
+  return new Server({
+    ...options,
+    interceptors: [
+      asServerInterceptor((_descriptor, base) => {
+        observeStatuses(base, (s) => seen.push(s.code));
+        return {
+          ...base,
+          start: () =>
+            base.start({
+              onReceiveMetadata: () => base.startRead(),
+              onReceiveMessage: () => {},
+              onReceiveHalfClose: () => {},
+              onCancel: () => {},
+              ...listener(base),
+            }),
+        };
+      }),
+    ],
   });
 }
 
@@ -73,24 +107,7 @@ describe('grpc-js behaviour the call pipeline relies on', () => {
 
   test('2. statuses grpc-js sends itself (an oversized message, an expired grpc-timeout) pass through the base call’s sendStatus', async () => {
     const seen: number[] = [];
-    const server = new Server({
-      'grpc.max_receive_message_length': 16,
-      interceptors: [
-        asServerInterceptor((_descriptor, base) => {
-          observeStatuses(base, (s) => seen.push(s.code));
-          return {
-            ...base,
-            start: () =>
-              base.start({
-                onReceiveMetadata: () => base.startRead(),
-                onReceiveMessage: () => {},
-                onReceiveHalfClose: () => {},
-                onCancel: () => {},
-              }),
-          };
-        }),
-      ],
-    });
+    const server = observingServer({ 'grpc.max_receive_message_length': 16 }, seen, () => ({}));
     const port = await serve(server);
     expect((await call(port, Buffer.alloc(64))).code).toBe(Status.RESOURCE_EXHAUSTED);
     expect((await call(port, Buffer.alloc(1), 200)).code).toBe(Status.DEADLINE_EXCEEDED);
@@ -101,32 +118,15 @@ describe('grpc-js behaviour the call pipeline relies on', () => {
     const STREAM = '/bench.Internals/Stream';
     const seen: number[] = [];
     let cancelled = false;
-    const server = new Server({
-      interceptors: [
-        asServerInterceptor((_descriptor, base) => {
-          observeStatuses(base, (s) => seen.push(s.code));
-          return {
-            ...base,
-            start: () =>
-              base.start({
-                onReceiveMetadata: () => base.startRead(),
-                // Far more than HTTP/2 flow control lets through before the client reads: most
-                // writes are still pending when the client resets the stream.
-                onReceiveMessage: () => {
-                  for (let i = 0; i < 64; i++) base.sendMessage(Buffer.alloc(65_536), () => {});
-                },
-                onReceiveHalfClose: () => {},
-                onCancel: () => (cancelled = true),
-              }),
-          };
-        }),
-      ],
-    });
-    servers.push(server);
-    server.register(STREAM, placeholderHandler, identity, identity, handlerKind(false, true));
-    const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) => (e === null ? resolve(p) : reject(e))),
-    );
+    const server = observingServer({}, seen, (base) => ({
+      // Far more than HTTP/2 flow control lets through before the client reads: most writes are
+      // still pending when the connection goes away.
+      onReceiveMessage: () => {
+        for (let i = 0; i < 64; i++) base.sendMessage(Buffer.alloc(65_536), () => {});
+      },
+      onCancel: () => (cancelled = true),
+    }));
+    const port = await serve(server, STREAM, handlerKind(false, true));
     // The connection goes away mid-stream (a client that dies, or a load generator closing its
     // sessions): the server's stream is destroyed with its writes still pending.
     const session = connectHttp2(`http://127.0.0.1:${port}`);

@@ -54,8 +54,8 @@ export function observeStatuses(
   const sendStatus = call.sendStatus.bind(call);
   const stream = (call as { stream?: { destroyed?: boolean } }).stream;
   call.sendStatus = (status) => {
-    // A status for a stream already destroyed (writes that failed because the client reset it)
-    // is not sent: grpc-js finds the call cancelled and reports that, which is how it ended.
+    // A status for a stream already destroyed (writes that failed because the client reset it or
+    // its connection went away) is not sent: grpc-js finds the call cancelled and reports that.
     const gone = stream?.destroyed === true;
     sendStatus(status);
     if (!gone) onStatus(status);
