@@ -93,6 +93,10 @@ describe('UpdateOrderStatus', () => {
     const order = await create('frank');
     let current = order;
     for (const status of [OrderStatus.ORDER_STATUS_PAID, OrderStatus.ORDER_STATUS_SHIPPED, OrderStatus.ORDER_STATUS_DELIVERED]) {
+      // Read twice before each change (a cache hit answers with the response encoded once for that
+      // cached order): the next read must still see the change, not the bytes of the old version.
+      expect((await api.orders.getOrder({ id: order.id })).order).toEqual(current);
+      expect((await api.orders.getOrder({ id: order.id })).order).toEqual(current);
       current = (await api.orders.updateOrderStatus({ id: order.id, status, expectedVersion: current.version })).order!;
       expect(current.status).toBe(status);
     }

@@ -1,7 +1,7 @@
 // grpc handlers for orderflow.orders.v1.OrderService: map, call one use case, map back.
 import { invalidField } from '../../domain/errors.js';
 import { isOrderId } from '../../domain/order-id.js';
-import type { NewOrder } from '../../domain/order.js';
+import type { NewOrder, Order } from '../../domain/order.js';
 import type { OrderUseCases } from '../../domain/order-use-cases.js';
 import type { ServiceImplementation } from 'nice-grpc';
 import type { ImportOrdersRequest, OrderServiceDefinition, TrackOrdersRequest } from '../../gen/orderflow/orders/v1/order_service.js';
@@ -10,10 +10,17 @@ import type { AppCallContext } from './server-call.js';
 import { statusName, statusOf } from './error-table.js';
 import { fromCreateOrderRequest, fromProtoStatus, toProtoEvent, toProtoOrder } from './order-mapping.js';
 import { decodePageToken, encodePageToken } from './page-token.js';
+import { responsesFor } from './reused-responses.js';
 
 async function* newOrders(requests: AsyncIterable<ImportOrdersRequest>): AsyncGenerator<NewOrder> {
   for await (const request of requests) yield fromCreateOrderRequest(request.order);
 }
+
+/**
+ * A cache hit returns the same Order object to every reader (read-through-cache.ts), so its
+ * response is mapped and encoded once: encoding was about 4 % of a cached GetOrder's CPU.
+ */
+const getOrderResponse = responsesFor((order: Order) => ({ order: toProtoOrder(order) }));
 
 export function orderService(
   orders: OrderUseCases,
@@ -26,7 +33,7 @@ export function orderService(
     },
 
     async getOrder(request, context) {
-      return { order: toProtoOrder(await orders.get(request.id, actorOf(context.principal), context)) };
+      return getOrderResponse(await orders.get(request.id, actorOf(context.principal), context));
     },
 
     async listOrders(request, context) {

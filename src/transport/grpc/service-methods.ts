@@ -8,6 +8,7 @@ import { BinaryReader } from '@bufbuild/protobuf/wire';
 import type { ServiceDefinition as GrpcJsServiceDefinition } from '@grpc/grpc-js';
 import type { CompatServiceDefinition, ServiceImplementation, TsProtoServiceDefinition } from 'nice-grpc';
 import { type GrpcType, grpcType, splitMethodPath } from '../../platform/grpc-metrics.js';
+import { encodeOnce } from './reused-responses.js';
 
 export class MalformedMessage {
   constructor(readonly reason: string) {}
@@ -55,7 +56,8 @@ function fromTsProto(definition: TsProtoServiceDefinition, implementation: Recor
     const response = m.responseType as TsProtoType;
     const path = `/${definition.fullName}/${m.name}`;
     return entry(path, m, implementation[key], {
-      serialize: (value) => asBuffer(response.encode(response.fromPartial === undefined ? value : response.fromPartial(value)).finish()),
+      serialize: (value) =>
+        encodeOnce(value, (v) => asBuffer(response.encode(response.fromPartial === undefined ? v : response.fromPartial(v)).finish())),
       deserialize: (bytes) => {
         try {
           return request.decode(new BinaryReader(bytes, decodeUtf8));
