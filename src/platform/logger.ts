@@ -68,14 +68,14 @@ export function createLogger(config: LogConfig, base: Record<string, unknown>, d
  * first, so nothing is lost; the timer is not unref'd, so a process that ends by running out of
  * work writes its lines before it goes.
  */
-export const LOG_BATCH_MS = 10;
+const LOG_BATCH_MS = 10;
 const LOG_BATCH_CHARS = 64 * 1024;
 
 /** Every batch not yet closed, written out by one exit listener (not one listener per logger). */
 const open = new Set<BatchedLines>();
 let exitListener = false;
 
-export class BatchedLines implements DestinationStream {
+class BatchedLines implements DestinationStream {
   private lines: string[] = [];
   private chars = 0;
   private timer: NodeJS.Timeout | undefined;
